@@ -27,3 +27,12 @@ export function concreteArchitectures(srcinfo: Srcinfo): string[] {
   for (const a of [...srcinfo.arch, ...srcinfo.packages.flatMap((p) => p.arch)]) if (a !== "any") seen.add(a);
   return [...seen];
 }
+
+/**
+ * The name a relation resolves by: version constraint and optdepends description stripped, so
+ * `libfoo.so=1-64` → `libfoo.so`, `python>=3.12` → `python`, `python: bindings` → `python`.
+ */
+export function relationName(relation: string): string {
+  const end = relation.search(/[<>=:]/);
+  return end === -1 ? relation : relation.slice(0, end);
+}
