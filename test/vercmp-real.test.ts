@@ -1,0 +1,150 @@
+// Our vercmp against the real pacman `vercmp` binary, on the conformance vectors and on many
+// generated pairs. One bash loop per chunk runs the binary, instead of one spawn per pair.
+import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { vercmp } from "../src/core/vercmp";
+
+const REAL_VERCMP = "/usr/bin/vercmp";
+const CONFORMANCE = join(import.meta.dir, "../../shared/conformance");
+const GENERATED_PAIRS = 12_000;
+const CHUNKS = 2;
+
+type Pair = [string, string];
+
+/** mulberry32: small, seeded, the same sequence on every run. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generator(seed: number) {
+  const random = prng(seed);
+  const int = (n: number) => Math.floor(random() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
+  const SEPARATORS = [".", ".", ".", "_", "+", "~", "..", "._", "é"] as const;
+  const ALPHA = ["a", "b", "rc", "alpha", "beta", "pre", "git", "r", "Z"] as const;
+
+  const number = () => (random() < 0.2 ? "0".repeat(1 + int(3)) : "") + String(int(random() < 0.8 ? 12 : 100000));
+  const segment = () => (random() < 0.65 ? number() : pick(ALPHA));
+  function pkgver(): string {
+    let s = segment();
+    for (let n = int(5); n > 0; n--) {
+      // Empty separators make alpha/numeric runs touch: `1rc2`.
+      s += random() < 0.25 ? "" : pick(SEPARATORS);
+      s += segment();
+    }
+    if (random() < 0.1) s += pick(SEPARATORS);
+    return s;
+  }
+  function version(): string {
+    const epoch = random() < 0.25 ? `${pick(["", "0", "1", "2", "01", "10"])}:` : "";
+    const pkgrel = random() < 0.6 ? `-${pick(["1", "2", "1.1", "10", "01", "0", "1.a", ""])}` : "";
+    return `${epoch}${pkgver()}${pkgrel}`;
+  }
+  /** Mostly a small change of `a`, where the interesting cases are; sometimes unrelated. */
+  function neighbour(a: string): string {
+    switch (int(6)) {
+      case 0:
+        return version();
+      case 1:
+        return a.replace(/[0-9]+/, (d) => String(Number(d) + pick([-1, 0, 1])).replace("-", ""));
+      case 2:
+        return a + pick([...SEPARATORS, "-1", "a", "1", ".0"]);
+      case 3:
+        return a.slice(0, Math.max(1, a.length - 1 - int(3)));
+      case 4:
+        return a.replace(pick([".", "_", "+", "~"]), pick(SEPARATORS));
+      default:
+        return random() < 0.5 ? `1:${a}` : a.replace(/-[^-]*$/, `-${pick(["1", "2", "3"])}`);
+    }
+  }
+  return (): Pair => {
+    const a = version();
+    return [a, neighbour(a)];
+  };
+}
+
+/** Run the real binary on every pair: one bash loop per chunk, chunks in parallel. */
+async function realVercmp(pairs: Pair[]): Promise<number[]> {
+  const size = Math.ceil(pairs.length / CHUNKS);
+  const chunks = Array.from({ length: CHUNKS }, (_, i) => pairs.slice(i * size, (i + 1) * size));
+  const outputs = await Promise.all(
+    chunks.map(async (chunk) => {
+      const input = chunk.map(([a, b]) => `${a}\t${b}\n`).join("");
+      const proc = Bun.spawn(["bash", "-c", `while IFS=$'\\t' read -r a b; do ${REAL_VERCMP} "$a" "$b"; done`], {
+        stdin: new Blob([input]),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      if (code !== 0) throw new Error(`vercmp loop exited ${code}: ${err}`);
+      return out
+        .split("\n")
+        .filter((l) => l !== "")
+        .map(Number);
+    }),
+  );
+  return outputs.flat();
+}
+
+/** The first disagreements, readably; [] when ours and the binary agree on every pair. */
+async function disagreements(pairs: Pair[]): Promise<string[]> {
+  const real = await realVercmp(pairs);
+  expect(real).toHaveLength(pairs.length);
+  const found: string[] = [];
+  pairs.forEach(([a, b], i) => {
+    const ours = vercmp(a, b);
+    if (ours !== real[i]) found.push(`vercmp ${JSON.stringify(a)} ${JSON.stringify(b)}: real ${real[i]}, ours ${ours}`);
+  });
+  return found.slice(0, 20);
+}
+
+describe("vercmp against the real pacman binary", () => {
+  test("the real vercmp is installed", () => {
+    expect(existsSync(REAL_VERCMP)).toBe(true);
+  });
+
+  test("every conformance vector, both directions", async () => {
+    const text = await Bun.file(join(CONFORMANCE, "vercmp.tsv")).text();
+    const pairs = text
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("#"))
+      .flatMap((l): Pair[] => {
+        const [a = "", b = ""] = l.split("\t");
+        return [
+          [a, b],
+          [b, a],
+        ];
+      });
+    expect(pairs.length).toBe(252);
+    expect(await disagreements(pairs)).toEqual([]);
+  }, 30_000);
+
+  test(`${GENERATED_PAIRS} generated pairs (seeded), both directions`, async () => {
+    const next = generator(0x5eed);
+    const pairs: Pair[] = [];
+    for (let i = 0; i < GENERATED_PAIRS / 2; i++) {
+      const [a, b] = next();
+      pairs.push([a, b], [b, a]);
+    }
+    // The generator must reach all three outcomes and the tricky shapes, or it tests little.
+    const outcomes = new Set(pairs.map(([a, b]) => vercmp(a, b)));
+    expect([...outcomes].sort()).toEqual([-1, 0, 1]);
+    expect(pairs.some(([a]) => /^[0-9]*:/.test(a))).toBe(true);
+    expect(pairs.some(([a]) => /\.\.|__|\+|~/.test(a))).toBe(true);
+    expect(pairs.some(([a]) => /(^|[^0-9])0[0-9]/.test(a))).toBe(true);
+    expect(pairs.some(([a]) => /[._+~]$/.test(a))).toBe(true);
+    expect(await disagreements(pairs)).toEqual([]);
+  }, 120_000);
+});
