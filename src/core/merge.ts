@@ -28,11 +28,5 @@ export function concreteArchitectures(srcinfo: Srcinfo): string[] {
   return [...seen];
 }
 
-/**
- * The name a relation resolves by: version constraint and optdepends description stripped, so
- * `libfoo.so=1-64` → `libfoo.so`, `python>=3.12` → `python`, `python: bindings` → `python`.
- */
-export function relationName(relation: string): string {
-  const end = relation.search(/[<>=:]/);
-  return end === -1 ? relation : relation.slice(0, end);
-}
+// The name a relation resolves by (`libfoo.so=1-64` → `libfoo.so`): relation.ts owns the grammar.
+export { relationName } from "./relation";
