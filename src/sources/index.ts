@@ -1,0 +1,32 @@
+// Package source repositories on disk (design.md §2): git reading, .SRCINFO cache keyed by commit.
+export {
+  CorruptRepository,
+  InvalidSrcinfo,
+  MissingSrcinfo,
+  NotARepository,
+  PkgbaseMismatch,
+  UnknownPkgbase,
+  UnknownRef,
+} from "./errors";
+export { type GitObject, GitRepository, type ObjectType, type ResolvedRef } from "./git-repository";
+export { readSourceAt, SRCINFO_FILE } from "./read-source";
+export {
+  CACHE_FORMAT,
+  openSrcinfoCache,
+  SRCINFO_CACHE_FILE,
+  type SrcinfoCache,
+  type SrcinfoResult,
+} from "./srcinfo-cache";
+export {
+  DEFAULT_REF,
+  diffUniverses,
+  type LoadOptions,
+  type LoadProgress,
+  loadUniverse,
+  readRefs,
+  reloadChanged,
+  type SkippedSource,
+  type SourceChanges,
+  type Universe,
+  type UniverseStats,
+} from "./universe";
