@@ -1,0 +1,44 @@
+# buildbtw tasks. On a fresh machine run them through ./scripts/just, which installs bun and just first.
+
+set dotenv-load := false
+
+# List the recipes.
+default:
+    @just --list
+
+# Install system packages (pacman, makepkg, git, zstd, bsdtar) and JavaScript dependencies.
+setup:
+    ./scripts/setup.sh
+
+# Compile the single self-contained binary dist/buildbtw.
+build: setup
+    bun build --compile --minify --sourcemap src/main.ts --outfile dist/buildbtw
+
+# Run the whole test suite (unit, conformance, integration with real git, pacman and processes).
+test: setup
+    bun test --timeout 120000
+
+# Type-check, lint/format check, and import-boundary check.
+lint: setup
+    bunx biome check --config-path scripts/biome-config.jsonc .
+    bunx tsc --noEmit -p .
+    bun scripts/check-boundaries.ts
+
+# Apply the formatter and safe lint fixes.
+fmt:
+    bunx biome check --config-path scripts/biome-config.jsonc --write .
+
+# What CI runs, in order.
+ci-dev: lint test build
+
+# Run a command of the CLI from source, e.g. `just run-client plan zlib/main --repos DIR`.
+run-client *ARGS: setup
+    bun src/main.ts {{ARGS}}
+
+# Generate the synthetic Arch-scale universe (real git repos) for benchmarks.
+gen-universe OUT="data/universe" *ARGS: setup
+    bun scripts/gen-universe.ts --out {{OUT}} {{ARGS}}
+
+# Benchmark `plan` loading and computation on the synthetic universe.
+bench-plan *ARGS: setup
+    bun scripts/bench-plan.ts {{ARGS}}

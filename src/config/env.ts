@@ -1,0 +1,54 @@
+// Settings resolve flag → environment → `.env` → default (design.md §10). Nothing here runs at import time.
+import { existsSync, readFileSync } from "node:fs";
+import type { z } from "zod";
+import { Invalid } from "../core/errors";
+
+export type Env = Record<string, string | undefined>;
+
+/** Parse a dotenv file: KEY=value lines, `#` comments, optional `export `, single or double quotes. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2] ?? "";
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted) value = quoted[2] ?? "";
+    else value = value.replace(/\s+#.*$/, "");
+    out[m[1] as string] = value;
+  }
+  return out;
+}
+
+/** The process environment over the `.env` of the working directory (the environment wins). */
+export function environment(processEnv: Env = process.env, dotenvPath = ".env"): Env {
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath, "utf8")) : {};
+  return { ...fromFile, ...processEnv };
+}
+
+/** Pick the first defined of flag, env values; empty strings count as unset. */
+export function pick(...values: (string | undefined)[]): string | undefined {
+  return values.find((v) => v !== undefined && v !== "");
+}
+
+/** Validate a settings object with zod; the error names every bad setting in one sentence. */
+export function parseSettings<T extends z.ZodType>(schema: T, raw: unknown, mode: string): z.output<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`);
+  throw new Invalid(`invalid ${mode} settings: ${problems.join("; ")}`);
+}
+
+/** `sqlite:./data/buildbtw.sqlite` or a plain path → the file path. */
+export function sqlitePath(databaseUrl: string): string {
+  return databaseUrl.replace(/^sqlite:(\/\/)?/, "");
+}
+
+/** Redact secrets when settings are printed or logged. */
+export function redacted<T extends Record<string, unknown>>(settings: T, secretKeys: (keyof T)[]): T {
+  const copy = { ...settings };
+  for (const k of secretKeys) if (copy[k] !== undefined) (copy as Record<keyof T, unknown>)[k] = "[redacted]";
+  return copy;
+}

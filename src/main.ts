@@ -1,0 +1,24 @@
+#!/usr/bin/env bun
+// The only module with top-level effects: parse the command line and run one mode.
+import { defineCommand, runMain } from "citty";
+import pkg from "../package.json" with { type: "json" };
+
+const lazy =
+  <T>(load: () => Promise<{ default: T }>) =>
+  () =>
+    load().then((m) => m.default);
+
+const root = defineCommand({
+  meta: {
+    name: "buildbtw",
+    version: pkg.version,
+    description: "Rebuild every dependent of an Arch Linux package change, in order, into its own pacman repository",
+  },
+  subCommands: {
+    plan: lazy(() => import("./commands/plan")),
+    srcinfo: lazy(() => import("./commands/srcinfo")),
+    vercmp: lazy(() => import("./commands/vercmp")),
+  },
+});
+
+await runMain(root);

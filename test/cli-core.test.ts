@@ -1,0 +1,132 @@
+// `buildbtw srcinfo` and `buildbtw vercmp` as real processes, and the compiled single binary.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, runCliJson } from "./support/cli";
+import { makeTempDir, removeDir } from "./support/git";
+
+const conformance = join(import.meta.dir, "..", "..", "shared", "conformance", "srcinfo");
+let tmp: string;
+
+beforeAll(() => {
+  tmp = makeTempDir();
+});
+afterAll(() => removeDir(tmp));
+
+const MULTI = `pkgbase = foo
+\tpkgver = 1.2
+\tpkgrel = 1
+\tarch = x86_64
+\tarch = aarch64
+\tmakedepends = cmake
+\tdepends = glibc
+\tdepends_x86_64 = libbar.so=1-64
+
+pkgname = foo
+\toptdepends = python: bindings
+\tprovides = libfoo.so=2-64
+
+pkgname = foo-docs
+\tarch = any
+\tdepends =
+`;
+
+describe("buildbtw srcinfo", () => {
+  test("prints the merged packages per architecture exactly as design.md §3", async () => {
+    const file = join(tmp, "multi.SRCINFO");
+    writeFileSync(file, MULTI);
+    const out = await runCliJson<Record<string, unknown>>(["srcinfo", file]);
+    expect(out).toEqual({
+      pkgbase: "foo",
+      version: { epoch: null, pkgver: "1.2", pkgrel: "1" },
+      architectures: {
+        x86_64: [
+          {
+            pkgname: "foo",
+            arch: ["x86_64", "aarch64"],
+            depends: ["glibc", "libbar.so=1-64"],
+            makedepends: ["cmake"],
+            checkdepends: [],
+            optdepends: ["python: bindings"],
+            provides: ["libfoo.so=2-64"],
+            conflicts: [],
+            replaces: [],
+          },
+          // `depends =` clears only the plain key: the inherited depends_x86_64 still applies (design.md §3).
+          {
+            pkgname: "foo-docs",
+            arch: ["any"],
+            depends: ["libbar.so=1-64"],
+            makedepends: ["cmake"],
+            checkdepends: [],
+            optdepends: [],
+            provides: [],
+            conflicts: [],
+            replaces: [],
+          },
+        ],
+        aarch64: [
+          {
+            pkgname: "foo",
+            arch: ["x86_64", "aarch64"],
+            depends: ["glibc"],
+            makedepends: ["cmake"],
+            checkdepends: [],
+            optdepends: ["python: bindings"],
+            provides: ["libfoo.so=2-64"],
+            conflicts: [],
+            replaces: [],
+          },
+          {
+            pkgname: "foo-docs",
+            arch: ["any"],
+            depends: [],
+            makedepends: ["cmake"],
+            checkdepends: [],
+            optdepends: [],
+            provides: [],
+            conflicts: [],
+            replaces: [],
+          },
+        ],
+      },
+    });
+    const only = await runCliJson<{ architectures: Record<string, unknown> }>(["srcinfo", file, "--arch", "aarch64"]);
+    expect(Object.keys(only.architectures)).toEqual(["aarch64"]);
+  });
+
+  test("an any-only file is shown under x86_64", async () => {
+    const out = await runCliJson<{ architectures: Record<string, unknown> }>([
+      "srcinfo",
+      join(conformance, "valid", "split_package.SRCINFO"),
+    ]);
+    expect(Object.keys(out.architectures)).toEqual(["x86_64"]);
+  });
+
+  test("invalid input: exit 1 and FILE:LINE: sentence", async () => {
+    const file = join(tmp, "bad.SRCINFO");
+    cpSync(join(conformance, "invalid", "invalid_property_delimiter.SRCINFO"), file);
+    const r = await runCli(["srcinfo", file, "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3: .+`));
+    const missing = await runCli(["srcinfo", join(tmp, "nope")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("cannot read");
+  });
+});
+
+describe("buildbtw vercmp", () => {
+  test("prints -1, 0 or 1 like pacman", async () => {
+    for (const [a, b, want] of [
+      ["1.0", "1.1", "-1"],
+      ["1:1.0", "2.0", "1"],
+      ["1.0-1", "1.0", "0"],
+      ["1.0a", "1.0", "-1"],
+    ] as const) {
+      const r = await runCli(["vercmp", a, b]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${want}\n`);
+    }
+  });
+});
