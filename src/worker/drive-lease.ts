@@ -1,0 +1,205 @@
+// One lease, start to end (design.md §7): heartbeat → drive → stream the log → upload → report.
+// A lease the server no longer honours (409) or cancelled is dropped without a result: the server has
+// already moved the build on, and a result for it would be refused anyway.
+import { mkdtemp, rm } from "node:fs/promises";
+import { basename } from "node:path";
+import type { Lease } from "../api/schemas";
+import type { ApiClient } from "../client/api-client";
+import { isTransient } from "../client/errors";
+import { Conflict, Forbidden, Invalid, NotFound } from "../core/errors";
+import type { BuildOutcome, Driver } from "../drivers/driver";
+import { type BackoffPolicy, retry } from "../lib/backoff";
+import type { Logger } from "../lib/log";
+import { pathInside } from "../lib/paths";
+import { createLogStream } from "./log-stream";
+
+/** Why a build stopped before its result: the abort reason of its signal. */
+export class BuildStopped extends Error {
+  override name = "BuildStopped";
+}
+
+/** How one lease ended, for the slot's log and for tests. */
+export type LeaseEnd =
+  | { kind: "reported"; status: "built" | "failed"; reason?: string }
+  | { kind: "dropped"; reason: string };
+
+export interface LeaseDeps {
+  client: Pick<ApiClient, "leases">;
+  driver: Driver;
+  log: Logger;
+}
+
+export interface LeaseSettings {
+  /** Parent of the per-build work directories. */
+  workDir: string;
+  logFlushMs?: number;
+  logFlushBytes?: number;
+  backoff?: Partial<BackoffPolicy>;
+}
+
+// BuildResult.reason allows at most 2000 characters.
+const MAX_REASON = 2000;
+
+export const leaseFields = (lease: Lease) => ({
+  namespace: lease.namespace,
+  iteration: lease.iteration,
+  pkgbase: lease.pkgbase,
+  arch: lease.arch,
+  build_id: lease.build_id,
+  lease_id: lease.lease_id,
+  attempt: lease.attempt,
+});
+
+/** Whether an answer means "this lease is not yours any more" (expired, ended, another worker's). */
+const isStale = (error: unknown): boolean =>
+  error instanceof Conflict || error instanceof NotFound || error instanceof Forbidden;
+
+/**
+ * Drive `lease` to a reported result or drop it. `abandon` aborts the build without a result (the lease
+ * then expires on the server and the build returns to pending). Throws only on unexpected errors.
+ */
+export async function driveLease(
+  lease: Lease,
+  deps: LeaseDeps,
+  settings: LeaseSettings,
+  abandon?: AbortSignal,
+): Promise<LeaseEnd> {
+  const { client, driver, log } = deps;
+  const fields = leaseFields(lease);
+  const what = `${lease.namespace}/${lease.iteration} ${lease.pkgbase} (${lease.arch})`;
+  const stop = new AbortController();
+  const stopBuild = (reason: string) => {
+    if (!stop.signal.aborted) stop.abort(new BuildStopped(reason));
+  };
+  const onAbandon = () =>
+    stopBuild("the worker is shutting down; the lease will expire and the build return to pending");
+  if (abandon?.aborted) onAbandon();
+  abandon?.addEventListener("abort", onAbandon);
+
+  // Every server call for this lease: retried while the server is unreachable, given up when the build stops.
+  const call = <T>(action: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    retry(() => fn(stop.signal), {
+      ...settings.backoff,
+      signal: stop.signal,
+      shouldRetry: isTransient,
+      onRetry: ({ delayMs, error }) =>
+        log.warn(`${action} failed, retrying in ${delayMs} ms: ${messageOf(error)}`, fields),
+    });
+
+  const logs = createLogStream({
+    flushMs: settings.logFlushMs,
+    maxBytes: settings.logFlushBytes,
+    send: (text) =>
+      call("sending the build log", (signal) => client.leases.appendLog(lease.lease_id, text, { signal })),
+    onError: (error) => {
+      if (stop.signal.aborted) return;
+      if (isStale(error)) return stopBuild(`the server refused the log: ${messageOf(error)}`);
+      log.warn(`a build log chunk was lost: ${messageOf(error)}`, fields);
+    },
+  });
+
+  let beating = false;
+  const heartbeat = async () => {
+    // A heartbeat still retrying covers the next tick too: never two in flight.
+    if (beating || stop.signal.aborted) return;
+    beating = true;
+    try {
+      const answer = await call("heartbeat", (signal) => client.leases.heartbeat(lease.lease_id, { signal }));
+      if (answer.cancelled) stopBuild("the server cancelled this build");
+    } catch (error) {
+      if (stop.signal.aborted) return;
+      if (isStale(error)) stopBuild(`the lease is no longer current: ${messageOf(error)}`);
+      else log.warn(`heartbeat failed: ${messageOf(error)}`, fields);
+    } finally {
+      beating = false;
+    }
+  };
+
+  const dropped = (): LeaseEnd => {
+    logs.discard();
+    const reason = stop.signal.reason instanceof Error ? stop.signal.reason.message : String(stop.signal.reason);
+    log.warn(`dropped lease of ${what}: ${reason}`, { ...fields, reason });
+    return { kind: "dropped", reason };
+  };
+
+  log.info(`leased ${what}`, fields);
+  let interval: ReturnType<typeof setInterval> | undefined;
+  let dir: string | undefined;
+  try {
+    // The first heartbeat before any work: it tells the server the build started and catches a cancel early.
+    await heartbeat();
+    interval = setInterval(heartbeat, Math.max(50, lease.ttl_ms / 3));
+    if (stop.signal.aborted) return dropped();
+
+    dir = await mkdtemp(pathInside(settings.workDir, `build-${lease.build_id}-`));
+    logs.write(`==> buildbtw: building ${what} at ${lease.commit} with the ${driver.name} driver\n`);
+    const outcome = await build(driver, lease, { workDir: dir, log: logs.write, signal: stop.signal });
+    if (stop.signal.aborted) return dropped();
+    // The whole build log reaches the server before its packages do: what the UI shows is complete.
+    await logs.flush();
+
+    const result = outcome.status === "built" ? await upload(lease, outcome.files) : outcome;
+    if (result.status === "failed") logs.write(`==> buildbtw: build failed: ${result.reason}\n`);
+    await logs.flush();
+    if (stop.signal.aborted) return dropped();
+
+    const reason = result.status === "failed" ? result.reason.slice(0, MAX_REASON) : undefined;
+    await call("reporting the result", (signal) =>
+      client.leases.report(lease.lease_id, { status: result.status, reason }, { signal }),
+    );
+    log.info(`${result.status} ${what}${reason ? `: ${reason}` : ""}`, { ...fields, status: result.status, reason });
+    return { kind: "reported", status: result.status, reason };
+  } catch (error) {
+    if (stop.signal.aborted) return dropped();
+    if (isStale(error)) {
+      stopBuild(`the server refused this lease: ${messageOf(error)}`);
+      return dropped();
+    }
+    throw error;
+  } finally {
+    clearInterval(interval);
+    abandon?.removeEventListener("abort", onAbandon);
+    if (!stop.signal.aborted) stop.abort(new BuildStopped("the lease is finished"));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Upload the expected files in the lease's order; a refused or missing file fails the build. */
+  async function upload(
+    lease: Lease,
+    files: string[],
+  ): Promise<{ status: "built" } | { status: "failed"; reason: string }> {
+    const built = new Map(files.map((path) => [basename(path), path]));
+    for (const name of built.keys()) {
+      if (!lease.expected_files.includes(name))
+        log.info(`not uploading ${name}: the server does not expect it`, fields);
+    }
+    const missing = lease.expected_files.filter((name) => !built.has(name));
+    if (missing.length > 0) return { status: "failed", reason: `the build did not produce ${missing.join(", ")}` };
+    for (const name of lease.expected_files) {
+      const path = built.get(name) as string;
+      try {
+        await call(`uploading ${name}`, (signal) =>
+          client.leases.uploadFile(lease.lease_id, name, Bun.file(path), { signal }),
+        );
+      } catch (error) {
+        if (error instanceof Invalid)
+          return { status: "failed", reason: `the server refused ${name}: ${error.message}` };
+        throw error;
+      }
+      log.info(`uploaded ${name}`, { ...fields, file: name });
+    }
+    return { status: "built" };
+  }
+}
+
+/** A driver that throws (rather than returning "failed") has still failed the build, unless it was stopped. */
+async function build(driver: Driver, lease: Lease, ctx: Parameters<Driver["build"]>[1]): Promise<BuildOutcome> {
+  try {
+    return await driver.build(lease, ctx);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    return { status: "failed", reason: `the ${driver.name} driver failed: ${messageOf(error)}` };
+  }
+}
+
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,99 @@
+// Worker mode (design.md §7): N slots, each long-polling the server for a lease and driving it to a
+// result. Workers hold no inbound port; everything they do is a call to /api/v1 through lib/backoff.
+import { mkdir } from "node:fs/promises";
+import type { Lease } from "../api/schemas";
+import { isTransient, UnexpectedResponse } from "../client/errors";
+import { DomainError } from "../core/errors";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, retry, sleep } from "../lib/backoff";
+import { driveLease, type LeaseDeps, leaseFields, messageOf } from "./drive-lease";
+
+export interface WorkerSettings {
+  architectures: string[];
+  concurrency: number;
+  /** Parent of the per-build work directories; created if missing. */
+  workDir: string;
+  /** How long the server may hold a lease request open (default 25 s). */
+  waitMs?: number;
+  logFlushMs?: number;
+  logFlushBytes?: number;
+  backoff?: Partial<BackoffPolicy>;
+}
+
+export type WorkerDeps = LeaseDeps;
+
+/**
+ * Run until `signal` aborts: then take no new leases, finish the builds in progress (upload, report) and
+ * return. `abandon` aborting stops those builds too, without results: their leases expire on the server
+ * and the builds return to pending. Rejects only when the server refuses the worker itself (bad token,
+ * bad architecture, not a buildbtw server): retrying cannot help then.
+ */
+export async function runWorker(
+  settings: WorkerSettings,
+  deps: WorkerDeps,
+  signal: AbortSignal,
+  abandon?: AbortSignal,
+): Promise<void> {
+  const { client, driver, log } = deps;
+  await mkdir(settings.workDir, { recursive: true });
+  const halt = new AbortController();
+  const taking = AbortSignal.any([signal, halt.signal]);
+  const architectures = settings.architectures;
+  log.info(
+    `worker started: ${settings.concurrency} slot(s) for ${architectures.join(", ")} with the ${driver.name} driver`,
+    { architectures, concurrency: settings.concurrency, driver: driver.name },
+  );
+
+  // After an unforeseen failure: wait a while (growing), but wake at once when the worker stops.
+  const pause = (failures: number) =>
+    sleep(backoffDelay(failures, { ...DEFAULT_BACKOFF, ...settings.backoff }), taking).catch(() => {});
+
+  async function runSlot(slot: number): Promise<void> {
+    let failures = 0;
+    while (!taking.aborted) {
+      let lease: Lease | null;
+      try {
+        lease = await retry(
+          () => client.leases.acquire({ architectures, wait_ms: settings.waitMs ?? 25_000 }, { signal: taking }),
+          {
+            ...settings.backoff,
+            signal: taking,
+            shouldRetry: isTransient,
+            onRetry: ({ delayMs, error }) =>
+              log.warn(`asking for work failed, retrying in ${delayMs} ms: ${messageOf(error)}`, { slot }),
+          },
+        );
+      } catch (error) {
+        if (taking.aborted) return;
+        if (error instanceof DomainError || error instanceof UnexpectedResponse) {
+          // The server refuses this worker, not one request: stop every slot and say why.
+          halt.abort(error);
+          return;
+        }
+        failures++;
+        log.error(`slot ${slot}: asking for work failed: ${messageOf(error)}`, { slot, error: stackOf(error) });
+        await pause(failures);
+        continue;
+      }
+      if (!lease) continue;
+      try {
+        await driveLease(lease, deps, settings, abandon);
+        failures = 0;
+      } catch (error) {
+        // A bug or an unforeseen answer in one lease must not end the slot; the lease expires on the server.
+        failures++;
+        log.error(`giving up lease of ${lease.pkgbase}: ${messageOf(error)}`, {
+          ...leaseFields(lease),
+          slot,
+          error: stackOf(error),
+        });
+        await pause(failures);
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: settings.concurrency }, (_, i) => runSlot(i + 1)));
+  if (halt.signal.aborted) throw halt.signal.reason;
+  log.info("worker stopped");
+}
+
+const stackOf = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));

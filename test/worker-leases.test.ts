@@ -1,0 +1,315 @@
+// The worker mode in-process (runWorker with the real client and the fake driver) against a fake
+// server speaking the lease routes over real HTTP.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LogObject } from "consola";
+import { createApiClient } from "../src/client/api-client";
+import { Forbidden } from "../src/core/errors";
+import type { Driver } from "../src/drivers/driver";
+import { createFakeDriver } from "../src/drivers/fake";
+import { createLogger } from "../src/lib/log";
+import { buildPackage } from "../src/pacman";
+import { runWorker, type WorkerSettings } from "../src/worker/run-worker";
+import {
+  type Event,
+  type FakeServer,
+  type FakeServerOptions,
+  makeLease,
+  readPkginfo,
+  startFakeServer,
+  until,
+} from "./worker-fake-server";
+
+interface Running {
+  server: FakeServer;
+  stop: AbortController;
+  abandon: AbortController;
+  done: Promise<void>;
+  logs: { level: string; msg: string; fields: Record<string, unknown> }[];
+  workDir: string;
+}
+
+let workRoot: string;
+const running: Running[] = [];
+
+beforeEach(() => {
+  workRoot = mkdtempSync(join(tmpdir(), "worker-test-"));
+});
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.abandon.abort();
+    r.stop.abort();
+    await r.done.catch(() => {});
+    await r.server.stop();
+  }
+  rmSync(workRoot, { recursive: true, force: true });
+});
+
+/** A fake server and a worker against it, logs captured. */
+function start(
+  options: {
+    server?: FakeServerOptions;
+    settings?: Partial<WorkerSettings>;
+    driver?: Driver;
+    fakeDelayMs?: number;
+    token?: string;
+  } = {},
+): Running {
+  const server = startFakeServer(options.server);
+  const logs: Running["logs"] = [];
+  const log = createLogger("worker", { BUILDBTW_LOG_FORMAT: "json" });
+  log.setReporters([
+    {
+      log: (entry: LogObject) => {
+        const [msg, fields] = entry.args as [string, Record<string, unknown> | undefined];
+        logs.push({ level: entry.type, msg: String(msg), fields: fields ?? {} });
+      },
+    },
+  ]);
+  const stop = new AbortController();
+  const abandon = new AbortController();
+  const workDir = join(workRoot, "work");
+  const client = createApiClient({ serverUrl: server.url, token: options.token ?? "worker-token" });
+  const driver = options.driver ?? createFakeDriver({ buildPackage, delayMs: options.fakeDelayMs ?? 0 });
+  const settings: WorkerSettings = {
+    architectures: ["x86_64"],
+    concurrency: 1,
+    workDir,
+    waitMs: 200,
+    logFlushMs: 20,
+    backoff: { initialMs: 20, maxMs: 100 },
+    ...options.settings,
+  };
+  const done = runWorker(settings, { client, driver, log }, stop.signal, abandon.signal);
+  const r = { server, stop, abandon, done, logs, workDir };
+  running.push(r);
+  return r;
+}
+
+const of = (events: Event[], leaseId: string) => events.filter((e) => "leaseId" in e && e.leaseId === leaseId);
+const resultOf = (events: Event[], leaseId: string) =>
+  events.find((e): e is Extract<Event, { kind: "result" }> => e.kind === "result" && e.leaseId === leaseId);
+
+describe("worker against the lease routes", () => {
+  test("lease → heartbeat → log → upload → result, with valid packages and work dirs removed", async () => {
+    const { server, logs, workDir } = start();
+    const lease = makeLease("zlib", { pkgnames: ["zlib", "minizip"] });
+    server.offer(lease);
+    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    expect(result).toMatchObject({ status: "built", answer: 200 });
+
+    const kinds = of(server.events, lease.lease_id).map((e) => e.kind);
+    const first = (k: Event["kind"]) => kinds.indexOf(k);
+    expect(first("lease")).toBe(0);
+    expect(first("heartbeat")).toBe(1);
+    expect(first("log")).toBeGreaterThan(first("heartbeat"));
+    expect(first("file")).toBeGreaterThan(first("log"));
+    expect(kinds.lastIndexOf("log")).toBeLessThan(first("file"));
+    expect(kinds.at(-1)).toBe("result");
+
+    const files = of(server.events, lease.lease_id).filter((e) => e.kind === "file");
+    expect(files.map((f) => f.name)).toEqual(lease.expected_files);
+    for (const [i, file] of files.entries()) {
+      const pkg = lease.packages[i] as (typeof lease.packages)[number];
+      expect(readPkginfo(file.bytes)).toMatchObject({
+        pkgname: [pkg.pkgname],
+        pkgbase: ["zlib"],
+        pkgver: ["1.0-1"],
+        arch: ["x86_64"],
+        depend: ["glibc"],
+        provides: [`lib${pkg.pkgname}.so=1-64`],
+      });
+    }
+
+    const log = of(server.events, lease.lease_id)
+      .map((e) => (e.kind === "log" ? e.text : ""))
+      .join("");
+    expect(log).toContain("building rebuild-1/1 zlib (x86_64)");
+    expect(log).toContain("minizip-1.0-1-x86_64.pkg.tar.zst");
+
+    const lines = logs.filter((l) => l.fields.lease_id === lease.lease_id);
+    expect(lines.map((l) => l.msg)).toContain("leased rebuild-1/1 zlib (x86_64)");
+    expect(lines.find((l) => l.msg.startsWith("built "))?.fields).toMatchObject({
+      namespace: "rebuild-1",
+      iteration: 1,
+      pkgbase: "zlib",
+      status: "built",
+    });
+    await until(() => readdirSync(workDir).length === 0, "the work dir to be removed");
+  });
+
+  test("a server briefly answering 503 loses no build", async () => {
+    const { server } = start({ fakeDelayMs: 300 });
+    const lease = makeLease("openssl");
+    server.offer(lease);
+    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the first heartbeat");
+    server.setDown(true);
+    await until(() => server.events.filter((e) => e.kind === "unavailable").length >= 4, "several 503s");
+    server.setDown(false);
+    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    expect(result.status).toBe("built");
+    expect(of(server.events, lease.lease_id).filter((e) => e.kind === "file" && e.answer === 201)).toHaveLength(1);
+  });
+
+  test("a server that is gone for a while (connection refused) loses no build", async () => {
+    const { server, logs } = start({ fakeDelayMs: 200 });
+    const lease = makeLease("curl");
+    server.offer(lease);
+    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the first heartbeat");
+    await server.offline();
+    await until(
+      () => logs.some((l) => l.msg.includes(`cannot reach the buildbtw server at ${server.url}: connection refused`)),
+      "a retry after connection refused",
+    );
+    server.online();
+    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    expect(result.status).toBe("built");
+  });
+
+  test("409 on a heartbeat aborts the build and reports nothing", async () => {
+    const { server, stop, done, logs, workDir } = start({
+      fakeDelayMs: 30_000,
+      server: { onHeartbeat: (_, count) => (count >= 2 ? "conflict" : "ok") },
+    });
+    const lease = makeLease("python", { ttl_ms: 300 });
+    server.offer(lease);
+    const dropped = await until(() => logs.find((l) => l.msg.startsWith("dropped lease")), "the lease to be dropped");
+    expect(dropped.fields).toMatchObject({ namespace: "rebuild-1", iteration: 1, pkgbase: "python" });
+    expect(dropped.msg).toContain("no longer current");
+    stop.abort();
+    await done;
+    const kinds = of(server.events, lease.lease_id).map((e) => e.kind);
+    expect(kinds).not.toContain("file");
+    expect(kinds).not.toContain("result");
+    expect(readdirSync(workDir)).toEqual([]);
+  });
+
+  test("a heartbeat answering cancelled stops the build without a result", async () => {
+    const { server, stop, done, logs } = start({
+      fakeDelayMs: 30_000,
+      server: { onHeartbeat: (_, count) => (count >= 2 ? "cancel" : "ok") },
+    });
+    const lease = makeLease("glib2", { ttl_ms: 300 });
+    server.offer(lease);
+    await until(() => logs.find((l) => l.msg.startsWith("dropped lease") && l.msg.includes("cancelled")), "the drop");
+    stop.abort();
+    await done;
+    expect(resultOf(server.events, lease.lease_id)).toBeUndefined();
+  });
+
+  test("a result refused as stale is dropped with a log line", async () => {
+    const { server, logs } = start({ fakeDelayMs: 200 });
+    const lease = makeLease("bash");
+    server.offer(lease);
+    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the first heartbeat");
+    server.markStale(lease.lease_id);
+    await until(() => logs.find((l) => l.msg.startsWith("dropped lease of rebuild-1/1 bash")), "the drop");
+    expect(of(server.events, lease.lease_id).some((e) => e.kind === "result" && e.answer === 200)).toBe(false);
+  });
+
+  test("an upload the server refuses fails the build with the server's sentence", async () => {
+    const { server } = start({ server: { refuseFile: () => ".PKGINFO says pkgver 2.0-1, the build expects 1.0-1" } });
+    const lease = makeLease("gcc");
+    server.offer(lease);
+    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    expect(result).toMatchObject({
+      status: "failed",
+      reason: `the server refused gcc-1.0-1-x86_64.pkg.tar.zst: .PKGINFO says pkgver 2.0-1, the build expects 1.0-1`,
+    });
+  });
+
+  test("a build that misses an expected file fails, naming it", async () => {
+    const { server } = start();
+    const lease = makeLease("krb5");
+    server.offer({ ...lease, expected_files: [...lease.expected_files, "krb5-docs-1.0-1-any.pkg.tar.zst"] });
+    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    expect(result).toMatchObject({
+      status: "failed",
+      reason: "the build did not produce krb5-docs-1.0-1-any.pkg.tar.zst",
+    });
+    expect(of(server.events, lease.lease_id).some((e) => e.kind === "file")).toBe(false);
+  });
+
+  test("a driver that throws fails the build with its message", async () => {
+    const driver: Driver = {
+      name: "broken",
+      build: async (_job, ctx) => {
+        ctx.log("about to break\n");
+        throw new Error("disk full");
+      },
+    };
+    const { server } = start({ driver });
+    const lease = makeLease("llvm");
+    server.offer(lease);
+    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    expect(result).toMatchObject({ status: "failed", reason: "the broken driver failed: disk full" });
+    const log = of(server.events, lease.lease_id)
+      .map((e) => (e.kind === "log" ? e.text : ""))
+      .join("");
+    expect(log).toContain("about to break\n");
+    expect(log).toContain("build failed: the broken driver failed: disk full");
+  });
+
+  test("--concurrency 2 holds two leases at once", async () => {
+    const { server } = start({ fakeDelayMs: 400, settings: { concurrency: 2 } });
+    const a = makeLease("a-pkg");
+    const b = makeLease("b-pkg");
+    server.offer(a);
+    server.offer(b);
+    await until(() => resultOf(server.events, a.lease_id) && resultOf(server.events, b.lease_id), "both results");
+    const order = server.events.filter((e) => e.kind === "lease" || e.kind === "result").map((e) => e.kind);
+    expect(order).toEqual(["lease", "lease", "result", "result"]);
+  });
+
+  test("only leases for the worker's architectures", async () => {
+    const { server } = start({ settings: { architectures: ["aarch64"] } });
+    const x86 = makeLease("zstd");
+    const arm = makeLease("zstd", { arch: "aarch64", lease_id: "arm-lease" });
+    server.offer(x86);
+    server.offer(arm);
+    await until(() => resultOf(server.events, arm.lease_id), "the aarch64 result");
+    expect(of(server.events, x86.lease_id)).toEqual([]);
+  });
+
+  test("stopping finishes the build in progress, reports it, and takes no new lease", async () => {
+    const { server, stop, done } = start({ fakeDelayMs: 300 });
+    const lease = makeLease("perl");
+    server.offer(lease);
+    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the build to start");
+    stop.abort();
+    const later = makeLease("ruby");
+    server.offer(later);
+    await done;
+    expect(resultOf(server.events, lease.lease_id)?.status).toBe("built");
+    expect(of(server.events, later.lease_id)).toEqual([]);
+  });
+
+  test("abandoning stops the build at once without a result", async () => {
+    const { server, stop, abandon, done, logs } = start({ fakeDelayMs: 30_000 });
+    const lease = makeLease("qt6-base");
+    server.offer(lease);
+    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the build to start");
+    stop.abort();
+    abandon.abort();
+    await done;
+    expect(resultOf(server.events, lease.lease_id)).toBeUndefined();
+    expect(logs.some((l) => l.msg.includes("shutting down"))).toBe(true);
+  });
+
+  test("a token the server refuses stops the worker with the server's sentence", async () => {
+    const { done } = start({ token: "wrong" });
+    const failure = await done.catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Forbidden);
+    expect((failure as Error).message).toBe("this token is not a worker token");
+  });
+
+  test("the work dir is created when missing", async () => {
+    const { workDir, server } = start();
+    const lease = makeLease("xz");
+    server.offer(lease);
+    await until(() => resultOf(server.events, lease.lease_id), "the result");
+    expect(existsSync(workDir)).toBe(true);
+  });
+});
