@@ -1,0 +1,41 @@
+// Files appear whole or not at all: written under a temporary name in the same directory, flushed, then
+// renamed over the real name (design.md §11: a crash at any moment loses nothing committed).
+import { randomUUID } from "node:crypto";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { pathInside } from "../lib/paths";
+
+/** Temporary files start with this, so a sweeper (or a human) can tell leftovers of a crash from real files. */
+export const TEMP_PREFIX = ".buildbtw-tmp-";
+
+/** Write `bytes` to `dir/name` atomically; `name` must stay inside `dir`. Returns the final path. */
+export async function writeFileAtomic(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  const target = pathInside(dir, name);
+  // Not derived from `name`: the temporary name must fit even when `name` is as long as names may be.
+  const temp = pathInside(dir, `${TEMP_PREFIX}${randomUUID()}`);
+  await mkdir(dir, { recursive: true });
+  try {
+    const handle = await open(temp, "wx", 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
+  return target;
+}
+
+// The rename itself is only durable once the directory is flushed.
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

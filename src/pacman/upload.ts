@@ -1,0 +1,86 @@
+// Accepting a package a worker uploads for a build node (design.md §8): the file name must be one the node
+// is expected to produce, and the package's own .PKGINFO must agree with that name and with the node.
+import { basename } from "node:path";
+import { formatVersion, parsePackageFileName } from "../core/package-file";
+import type { Version } from "../core/types";
+import { PathEscape } from "../lib/paths";
+import { writeFileAtomic } from "./atomic";
+import { NotAPackage, PackageMismatch, UnexpectedPackageFile } from "./errors";
+import { type InspectOptions, inspectPackage, type PackageInfo } from "./package";
+import { type RepoEntry, repoEntry } from "./repo-db";
+
+export interface ExpectedUpload {
+  /** The package file names the node's build produces. */
+  fileNames: readonly string[];
+  pkgbase: string;
+  /** The node's version, or its full `[epoch:]pkgver-pkgrel`. */
+  version: Version | string;
+  /** The node's concrete architecture; packages may also be `any`. */
+  arch: string;
+}
+
+export interface Upload {
+  fileName: string;
+  bytes: Uint8Array;
+  expected: ExpectedUpload;
+}
+
+/**
+ * The package's repository entry (its PackageInfo and file name) when `fileName` and `bytes` are an
+ * acceptable upload for the node; otherwise UnexpectedPackageFile, NotAPackage or PackageMismatch, each
+ * with one sentence naming the file.
+ */
+export function checkUpload(upload: Upload, options: InspectOptions = {}): RepoEntry {
+  const { fileName, bytes, expected } = upload;
+  const quoted = JSON.stringify(fileName);
+  const file = checkedFileName(fileName);
+  if (!expected.fileNames.includes(fileName)) {
+    throw new UnexpectedPackageFile(
+      `${quoted} is not one of this build's package files (${expected.fileNames.join(", ") || "none expected"}).`,
+    );
+  }
+  let info: PackageInfo;
+  try {
+    info = inspectPackage(bytes, options);
+  } catch (error) {
+    if (error instanceof NotAPackage) throw new NotAPackage(error.reason, quoted);
+    throw error;
+  }
+  const p = info.pkginfo;
+  const nodeVersion = typeof expected.version === "string" ? expected.version : formatVersion(expected.version);
+  const disagree = (what: string, inPackage: string, other: string, where: string) =>
+    new PackageMismatch(
+      `${quoted} says ${what} ${JSON.stringify(inPackage)} in its .PKGINFO, but ${where} says ${JSON.stringify(other)}.`,
+    );
+  if (p.pkgname !== file.pkgname) throw disagree("pkgname", p.pkgname, file.pkgname, "its file name");
+  if (p.version !== formatVersion(file.version))
+    throw disagree("version", p.version, formatVersion(file.version), "its file name");
+  if (p.arch !== file.arch) throw disagree("arch", p.arch, file.arch, "its file name");
+  if (p.pkgbase !== expected.pkgbase) throw disagree("pkgbase", p.pkgbase, expected.pkgbase, "the build node");
+  if (p.version !== nodeVersion) throw disagree("version", p.version, nodeVersion, "the build node");
+  if (p.arch !== "any" && p.arch !== expected.arch) throw disagree("arch", p.arch, expected.arch, "the build node");
+  return repoEntry(fileName, info);
+}
+
+/** Write an accepted package into the repository directory atomically. */
+export async function storePackage(dir: string, fileName: string, bytes: Uint8Array): Promise<void> {
+  checkedFileName(fileName);
+  try {
+    await writeFileAtomic(dir, fileName, bytes);
+  } catch (error) {
+    if (error instanceof PathEscape)
+      throw new UnexpectedPackageFile(`${JSON.stringify(fileName)} is not a plain package file name.`);
+    throw error;
+  }
+}
+
+function checkedFileName(fileName: string) {
+  // parsePackageFileName already refuses `/` (not in the name alphabets); basename says so explicitly.
+  const parsed = basename(fileName) === fileName ? parsePackageFileName(fileName) : null;
+  if (parsed === null) {
+    throw new UnexpectedPackageFile(
+      `${JSON.stringify(fileName)} is not a package file name (pkgname-[epoch:]pkgver-pkgrel-arch.pkg.tar.zst).`,
+    );
+  }
+  return parsed;
+}
