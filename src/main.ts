@@ -15,9 +15,12 @@ const root = defineCommand({
     description: "Rebuild every dependent of an Arch Linux package change, in order, into its own pacman repository",
   },
   subCommands: {
+    serve: lazy(() => import("./commands/serve")),
+    worker: lazy(() => import("./commands/worker")),
     plan: lazy(() => import("./commands/plan")),
     srcinfo: lazy(() => import("./commands/srcinfo")),
     vercmp: lazy(() => import("./commands/vercmp")),
+    token: lazy(() => import("./commands/token")),
   },
 });
 

@@ -12,7 +12,7 @@ const NAMESPACE = /^[a-zA-Z0-9@_+][a-zA-Z0-9@._+-]{0,99}$/;
 const ARCH = /^[a-zA-Z0-9_]+$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 // A git ref name, conservatively: no "..", no leading "-" or "/", no control or special characters.
-const REF = /^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)(?!.*\.lock$)[A-Za-z0-9._\/+@-]{1,200}$/;
+const REF = /^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)(?!.*\.lock$)[A-Za-z0-9._/+@-]{1,200}$/;
 
 function check<T>(re: RegExp, what: string, value: string, max = 255): T {
   if (value.length > max || !re.test(value) || value === "." || value === "..") {

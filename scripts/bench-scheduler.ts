@@ -1,0 +1,186 @@
+// Scheduler benchmark (issue 3): a namespace of ≥ 2,000 nodes from the synthetic universe, fake workers
+// with zero build time, 16 slots in total. Reports builds/s end to end and the dispatch latency
+// (last dependency reported built → dependent leased), p50/p95, read from the server's JSON log.
+//   bun scripts/bench-scheduler.ts [--repos data/universe] [--min-nodes 2000] [--workers 2] [--slots 16]
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createPlanner } from "../src/core/graph";
+import { relationName } from "../src/core/merge";
+import { loadUniverse, openSrcinfoCache } from "../src/sources";
+
+const { values } = parseArgs({
+  options: {
+    repos: { type: "string", default: "data/universe" },
+    "min-nodes": { type: "string", default: "2000" },
+    workers: { type: "string", default: "2" },
+    slots: { type: "string", default: "16" },
+  },
+});
+const repos = resolve(values.repos!);
+const minNodes = Number(values["min-nodes"]);
+const main = join(import.meta.dir, "..", "src", "main.ts");
+const data = mkdtempSync(join(tmpdir(), "bench-scheduler-"));
+
+// Pick the root whose graph is the smallest one with at least minNodes nodes.
+const cache = openSrcinfoCache(join(data, "srcinfo-cache.sqlite"));
+const universe = await loadUniverse(repos, { cache });
+cache.close();
+const owner = new Map<string, string>();
+const direct = new Map<string, number>();
+for (const e of universe.entries.values()) for (const p of e.srcinfo.packages) owner.set(p.pkgname, e.pkgbase);
+for (const e of universe.entries.values())
+  for (const p of e.srcinfo.packages)
+    for (const d of p.depends) {
+      const o = owner.get(relationName(d));
+      if (o) direct.set(o, (direct.get(o) ?? 0) + 1);
+    }
+const planner = createPlanner(universe.entries);
+let root = "";
+let rootNodes = Number.POSITIVE_INFINITY;
+for (const [candidate] of [...direct.entries()].sort((a, b) => b[1] - a[1]).slice(0, 60)) {
+  const n =
+    planner.plan([universe.entries.get(candidate)!], { arch: "x86_64", include: [], defaultArch: "x86_64" })
+      .architectures.x86_64?.nodes.length ?? 0;
+  if (n >= minNodes && n < rootNodes) {
+    root = candidate;
+    rootNodes = n;
+  }
+}
+if (!root) throw new Error(`no root with ≥ ${minNodes} nodes in ${repos}`);
+console.error(`root ${root}: ${rootNodes} nodes`);
+
+const port = 18000 + Math.floor(Math.random() * 1000);
+const url = `http://127.0.0.1:${port}`;
+const admin = "bench-admin-token-0123456789";
+const env = {
+  ...process.env,
+  PORT: String(port),
+  INTERFACE: "127.0.0.1",
+  DATA_DIR: data,
+  REPOS_DIR: repos,
+  BUILDBTW_ADMIN_TOKEN: admin,
+  BUILDBTW_LOG_FORMAT: "json",
+  BUILDBTW_REF_CHECK_INTERVAL_MS: "3600000",
+};
+const server = Bun.spawn([process.execPath, main, "serve"], { env, stdout: "ignore", stderr: "pipe" });
+const logLines: string[] = [];
+const reading = (async () => {
+  let buf = "";
+  const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    const lines = buf.split("\n");
+    buf = lines.pop() ?? "";
+    logLines.push(...lines);
+  }
+})();
+const deadline = Date.now() + 120_000;
+while (
+  !(await fetch(`${url}/healthz`)
+    .then((r) => r.ok)
+    .catch(() => false))
+) {
+  if (Date.now() > deadline) throw new Error("server did not start");
+  await Bun.sleep(100);
+}
+
+const workerCount = Number(values.workers);
+const perWorker = Math.ceil(Number(values.slots) / workerCount);
+const workers = [];
+for (let i = 0; i < workerCount; i++) {
+  const token = Bun.spawnSync([process.execPath, main, "token", "create", "--worker", `bench${i}`, "--json"], {
+    env,
+  }).stdout.toString();
+  workers.push(
+    Bun.spawn(
+      [
+        process.execPath,
+        main,
+        "worker",
+        "--server",
+        url,
+        "--token",
+        JSON.parse(token).token,
+        "--concurrency",
+        String(perWorker),
+        "--work-dir",
+        join(data, `w${i}`),
+      ],
+      {
+        env: { ...process.env, BUILDBTW_LOG_FORMAT: "json" },
+        stdout: "ignore",
+        stderr: "ignore",
+      },
+    ),
+  );
+}
+
+const t0 = performance.now();
+const created = await fetch(`${url}/api/v1/namespaces`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+  body: JSON.stringify({ origin_changesets: [`${root}/main`] }),
+});
+if (created.status !== 201) throw new Error(`namespace: ${created.status} ${await created.text()}`);
+let counts: Record<string, number> = {};
+for (;;) {
+  const list = (await (await fetch(`${url}/api/v1/namespaces`)).json()) as {
+    namespaces: { counts: Record<string, number> }[];
+  };
+  counts = list.namespaces[0]?.counts ?? {};
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  if (total > 0 && (counts.built ?? 0) + (counts.failed ?? 0) === total) break;
+  if (performance.now() - t0 > 30 * 60_000) throw new Error(`timed out: ${JSON.stringify(counts)}`);
+  await Bun.sleep(200);
+}
+const seconds = (performance.now() - t0) / 1000;
+for (const w of workers) w.kill("SIGTERM");
+server.kill("SIGTERM");
+await Promise.race([reading, Bun.sleep(3000)]);
+
+// Dispatch latency from the log: for each dispatched build, time since its last dependency succeeded.
+interface Line {
+  time: string;
+  msg: string;
+  pkgbase?: string;
+  iteration?: number;
+}
+const events = logLines.flatMap((l) => {
+  try {
+    return [JSON.parse(l) as Line];
+  } catch {
+    return [];
+  }
+});
+const succeeded = new Map<string, number>();
+for (const e of events) if (e.msg === "build succeeded" && e.pkgbase) succeeded.set(e.pkgbase, Date.parse(e.time));
+const graph = planner.plan([universe.entries.get(root)!], { arch: "x86_64", include: [], defaultArch: "x86_64" })
+  .architectures.x86_64!;
+const depsOf = new Map<string, string[]>();
+for (const [from, to] of graph.edges) depsOf.set(to, [...(depsOf.get(to) ?? []), from]);
+const latencies: number[] = [];
+for (const e of events) {
+  if (e.msg !== "build dispatched" || !e.pkgbase) continue;
+  const ds = depsOf.get(e.pkgbase);
+  if (!ds?.length) continue;
+  const ready = Math.max(...ds.map((d) => succeeded.get(d) ?? 0));
+  if (ready > 0) latencies.push(Date.parse(e.time) - ready);
+}
+latencies.sort((a, b) => a - b);
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+const built = counts.built ?? 0;
+console.log(
+  `\n${rootNodes} nodes (root ${root}); ${workerCount} workers × ${perWorker} slots; ${cpus().length} cores\n`,
+);
+console.log("| measure | target | measured |\n| --- | --- | --- |");
+console.log(
+  `| builds per second, end to end | ≥ 50 | ${(built / seconds).toFixed(1)} (${built} built, ${counts.failed ?? 0} failed, ${seconds.toFixed(1)} s) |`,
+);
+console.log(`| dispatch latency p50 | | ${pct(50)} ms |`);
+console.log(`| dispatch latency p95 | ≤ 100 ms | ${pct(95)} ms |`);
+rmSync(data, { recursive: true, force: true });

@@ -1,0 +1,214 @@
+// The /api/v1 contract: zod schemas shared by server, client, worker and executor.
+// Field names are snake_case on the wire, as design.md §10 writes them.
+import { z } from "zod";
+import {
+  InvalidName,
+  parseArch,
+  parseCommitId,
+  parseNamespaceName,
+  parseOriginChangeset,
+  parsePkgbase,
+} from "../core/names";
+
+/** A zod string that must pass one of core/names' parsers; the parser's sentence becomes the issue. */
+function named<T>(parse: (v: string) => T) {
+  return z.string().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof InvalidName ? error.message : String(error) });
+      return z.NEVER;
+    }
+  });
+}
+
+export const NamespaceNameSchema = named(parseNamespaceName);
+export const PkgbaseSchema = named(parsePkgbase);
+export const ArchSchema = named(parseArch);
+export const CommitSchema = named(parseCommitId);
+export const OriginChangesetSchema = z.string().superRefine((value, ctx) => {
+  try {
+    parseOriginChangeset(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+  }
+});
+export const IncludeSchema = z.array(z.enum(["makedepends", "checkdepends"])).default([]);
+
+export const NAMESPACE_STATUSES = ["active", "cancelled"] as const;
+export const NamespaceStatusSchema = z.enum(NAMESPACE_STATUSES);
+export const ITERATION_REASONS = ["first", "origin_changesets_changed", "graph_changed", "retry"] as const;
+export const IterationReasonSchema = z.enum(ITERATION_REASONS);
+export const BUILD_STATUSES = ["blocked", "pending", "scheduled", "building", "built", "failed"] as const;
+export const BuildStatusSchema = z.enum(BUILD_STATUSES);
+
+// ── namespaces ───────────────────────────────────────────────────────────────
+
+export const CreateNamespace = z.strictObject({
+  origin_changesets: z.array(OriginChangesetSchema).min(1, "name at least one origin changeset, e.g. zlib/main"),
+  name: NamespaceNameSchema.optional(),
+  include: IncludeSchema,
+});
+export type CreateNamespace = z.output<typeof CreateNamespace>;
+
+export const UpdateNamespace = z.strictObject({
+  status: NamespaceStatusSchema.optional(),
+  origin_changesets: z.array(OriginChangesetSchema).min(1).optional(),
+});
+
+export const Namespace = z.object({
+  name: z.string(),
+  status: NamespaceStatusSchema,
+  origin_changesets: z.array(z.string()),
+  include: z.array(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Namespace = z.infer<typeof Namespace>;
+
+export const BuildNode = z.object({
+  id: z.number(),
+  pkgbase: z.string(),
+  commit: z.string(),
+  ref: z.string(),
+  arch: z.string(),
+  status: BuildStatusSchema,
+  pkgnames: z.array(z.string()),
+  attempts: z.number(),
+  blocked_by: z.array(z.string()),
+  failure_reason: z.string().nullable(),
+  worker: z.string().nullable(),
+  pipeline_url: z.string().nullable(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+});
+export type BuildNode = z.infer<typeof BuildNode>;
+
+const RemovedEdge = z.object({
+  from: z.string(),
+  to: z.string(),
+  kind: z.enum(["depends", "makedepends", "checkdepends"]),
+  reason: z.literal("cycle"),
+});
+
+export const ArchIteration = z.object({
+  nodes: z.array(BuildNode),
+  edges: z.array(z.tuple([z.string(), z.string()])),
+  removed_edges: z.array(RemovedEdge),
+  cycles: z.array(z.array(z.string())),
+  order: z.array(z.string()),
+  counts: z.record(z.string(), z.number()),
+});
+
+export const Iteration = z.object({
+  id: z.number(),
+  reason: IterationReasonSchema,
+  created_at: z.string(),
+  diff: z.unknown().nullable(),
+  origins: z.array(z.object({ pkgbase: z.string(), ref: z.string(), commit: z.string() })),
+  superseded: z.boolean(),
+  architectures: z.record(z.string(), ArchIteration),
+  repository: z.object({ name: z.string(), urls: z.record(z.string(), z.string()), pacman_conf: z.string() }),
+});
+export type Iteration = z.infer<typeof Iteration>;
+
+export const IterationSummary = z.object({ id: z.number(), reason: IterationReasonSchema, created_at: z.string() });
+
+export const NamespaceDetail = z.object({
+  namespace: Namespace,
+  iteration: Iteration.nullable(),
+  iterations: z.array(IterationSummary),
+});
+export type NamespaceDetail = z.infer<typeof NamespaceDetail>;
+
+export const NamespaceListItem = Namespace.extend({
+  latest_iteration: IterationSummary.nullable(),
+  counts: z.record(z.string(), z.number()),
+});
+export const NamespaceList = z.object({ namespaces: z.array(NamespaceListItem) });
+
+export const ShowQuery = z.object({
+  iteration: z.coerce.number().int().positive().optional(),
+  arch: ArchSchema.optional(),
+});
+
+// ── builds and logs ──────────────────────────────────────────────────────────
+
+export const BuildList = z.object({
+  builds: z.array(BuildNode.extend({ namespace: z.string(), iteration: z.number() })),
+});
+
+export const NamespaceBuildsQuery = z.object({
+  iteration: z.coerce.number().int().positive().optional(),
+  arch: ArchSchema.optional(),
+  status: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(",") : undefined))
+    .pipe(z.array(BuildStatusSchema).optional()),
+});
+
+export const LogQuery = z.object({ offset: z.coerce.number().int().min(0).default(0) });
+export const LogChunk = z.object({ build_id: z.number(), offset: z.number(), text: z.string(), finished: z.boolean() });
+
+export const RetryNode = z.strictObject({ pkgbase: PkgbaseSchema, arch: ArchSchema.optional() });
+
+// ── workers and leases (design.md §7) ───────────────────────────────────────
+
+export const LeaseRequest = z.strictObject({
+  architectures: z.array(ArchSchema).min(1),
+  wait_ms: z.number().int().min(0).max(60_000).default(25_000),
+});
+
+export const PackageMeta = z.object({
+  pkgname: z.string(),
+  arch: z.string(),
+  file: z.string(),
+  depends: z.array(z.string()),
+  optdepends: z.array(z.string()),
+  provides: z.array(z.string()),
+  conflicts: z.array(z.string()),
+  replaces: z.array(z.string()),
+});
+
+export const Lease = z.object({
+  lease_id: z.string(),
+  ttl_ms: z.number(),
+  expires_at: z.string(),
+  build_id: z.number(),
+  namespace: z.string(),
+  iteration: z.number(),
+  arch: z.string(),
+  pkgbase: z.string(),
+  commit: z.string(),
+  source_url: z.string(),
+  version: z.object({ epoch: z.string().nullable(), pkgver: z.string(), pkgrel: z.string() }),
+  packages: z.array(PackageMeta),
+  expected_files: z.array(z.string()),
+  repository: z.object({ name: z.string(), url: z.string() }),
+  attempt: z.number(),
+});
+export type Lease = z.infer<typeof Lease>;
+
+export const Heartbeat = z.object({ expires_at: z.string(), cancelled: z.boolean() });
+
+export const BuildResult = z.strictObject({
+  status: z.enum(["built", "failed"]),
+  reason: z.string().max(2000).optional(),
+});
+
+export const TokenCreated = z.object({ worker: z.string(), token: z.string() });
+
+export const Workers = z.object({
+  workers: z.array(
+    z.object({
+      name: z.string(),
+      architectures: z.array(z.string()),
+      last_seen: z.string().nullable(),
+      current_builds: z.array(z.number()),
+    }),
+  ),
+});
+
+/** Every error body: one sentence. */
+export const ErrorBody = z.object({ error: z.string() });

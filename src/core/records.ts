@@ -1,0 +1,83 @@
+// What the server stores, in domain words (rows are mapped to these in db/).
+import type { BuildStatus } from "./build-states";
+import type { ArchGraph } from "./graph";
+import type { GraphDiff } from "./graph-diff";
+import type { IncludeKind, Version } from "./types";
+
+export type NamespaceStatus = "active" | "cancelled";
+export type IterationReason = "first" | "origin_changesets_changed" | "graph_changed" | "retry";
+
+export interface NamespaceRecord {
+  id: number;
+  name: string;
+  status: NamespaceStatus;
+  originChangesets: string[];
+  include: IncludeKind[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OriginAt {
+  pkgbase: string;
+  ref: string;
+  commit: string;
+}
+
+export interface IterationRecord {
+  id: number;
+  namespaceId: number;
+  reason: IterationReason;
+  diff: GraphDiff | null;
+  origins: OriginAt[];
+  originChangesets: string[];
+  graph: Record<string, ArchGraph>;
+  createdAt: string;
+}
+
+export interface PackageSpec {
+  pkgname: string;
+  /** `any` or the build's architecture. */
+  arch: string;
+  file: string;
+  depends: string[];
+  optdepends: string[];
+  provides: string[];
+  conflicts: string[];
+  replaces: string[];
+}
+
+/** Everything a worker needs to know about what a build must produce. */
+export interface BuildSpec {
+  version: Version;
+  packages: PackageSpec[];
+}
+
+export interface BuildRecord {
+  id: number;
+  iterationId: number;
+  namespaceId: number;
+  arch: string;
+  pkgbase: string;
+  commit: string;
+  ref: string;
+  position: number;
+  status: BuildStatus;
+  attempts: number;
+  failureReason: string | null;
+  spec: BuildSpec;
+  leaseId: string | null;
+  leaseWorker: string | null;
+  leaseExpiresAt: number | null;
+  pipelineId: number | null;
+  pipelineUrl: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface WorkerRecord {
+  id: number;
+  name: string;
+  architectures: string[];
+  lastSeen: string | null;
+  createdAt: string;
+}

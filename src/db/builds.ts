@@ -1,0 +1,188 @@
+// Build rows ↔ BuildRecord. Callers wrap state changes in inTransaction.
+import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import type { BuildStatus } from "../core/build-states";
+import type { BuildRecord, BuildSpec } from "../core/records";
+import type { Db } from "./open";
+import { builds } from "./schema";
+import { nowIso } from "./tx";
+
+type Row = typeof builds.$inferSelect;
+
+const toRecord = (r: Row): BuildRecord => ({
+  id: r.id,
+  iterationId: r.iterationId,
+  namespaceId: r.namespaceId,
+  arch: r.arch,
+  pkgbase: r.pkgbase,
+  commit: r.commit,
+  ref: r.ref,
+  position: r.position,
+  status: r.status,
+  attempts: r.attempts,
+  failureReason: r.failureReason,
+  spec: r.spec as BuildSpec,
+  leaseId: r.leaseId,
+  leaseWorker: r.leaseWorker,
+  leaseExpiresAt: r.leaseExpiresAt,
+  pipelineId: r.pipelineId,
+  pipelineUrl: r.pipelineUrl,
+  startedAt: r.startedAt,
+  finishedAt: r.finishedAt,
+});
+
+export interface NewBuild {
+  iterationId: number;
+  namespaceId: number;
+  arch: string;
+  pkgbase: string;
+  commit: string;
+  ref: string;
+  position: number;
+  status: BuildStatus;
+  spec: BuildSpec;
+}
+
+export function insertBuilds(db: Db, rows: NewBuild[]): BuildRecord[] {
+  const out: BuildRecord[] = [];
+  // SQLite limits bound variables per statement; insert in slices.
+  for (let i = 0; i < rows.length; i += 200) {
+    out.push(
+      ...db
+        .insert(builds)
+        .values(rows.slice(i, i + 200))
+        .returning()
+        .all()
+        .map(toRecord),
+    );
+  }
+  return out;
+}
+
+export function getBuild(db: Db, id: number): BuildRecord | null {
+  const row = db.select().from(builds).where(eq(builds.id, id)).get();
+  return row ? toRecord(row) : null;
+}
+
+export function findBuildByLease(db: Db, leaseId: string): BuildRecord | null {
+  const row = db.select().from(builds).where(eq(builds.leaseId, leaseId)).get();
+  return row ? toRecord(row) : null;
+}
+
+export function listIterationBuilds(db: Db, iterationId: number): BuildRecord[] {
+  return db
+    .select()
+    .from(builds)
+    .where(eq(builds.iterationId, iterationId))
+    .orderBy(asc(builds.arch), asc(builds.position))
+    .all()
+    .map(toRecord);
+}
+
+export function listBuildsByStatus(db: Db, statuses: BuildStatus[], iterationIds?: number[]): BuildRecord[] {
+  const cond = iterationIds
+    ? and(inArray(builds.status, statuses), inArray(builds.iterationId, iterationIds))
+    : inArray(builds.status, statuses);
+  return db.select().from(builds).where(cond).orderBy(asc(builds.id)).all().map(toRecord);
+}
+
+export function listLeasedBuilds(db: Db): BuildRecord[] {
+  return db.select().from(builds).where(isNotNull(builds.leaseId)).all().map(toRecord);
+}
+
+export function setStatus(db: Db, id: number, status: BuildStatus, extra: Partial<Row> = {}): void {
+  db.update(builds)
+    .set({ status, updatedAt: nowIso(), ...extra })
+    .where(eq(builds.id, id))
+    .run();
+}
+
+export function setLease(db: Db, id: number, lease: { leaseId: string; worker: string; expiresAt: number }): void {
+  db.update(builds)
+    .set({
+      status: "scheduled",
+      leaseId: lease.leaseId,
+      leaseWorker: lease.worker,
+      leaseExpiresAt: lease.expiresAt,
+      attempts: sql`${builds.attempts} + 1`,
+      startedAt: nowIso(),
+      finishedAt: null,
+      failureReason: null,
+      updatedAt: nowIso(),
+    })
+    .where(eq(builds.id, id))
+    .run();
+}
+
+export function extendLease(db: Db, id: number, expiresAt: number): void {
+  db.update(builds).set({ leaseExpiresAt: expiresAt }).where(eq(builds.id, id)).run();
+}
+
+/** Drop the lease (the build reached an end, or the lease was lost). */
+export function clearLease(db: Db, id: number): void {
+  db.update(builds).set({ leaseId: null, leaseExpiresAt: null }).where(eq(builds.id, id)).run();
+}
+
+/** Status counts per iteration (for lists and progress bars). */
+export function countByStatus(db: Db, iterationIds: number[]): Map<number, Record<string, number>> {
+  const out = new Map<number, Record<string, number>>();
+  if (iterationIds.length === 0) return out;
+  const rows = db
+    .select({ iterationId: builds.iterationId, status: builds.status, n: sql<number>`count(*)` })
+    .from(builds)
+    .where(inArray(builds.iterationId, iterationIds))
+    .groupBy(builds.iterationId, builds.status)
+    .all();
+  for (const r of rows) {
+    const counts = out.get(r.iterationId) ?? {};
+    counts[r.status] = r.n;
+    out.set(r.iterationId, counts);
+  }
+  return out;
+}
+
+/** Status of the named pkgbases' builds in one iteration and architecture. */
+export function statusesOf(db: Db, iterationId: number, arch: string, pkgbases: string[]): Map<string, BuildRecord> {
+  const out = new Map<string, BuildRecord>();
+  for (let i = 0; i < pkgbases.length; i += 500) {
+    const rows = db
+      .select()
+      .from(builds)
+      .where(
+        and(
+          eq(builds.iterationId, iterationId),
+          eq(builds.arch, arch),
+          inArray(builds.pkgbase, pkgbases.slice(i, i + 500)),
+        ),
+      )
+      .all();
+    for (const r of rows) out.set(r.pkgbase, toRecord(r));
+  }
+  return out;
+}
+
+/** The earliest lease expiry, to sleep exactly until it. */
+export function earliestLeaseExpiry(db: Db): number | null {
+  const row = db
+    .select({ t: sql<number | null>`min(${builds.leaseExpiresAt})` })
+    .from(builds)
+    .get();
+  return row?.t ?? null;
+}
+
+export function listExpiredLeases(db: Db, now: number): BuildRecord[] {
+  return db
+    .select()
+    .from(builds)
+    .where(and(isNotNull(builds.leaseId), sql`${builds.leaseExpiresAt} <= ${now}`))
+    .all()
+    .map(toRecord);
+}
+
+export function listNamespaceLeases(db: Db, namespaceId: number): BuildRecord[] {
+  return db
+    .select()
+    .from(builds)
+    .where(and(isNotNull(builds.leaseId), eq(builds.namespaceId, namespaceId)))
+    .all()
+    .map(toRecord);
+}

@@ -1,0 +1,53 @@
+// Namespace rows ↔ NamespaceRecord.
+import { asc, eq } from "drizzle-orm";
+import type { NamespaceRecord, NamespaceStatus } from "../core/records";
+import type { IncludeKind } from "../core/types";
+import type { Db } from "./open";
+import { namespaces } from "./schema";
+import { nowIso } from "./tx";
+
+type Row = typeof namespaces.$inferSelect;
+
+const toRecord = (r: Row): NamespaceRecord => ({
+  id: r.id,
+  name: r.name,
+  status: r.status,
+  originChangesets: r.originChangesets,
+  include: r.include as IncludeKind[],
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
+});
+
+export function insertNamespace(
+  db: Db,
+  v: { name: string; originChangesets: string[]; include: IncludeKind[] },
+): NamespaceRecord {
+  const row = db.insert(namespaces).values(v).returning().get();
+  return toRecord(row);
+}
+
+export function findNamespace(db: Db, name: string): NamespaceRecord | null {
+  const row = db.select().from(namespaces).where(eq(namespaces.name, name)).get();
+  return row ? toRecord(row) : null;
+}
+
+export function getNamespaceById(db: Db, id: number): NamespaceRecord | null {
+  const row = db.select().from(namespaces).where(eq(namespaces.id, id)).get();
+  return row ? toRecord(row) : null;
+}
+
+export function listNamespaces(db: Db, opts: { all: boolean }): NamespaceRecord[] {
+  const q = db.select().from(namespaces);
+  const rows = opts.all
+    ? q.orderBy(asc(namespaces.id)).all()
+    : q.where(eq(namespaces.status, "active")).orderBy(asc(namespaces.id)).all();
+  return rows.map(toRecord);
+}
+
+export function setNamespaceStatus(db: Db, id: number, status: NamespaceStatus): void {
+  db.update(namespaces).set({ status, updatedAt: nowIso() }).where(eq(namespaces.id, id)).run();
+}
+
+export function setOriginChangesets(db: Db, id: number, originChangesets: string[]): void {
+  db.update(namespaces).set({ originChangesets, updatedAt: nowIso() }).where(eq(namespaces.id, id)).run();
+}

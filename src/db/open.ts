@@ -1,0 +1,40 @@
+// Opening the database: WAL, foreign keys, embedded migrations applied once each, in one transaction each.
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import { MIGRATIONS } from "./migrations";
+import * as schema from "./schema";
+
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
+
+export function openDatabase(path: string): Db {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path, { create: true, strict: true });
+  sqlite.exec(
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+  );
+  migrate(sqlite);
+  return drizzle({ client: sqlite, schema }) as Db;
+}
+
+function migrate(sqlite: Database): void {
+  sqlite.exec(
+    "CREATE TABLE IF NOT EXISTS buildbtw_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))",
+  );
+  const applied = new Set(
+    sqlite
+      .query<{ name: string }, []>("SELECT name FROM buildbtw_migrations")
+      .all()
+      .map((r) => r.name),
+  );
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.name)) continue;
+    sqlite.transaction(() => {
+      for (const statement of m.sql.split("--> statement-breakpoint")) {
+        if (statement.trim()) sqlite.exec(statement);
+      }
+      sqlite.query("INSERT INTO buildbtw_migrations (name) VALUES (?)").run(m.name);
+    })();
+  }
+}

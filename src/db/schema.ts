@@ -1,0 +1,126 @@
+// The database schema. Drizzle types stop at db/: repositories map rows to domain values.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+
+export const namespaces = sqliteTable("namespaces", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  status: text("status", { enum: ["active", "cancelled"] })
+    .notNull()
+    .default("active"),
+  /** JSON array of "pkgbase/ref". */
+  originChangesets: text("origin_changesets", { mode: "json" }).$type<string[]>().notNull(),
+  include: text("include", { mode: "json" }).$type<string[]>().notNull(),
+  /** Bumped when origin changesets are edited, so the next recompute records that reason. */
+  originsEditedAt: text("origins_edited_at"),
+  createdAt: text("created_at").notNull().default(now),
+  updatedAt: text("updated_at").notNull().default(now),
+});
+
+export const iterations = sqliteTable(
+  "iterations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    namespaceId: integer("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    reason: text("reason", { enum: ["first", "origin_changesets_changed", "graph_changed", "retry"] }).notNull(),
+    /** JSON GraphDiff for graph_changed, else null. */
+    diff: text("diff", { mode: "json" }),
+    /** JSON [{pkgbase, ref, commit}] of the origin changesets at this iteration. */
+    origins: text("origins", { mode: "json" }).$type<{ pkgbase: string; ref: string; commit: string }[]>().notNull(),
+    /** JSON of the origin changesets as written when this iteration was made (to notice edits). */
+    originChangesets: text("origin_changesets", { mode: "json" }).$type<string[]>().notNull(),
+    /** JSON Record<arch, ArchGraph>: the immutable snapshot. */
+    graph: text("graph", { mode: "json" }).notNull(),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [index("iterations_namespace").on(t.namespaceId, t.id)],
+);
+
+export const builds = sqliteTable(
+  "builds",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    iterationId: integer("iteration_id")
+      .notNull()
+      .references(() => iterations.id),
+    namespaceId: integer("namespace_id")
+      .notNull()
+      .references(() => namespaces.id),
+    arch: text("arch").notNull(),
+    pkgbase: text("pkgbase").notNull(),
+    commit: text("commit").notNull(),
+    ref: text("ref").notNull(),
+    /** Position in the iteration's build order for this arch (lower builds first). */
+    position: integer("position").notNull(),
+    status: text("status", {
+      enum: ["blocked", "pending", "scheduled", "building", "built", "failed"],
+    }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    failureReason: text("failure_reason"),
+    /** JSON: version, packages (pkgname, arch, file, relations) and expected file names. */
+    spec: text("spec", { mode: "json" }).notNull(),
+    // The current lease: results and uploads must quote this id; older ones are refused.
+    leaseId: text("lease_id"),
+    leaseWorker: text("lease_worker"),
+    leaseExpiresAt: integer("lease_expires_at"),
+    pipelineId: integer("pipeline_id"),
+    pipelineUrl: text("pipeline_url"),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("builds_node").on(t.iterationId, t.arch, t.pkgbase),
+    index("builds_status").on(t.status),
+    uniqueIndex("builds_lease").on(t.leaseId),
+  ],
+);
+
+export const buildLogs = sqliteTable(
+  "build_logs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    buildId: integer("build_id")
+      .notNull()
+      .references(() => builds.id),
+    attempt: integer("attempt").notNull(),
+    /** Byte offset of this chunk in the build's log (all attempts concatenated). */
+    offset: integer("offset").notNull(),
+    text: text("text").notNull(),
+  },
+  (t) => [index("build_logs_build").on(t.buildId, t.offset)],
+);
+
+export const artifacts = sqliteTable(
+  "artifacts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    iterationId: integer("iteration_id")
+      .notNull()
+      .references(() => iterations.id),
+    arch: text("arch").notNull(),
+    buildId: integer("build_id")
+      .notNull()
+      .references(() => builds.id),
+    fileName: text("file_name").notNull(),
+    size: integer("size").notNull(),
+    /** JSON RepoEntry: what the repository database needs about this package. */
+    entry: text("entry", { mode: "json" }).notNull(),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("artifacts_file").on(t.iterationId, t.arch, t.fileName)],
+);
+
+export const workers = sqliteTable("workers", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  /** sha256 of the token; the token itself is shown once and never stored. */
+  tokenHash: text("token_hash").notNull().unique(),
+  architectures: text("architectures", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  lastSeen: text("last_seen"),
+  createdAt: text("created_at").notNull().default(now),
+});

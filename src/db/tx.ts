@@ -1,0 +1,8 @@
+import type { Db } from "./open";
+
+/** Run `fn` as one SQLite transaction (immediate: writers queue instead of failing mid-way). */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn).immediate();
+}
+
+export const nowIso = (): string => new Date().toISOString();

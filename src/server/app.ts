@@ -1,0 +1,41 @@
+// createApp(deps): every router mounted on one Hono app, so tests drive the real thing.
+import { Hono } from "hono";
+import { api } from "../api/routes";
+import { NotFound } from "../core/errors";
+import { listWorkers } from "../db/workers";
+import type { ServerDeps } from "./deps";
+import { requireAdmin } from "./http/auth";
+import { buildsRouter } from "./http/builds";
+import { errorHandler } from "./http/errors";
+import { leasesRouter } from "./http/leases";
+import { namespacesRouter } from "./http/namespaces";
+import { repoRouter } from "./http/repo";
+
+export function createApp(deps: ServerDeps) {
+  const app = new Hono();
+  app.onError(errorHandler(deps.log));
+  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route(api.namespaces, namespacesRouter(deps));
+  app.route(api.builds, buildsRouter(deps));
+  app.route(api.lease, leasesRouter(deps));
+  app.post(api.refresh, requireAdmin(deps), (c) => {
+    void deps.requestRecompute();
+    return c.json({ accepted: true }, 202);
+  });
+  app.get(api.workers, (c) =>
+    c.json({
+      workers: listWorkers(deps.db).map((w) => ({
+        name: w.name,
+        architectures: w.architectures,
+        last_seen: w.lastSeen,
+        current_builds: [],
+      })),
+    }),
+  );
+  app.route("/repo", repoRouter(deps));
+  app.all("/api/*", () => {
+    throw new NotFound("no such API endpoint");
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+// What use cases get passed in. Only serve.ts (the composition root) builds the real ones.
+
+import type { ServerConfig } from "../config/server";
+import type { Planner } from "../core/graph";
+import type { SourceEntry } from "../core/types";
+import type { Db } from "../db/open";
+import type { Logger } from "../lib/log";
+import type { ServerEvents } from "./events";
+import type { GraphIndexCache } from "./graph-index";
+import type { RepoPublisher } from "./repo-publisher";
+import type { Scheduler } from "./scheduler";
+
+/** The packages' source repositories as the server sees them: the universe at `main`, refreshed on demand. */
+export interface SourceCatalog {
+  planner(): Planner;
+  /** The universe's entry of a pkgbase (at main), if it has one. */
+  entry(pkgbase: string): SourceEntry | undefined;
+  /** A pkgbase at any ref; throws NotFound for an unknown pkgbase or ref, Invalid for a broken .SRCINFO. */
+  readAt(pkgbase: string, ref: string): SourceEntry;
+  /** Re-read refs; reload what moved. Returns the pkgbases whose main or any ref read so far changed. */
+  refresh(): Promise<{ changed: string[] }>;
+  /** Where a worker fetches the pkgbase's sources. */
+  sourceUrl(pkgbase: string): string;
+}
+
+/** Package checks and storage (the pacman adapter, wired by serve.ts). */
+export interface PackageStore {
+  /** Check an upload against the build; returns the repository entry, throws a 400-class error otherwise. */
+  check(input: {
+    fileName: string;
+    bytes: Uint8Array;
+    expected: { fileNames: string[]; pkgbase: string; version: string; arch: string };
+  }): unknown;
+  /** Write the file atomically into the repository directory. */
+  store(dir: string, fileName: string, bytes: Uint8Array): Promise<void> | void;
+}
+
+export interface ServerDeps {
+  db: Db;
+  config: ServerConfig;
+  adminToken: string;
+  scheduler: Scheduler;
+  catalog: SourceCatalog;
+  publisher: RepoPublisher;
+  packages: PackageStore;
+  events: ServerEvents;
+  graphs: GraphIndexCache;
+  log: Logger;
+  /** Ask for a recompute of one namespace (or all active ones) off the request path. */
+  requestRecompute: (namespaceId?: number, reason?: "retry") => Promise<void>;
+  now: () => number;
+}

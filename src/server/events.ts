@@ -1,0 +1,23 @@
+// In-process events for live views (web UI, log followers): who changed, not what they look like now.
+export type ServerEvent =
+  | { type: "build"; namespaceId: number; iterationId: number; buildId: number; status: string }
+  | { type: "iteration"; namespaceId: number; iterationId: number }
+  | { type: "namespace"; namespaceId: number }
+  | { type: "log"; buildId: number };
+
+export class ServerEvents {
+  private listeners = new Set<(e: ServerEvent) => void>();
+  emit(event: ServerEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A broken listener (closed stream) must not break the emitter.
+      }
+    }
+  }
+  subscribe(listener: (e: ServerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,49 @@
+// Typed errors → HTTP, once for the whole app: 4xx with one sentence, never a stack trace.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError } from "zod";
+import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from "../../core/errors";
+import type { Logger } from "../../lib/log";
+
+export function statusOf(error: unknown): ContentfulStatusCode {
+  if (error instanceof NotFound) return 404;
+  if (error instanceof Invalid || error instanceof ZodError) return 400;
+  if (error instanceof Conflict) return 409;
+  if (error instanceof Unauthorized) return 401;
+  if (error instanceof Forbidden) return 403;
+  if (error instanceof HTTPException) return error.status as ContentfulStatusCode;
+  // Names and paths from outside that failed their check (core/names, lib/paths, parsers, package checks).
+  if (error instanceof Error && /^(InvalidName|PathEscape|SrcinfoError|InvalidPackage|UploadRejected)/.test(error.name))
+    return 400;
+  return 500;
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof ZodError) {
+    return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function errorHandler(log: Logger) {
+  return (error: Error, c: Context) => {
+    const status = statusOf(error);
+    if (status >= 500) {
+      log.error("request failed", { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
+      return c.json({ error: "internal server error" }, 500);
+    }
+    return c.json({ error: messageOf(error) }, status);
+  };
+}
+
+/** Parse a JSON request body; a body that is not JSON is a 400, not a 500. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Invalid("the request body is not valid JSON");
+  }
+}

@@ -1,0 +1,40 @@
+// The worker protocol (design.md §7). Every call names a lease; stale leases get 409.
+import { Hono } from "hono";
+import { BuildResult, LeaseRequest } from "../../api/schemas";
+import { Invalid } from "../../core/errors";
+import type { ServerDeps } from "../deps";
+import { appendBuildLog } from "../usecases/append-log";
+import { heartbeatLease } from "../usecases/heartbeat-lease";
+import { leaseBuild } from "../usecases/lease-build";
+import { reportResult } from "../usecases/report-result";
+import { uploadPackage } from "../usecases/upload-package";
+import { requireWorker, type WorkerEnv } from "./auth";
+import { jsonBody } from "./errors";
+
+const MAX_PACKAGE_BYTES = 4 * 1024 * 1024 * 1024;
+
+export function leasesRouter(deps: ServerDeps) {
+  return new Hono<WorkerEnv>()
+    .use(requireWorker(deps))
+    .post("/", async (c) => {
+      const req = LeaseRequest.parse(await jsonBody(c));
+      const lease = await leaseBuild(deps, c.var.worker, req, c.req.raw.signal);
+      return lease ? c.json(lease) : c.body(null, 204);
+    })
+    .post("/:lease/heartbeat", (c) => c.json(heartbeatLease(deps, c.var.worker, c.req.param("lease"))))
+    .post("/:lease/log", async (c) => {
+      appendBuildLog(deps, c.var.worker, c.req.param("lease"), await c.req.text());
+      return c.body(null, 204);
+    })
+    .put("/:lease/files/:file", async (c) => {
+      const length = Number(c.req.header("content-length") ?? "0");
+      if (length > MAX_PACKAGE_BYTES) throw new Invalid("package files are limited to 4 GiB");
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (bytes.byteLength === 0) throw new Invalid("the upload is empty");
+      return c.json(await uploadPackage(deps, c.var.worker, c.req.param("lease"), c.req.param("file"), bytes), 201);
+    })
+    .post("/:lease/result", async (c) => {
+      const body = BuildResult.parse(await jsonBody(c));
+      return c.json(reportResult(deps, c.var.worker, c.req.param("lease"), body));
+    });
+}

@@ -1,0 +1,74 @@
+// Pacman repositories over HTTP (design.md §8): /repo/<namespace>/<iteration|latest>/os/<arch>/<file>,
+// with HEAD and Range (pacman resumes downloads) and a plain listing of each directory.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { type Context, Hono } from "hono";
+import { ArchSchema, NamespaceNameSchema } from "../../api/schemas";
+import { Invalid, NotFound } from "../../core/errors";
+import { getIteration, latestIteration } from "../../db/iterations";
+import { findNamespace } from "../../db/namespaces";
+import type { ServerDeps } from "../deps";
+
+const FILE = /^[a-zA-Z0-9@_+][a-zA-Z0-9@._+:-]*$/;
+
+function resolveDir(deps: ServerDeps, c: Context): { dir: string; iterationId: number } {
+  const name = NamespaceNameSchema.parse(c.req.param("namespace"));
+  const arch = ArchSchema.parse(c.req.param("arch"));
+  const ns = findNamespace(deps.db, name);
+  if (!ns) throw new NotFound(`no namespace named ${name}`);
+  const raw = c.req.param("iteration");
+  const it =
+    raw === "latest"
+      ? latestIteration(deps.db, ns.id)
+      : /^\d+$/.test(raw ?? "")
+        ? getIteration(deps.db, ns.id, Number(raw))
+        : null;
+  if (!it) throw new NotFound(`namespace ${name} has no iteration ${raw}`);
+  return { dir: deps.publisher.dir(name, it.id, arch), iterationId: it.id };
+}
+
+function serveFile(c: Context, path: string): Response {
+  const file = Bun.file(path);
+  const size = file.size;
+  const headers: Record<string, string> = {
+    "content-type": "application/octet-stream",
+    "accept-ranges": "bytes",
+    "last-modified": new Date(statSync(path).mtimeMs).toUTCString(),
+  };
+  const range = c.req.header("range");
+  const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
+  if (range && m && (m[1] !== "" || m[2] !== "")) {
+    const start = m[1] === "" ? Math.max(0, size - Number(m[2])) : Number(m[1]);
+    const end = m[1] !== "" && m[2] !== "" ? Math.min(Number(m[2]), size - 1) : size - 1;
+    if (start >= size || start > end) {
+      return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
+    }
+    headers["content-range"] = `bytes ${start}-${end}/${size}`;
+    headers["content-length"] = String(end - start + 1);
+    return new Response(c.req.method === "HEAD" ? null : file.slice(start, end + 1), { status: 206, headers });
+  }
+  headers["content-length"] = String(size);
+  return new Response(c.req.method === "HEAD" ? null : file, { status: 200, headers });
+}
+
+export function repoRouter(deps: ServerDeps) {
+  const file = (c: Context) => {
+    const { dir } = resolveDir(deps, c);
+    const name = c.req.param("file") ?? "";
+    if (!FILE.test(name)) throw new Invalid(`${JSON.stringify(name)} is not a repository file name`);
+    const path = `${dir}/${name}`;
+    if (!existsSync(path) || !statSync(path).isFile()) throw new NotFound(`no file ${name} in this repository`);
+    return serveFile(c, path);
+  };
+  const listing = (c: Context) => {
+    const { dir } = resolveDir(deps, c);
+    const names = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => !n.startsWith("."))
+          .sort()
+      : [];
+    return c.text(names.length ? `${names.join("\n")}\n` : "");
+  };
+  return new Hono()
+    .on(["GET", "HEAD"], "/:namespace/:iteration/os/:arch/", listing)
+    .on(["GET", "HEAD"], "/:namespace/:iteration/os/:arch/:file", file);
+}

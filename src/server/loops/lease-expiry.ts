@@ -1,0 +1,24 @@
+// Sleeps exactly until the earliest lease expiry (never longer than one TTL), then expires what is due.
+import { earliestLeaseExpiry } from "../../db/builds";
+import type { ServerDeps } from "../deps";
+import { expireLeases } from "../usecases/expire-leases";
+
+export function startLeaseExpiry(deps: ServerDeps, signal: AbortSignal): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = () => {
+    if (signal.aborted) return;
+    const next = earliestLeaseExpiry(deps.db);
+    const delay = next === null ? deps.config.leaseTtlMs : Math.max(0, next - deps.now()) + 5;
+    timer = setTimeout(tick, Math.min(delay, deps.config.leaseTtlMs));
+  };
+  const tick = () => {
+    try {
+      expireLeases(deps);
+    } catch (error) {
+      deps.log.error("lease expiry failed", { error: String(error) });
+    }
+    schedule();
+  };
+  signal.addEventListener("abort", () => clearTimeout(timer));
+  schedule();
+}

@@ -1,0 +1,146 @@
+// Ready queues for pending builds, fair across namespaces, per architecture, with long-poll waiters.
+// The database is the truth: this only says which build to try next and whom to wake. Whoever takes
+// a build id must still check, in a transaction, that the build is pending and current.
+
+interface Ready {
+  id: number;
+  position: number;
+}
+
+/** A binary min-heap on (position, id): builds earlier in build order go first. */
+class ReadyHeap {
+  private items: Ready[] = [];
+  get size() {
+    return this.items.length;
+  }
+  push(item: Ready) {
+    const a = this.items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): Ready | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+const less = (x: Ready, y: Ready) => x.position < y.position || (x.position === y.position && x.id < y.id);
+
+interface Waiter {
+  architectures: Set<string>;
+  wake: () => void;
+}
+
+export interface QueuedBuild {
+  id: number;
+  namespaceId: number;
+  arch: string;
+  position: number;
+}
+
+export class Scheduler {
+  /** arch → namespace id → heap. Map insertion order is the round-robin order. */
+  private queues = new Map<string, Map<number, ReadyHeap>>();
+  /** arch → namespace id served last, so the next take starts after it. */
+  private lastServed = new Map<string, number>();
+  /** Build ids currently queued (a build is queued at most once). */
+  private queued = new Map<number, QueuedBuild>();
+  private waiters: Waiter[] = [];
+
+  get size(): number {
+    return this.queued.size;
+  }
+
+  enqueue(build: QueuedBuild): void {
+    if (this.queued.has(build.id)) return;
+    this.queued.set(build.id, build);
+    const byNamespace = this.queues.get(build.arch) ?? new Map<number, ReadyHeap>();
+    this.queues.set(build.arch, byNamespace);
+    const heap = byNamespace.get(build.namespaceId) ?? new ReadyHeap();
+    byNamespace.set(build.namespaceId, heap);
+    heap.push({ id: build.id, position: build.position });
+    this.wakeOne(build.arch);
+  }
+
+  /** Forget queued builds (cancelled namespace, superseded iteration); ids not queued are ignored. */
+  remove(predicate: (b: QueuedBuild) => boolean): number {
+    let removed = 0;
+    for (const b of this.queued.values()) {
+      if (predicate(b)) {
+        this.queued.delete(b.id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * The next build for a worker of these architectures: round-robin over namespaces (so a small
+   * namespace is never starved by a large one), earliest in build order within a namespace.
+   */
+  take(architectures: readonly string[]): QueuedBuild | null {
+    for (const arch of architectures) {
+      const byNamespace = this.queues.get(arch);
+      if (!byNamespace || byNamespace.size === 0) continue;
+      const namespaceIds = [...byNamespace.keys()];
+      const last = this.lastServed.get(arch);
+      const start = last === undefined ? 0 : (namespaceIds.indexOf(last) + 1) % namespaceIds.length;
+      for (let k = 0; k < namespaceIds.length; k++) {
+        const nsId = namespaceIds[(start + k) % namespaceIds.length]!;
+        const heap = byNamespace.get(nsId)!;
+        let item = heap.pop();
+        // Skip entries removed since they were pushed (lazy deletion).
+        while (item && !this.queued.has(item.id)) item = heap.pop();
+        if (heap.size === 0) byNamespace.delete(nsId);
+        if (!item) continue;
+        const build = this.queued.get(item.id)!;
+        this.queued.delete(item.id);
+        this.lastServed.set(arch, nsId);
+        return build;
+      }
+    }
+    return null;
+  }
+
+  /** Resolve when a build for one of `architectures` may be available, or after `ms`, or on abort. */
+  waitForWork(architectures: readonly string[], ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = { architectures: new Set(architectures), wake: () => done() };
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      };
+      signal?.addEventListener("abort", done);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private wakeOne(arch: string): void {
+    const waiter = this.waiters.find((w) => w.architectures.has(arch));
+    waiter?.wake();
+  }
+}

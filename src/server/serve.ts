@@ -1,0 +1,92 @@
+// `buildbtw serve`: the composition root. Wires the real database, sources, pacman adapter, scheduler
+// and loops, then serves createApp over HTTP.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ServerConfig } from "../config/server";
+import { listBuildsByStatus } from "../db/builds";
+import { latestIterationIds } from "../db/iterations";
+import { listNamespaces } from "../db/namespaces";
+import { openDatabase } from "../db/open";
+import { createLogger } from "../lib/log";
+import { checkUpload, storePackage, writeRepoDatabase } from "../pacman";
+import { createApp } from "./app";
+import { createCatalog } from "./catalog";
+import type { ServerDeps } from "./deps";
+import { ServerEvents } from "./events";
+import { GraphIndexCache } from "./graph-index";
+import { startLeaseExpiry } from "./loops/lease-expiry";
+import { RecomputeLoop } from "./loops/recompute";
+import { RepoPublisher } from "./repo-publisher";
+import { Scheduler } from "./scheduler";
+import { newToken } from "./tokens";
+
+export interface RunningServer {
+  url: string;
+  deps: ServerDeps;
+  stop(): Promise<void>;
+}
+
+/** The admin token from settings, else the one kept in DATA_DIR/admin-token (created on first start). */
+export function adminToken(config: ServerConfig): { token: string; file: string | null } {
+  if (config.adminToken) return { token: config.adminToken, file: null };
+  const file = join(config.dataDir, "admin-token");
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, `${newToken("admin")}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return { token: readFileSync(file, "utf8").trim(), file };
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const log = createLogger("server");
+  const abort = new AbortController();
+  const db = openDatabase(config.databasePath);
+  const admin = adminToken(config);
+  if (admin.file) log.info("admin token", { file: admin.file });
+  const catalog = await createCatalog(config, log);
+  const loop = new RecomputeLoop(() => deps);
+  const deps: ServerDeps = {
+    db,
+    config,
+    adminToken: admin.token,
+    scheduler: new Scheduler(),
+    catalog,
+    publisher: new RepoPublisher(db, config.dataDir, writeRepoDatabase),
+    packages: { check: checkUpload, store: storePackage },
+    events: new ServerEvents(),
+    graphs: new GraphIndexCache(db),
+    log,
+    requestRecompute: (id, reason) => loop.request(id, reason),
+    now: Date.now,
+  };
+
+  // After a restart: offer the pending builds of every active namespace's latest iteration again.
+  const latest = latestIterationIds(db);
+  const current = listNamespaces(db, { all: false })
+    .map((ns) => latest.get(ns.id))
+    .filter((id): id is number => id !== undefined);
+  for (const b of listBuildsByStatus(db, ["pending"], current)) {
+    deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
+  }
+  startLeaseExpiry(deps, abort.signal);
+  const refTimer = setInterval(() => void loop.request(), config.refCheckIntervalMs);
+  void loop.request();
+
+  const app = createApp(deps);
+  // Long-polling lease requests wait up to a minute; keep idle connections open longer than that.
+  const server = Bun.serve({ port: config.port, hostname: config.interface, fetch: app.fetch, idleTimeout: 120 });
+  const url = config.baseUrl;
+  log.info("listening", { url, interface: config.interface, port: server.port, data_dir: config.dataDir });
+  return {
+    url,
+    deps,
+    async stop() {
+      abort.abort();
+      clearInterval(refTimer);
+      await server.stop(true);
+      catalog.close();
+      db.$client.close();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { Invalid } from "../../core/errors";
+import type { WorkerRecord } from "../../core/records";
+import { setStatus } from "../../db/builds";
+import { appendLog } from "../../db/logs";
+import { inTransaction, nowIso } from "../../db/tx";
+import type { ServerDeps } from "../deps";
+import { currentLease } from "./current-lease";
+
+const MAX_CHUNK = 1024 * 1024;
+
+export function appendBuildLog(deps: ServerDeps, worker: WorkerRecord, leaseId: string, text: string): void {
+  if (text.length > MAX_CHUNK) throw new Invalid(`log chunks are limited to ${MAX_CHUNK} bytes; send smaller chunks`);
+  const build = inTransaction(deps.db, () => {
+    const b = currentLease(deps, leaseId, worker);
+    if (b.status === "scheduled") setStatus(deps.db, b.id, "building", { startedAt: nowIso() });
+    if (text.length > 0) appendLog(deps.db, b.id, b.attempts, text);
+    return b;
+  });
+  deps.events.emit({ type: "log", buildId: build.id });
+}

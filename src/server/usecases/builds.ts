@@ -1,0 +1,59 @@
+// Builds across namespaces and their logs.
+
+import type { BuildStatus } from "../../core/build-states";
+import { NotFound } from "../../core/errors";
+import { getBuild, listBuildsByStatus } from "../../db/builds";
+import { getIterationById } from "../../db/iterations";
+import { readLog } from "../../db/logs";
+import { getNamespaceById } from "../../db/namespaces";
+import type { ServerDeps } from "../deps";
+import { buildJson, showNamespace } from "./show-namespace";
+
+export function showBuild(deps: ServerDeps, id: number) {
+  const b = getBuild(deps.db, id);
+  if (!b) throw new NotFound(`no build with id ${id}`);
+  const ns = getNamespaceById(deps.db, b.namespaceId)!;
+  const it = getIterationById(deps.db, b.iterationId)!;
+  const node = it.graph[b.arch]?.nodes.find((n) => n.pkgbase === b.pkgbase);
+  const index = deps.graphs.get(b.iterationId, b.arch);
+  return {
+    ...buildJson(b, node?.pkgnames ?? [], b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []) : []),
+    namespace: ns.name,
+    iteration: b.iterationId,
+  };
+}
+
+export function listBuilds(deps: ServerDeps, statuses: BuildStatus[]) {
+  const names = new Map<number, string>();
+  const nameOf = (id: number) => names.get(id) ?? names.set(id, getNamespaceById(deps.db, id)?.name ?? "?").get(id)!;
+  return {
+    builds: listBuildsByStatus(deps.db, statuses).map((b) => ({
+      ...buildJson(b, [], []),
+      namespace: nameOf(b.namespaceId),
+      iteration: b.iterationId,
+    })),
+  };
+}
+
+export function buildLog(deps: ServerDeps, id: number, offset: number) {
+  const b = getBuild(deps.db, id);
+  if (!b) throw new NotFound(`no build with id ${id}`);
+  const { text, end } = readLog(deps.db, id, offset);
+  return { build_id: id, offset: end, text, finished: b.status === "built" || b.status === "failed" };
+}
+
+/** The builds of one iteration (latest by default), optionally filtered by architecture and status. */
+export function listNamespaceBuilds(
+  deps: ServerDeps,
+  name: string,
+  q: { iteration?: number; arch?: string; status?: BuildStatus[] },
+) {
+  const detail = showNamespace(deps, name, { iteration: q.iteration, arch: q.arch });
+  const it = detail.iteration;
+  if (!it) return { builds: [] };
+  const builds = Object.values(it.architectures)
+    .flatMap((a) => a.nodes)
+    .filter((n) => !q.status || q.status.includes(n.status))
+    .map((n) => ({ ...n, namespace: name, iteration: it.id }));
+  return { builds };
+}

@@ -1,0 +1,52 @@
+// A lease not renewed in time expires: the build goes back to pending (attempt counted), and after
+// MAX_ATTEMPTS leases without a result it fails with that reason (design.md §7).
+import { MAX_ATTEMPTS } from "../../core/build-states";
+import { clearLease, listExpiredLeases, setStatus } from "../../db/builds";
+import { latestIterationIds } from "../../db/iterations";
+import { getNamespaceById } from "../../db/namespaces";
+import { inTransaction, nowIso } from "../../db/tx";
+import type { ServerDeps } from "../deps";
+
+export function expireLeases(deps: ServerDeps): number {
+  const now = deps.now();
+  const expired = inTransaction(deps.db, () => {
+    const builds = listExpiredLeases(deps.db, now);
+    for (const b of builds) {
+      clearLease(deps.db, b.id);
+      if (b.attempts >= MAX_ATTEMPTS) {
+        setStatus(deps.db, b.id, "failed", {
+          finishedAt: nowIso(),
+          failureReason: `the lease expired ${b.attempts} times (last worker: ${b.leaseWorker}); giving up`,
+        });
+      } else {
+        setStatus(deps.db, b.id, "pending");
+      }
+    }
+    return builds;
+  });
+  const latest = latestIterationIds(deps.db);
+  for (const b of expired) {
+    const ns = getNamespaceById(deps.db, b.namespaceId);
+    const failed = b.attempts >= MAX_ATTEMPTS;
+    deps.log.warn("lease expired", {
+      namespace: ns?.name,
+      iteration: b.iterationId,
+      pkgbase: b.pkgbase,
+      arch: b.arch,
+      worker: b.leaseWorker,
+      attempt: b.attempts,
+      outcome: failed ? "failed" : "pending",
+    });
+    if (!failed && ns?.status === "active" && latest.get(b.namespaceId) === b.iterationId) {
+      deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
+    }
+    deps.events.emit({
+      type: "build",
+      namespaceId: b.namespaceId,
+      iterationId: b.iterationId,
+      buildId: b.id,
+      status: failed ? "failed" : "pending",
+    });
+  }
+  return expired.length;
+}

@@ -1,0 +1,87 @@
+// A worker asks for work (design.md §7): long-poll until a pending build of its architectures is ready.
+
+import { repoName } from "../../api/routes";
+import type { Lease } from "../../api/schemas";
+import { expectedFiles } from "../../core/build-spec";
+import type { WorkerRecord } from "../../core/records";
+import { getBuild, setLease } from "../../db/builds";
+import { latestIterationIds } from "../../db/iterations";
+import { getNamespaceById } from "../../db/namespaces";
+import { inTransaction } from "../../db/tx";
+import { touchWorker } from "../../db/workers";
+import type { ServerDeps } from "../deps";
+import { newLeaseId } from "../tokens";
+
+export async function leaseBuild(
+  deps: ServerDeps,
+  worker: WorkerRecord,
+  req: { architectures: string[]; wait_ms: number },
+  signal?: AbortSignal,
+): Promise<Lease | null> {
+  touchWorker(deps.db, worker.id, req.architectures);
+  const deadline = deps.now() + req.wait_ms;
+  for (;;) {
+    if (signal?.aborted) return null;
+    const next = deps.scheduler.take(req.architectures);
+    if (next) {
+      const lease = tryLease(deps, worker, next.id);
+      if (lease) return lease;
+      continue;
+    }
+    const left = deadline - deps.now();
+    if (left <= 0) return null;
+    await deps.scheduler.waitForWork(req.architectures, left, signal);
+  }
+}
+
+/** Lease one build if it is still pending, current and its namespace active; null otherwise. */
+function tryLease(deps: ServerDeps, worker: WorkerRecord, buildId: number): Lease | null {
+  const leased = inTransaction(deps.db, () => {
+    const build = getBuild(deps.db, buildId);
+    if (build?.status !== "pending") return null;
+    const ns = getNamespaceById(deps.db, build.namespaceId);
+    if (ns?.status !== "active") return null;
+    if (latestIterationIds(deps.db).get(ns.id) !== build.iterationId) return null;
+    const leaseId = newLeaseId();
+    const expiresAt = deps.now() + deps.config.leaseTtlMs;
+    setLease(deps.db, build.id, { leaseId, worker: worker.name, expiresAt });
+    return { build: { ...build, attempts: build.attempts + 1 }, ns, leaseId, expiresAt };
+  });
+  if (!leased) return null;
+  const { build, ns, leaseId, expiresAt } = leased;
+  deps.log.info("build dispatched", {
+    namespace: ns.name,
+    iteration: build.iterationId,
+    pkgbase: build.pkgbase,
+    arch: build.arch,
+    worker: worker.name,
+    attempt: build.attempts,
+  });
+  deps.events.emit({
+    type: "build",
+    namespaceId: ns.id,
+    iterationId: build.iterationId,
+    buildId: build.id,
+    status: "scheduled",
+  });
+  return {
+    lease_id: leaseId,
+    ttl_ms: deps.config.leaseTtlMs,
+    expires_at: new Date(expiresAt).toISOString(),
+    build_id: build.id,
+    namespace: ns.name,
+    iteration: build.iterationId,
+    arch: build.arch,
+    pkgbase: build.pkgbase,
+    commit: build.commit,
+    source_url: deps.catalog.sourceUrl(build.pkgbase),
+    version: build.spec.version,
+    packages: build.spec.packages,
+    expected_files: expectedFiles(build.spec),
+    repository: {
+      name: repoName(ns.name),
+      url: `${deps.config.baseUrl}/repo/${ns.name}/${build.iterationId}/os/${build.arch}/`,
+    },
+    attempt: build.attempts,
+  };
+}

@@ -1,0 +1,68 @@
+import { expectedFiles } from "../../core/build-spec";
+import { Invalid } from "../../core/errors";
+import type { BuildRecord, WorkerRecord } from "../../core/records";
+import { listBuildArtifacts } from "../../db/artifacts";
+import { clearLease, setStatus } from "../../db/builds";
+import { latestIterationIds } from "../../db/iterations";
+import { getNamespaceById } from "../../db/namespaces";
+import { inTransaction, nowIso } from "../../db/tx";
+import type { ServerDeps } from "../deps";
+import { currentLease } from "./current-lease";
+import { unblockDependents } from "./unblock-dependents";
+
+export function reportResult(
+  deps: ServerDeps,
+  worker: WorkerRecord,
+  leaseId: string,
+  result: { status: "built" | "failed"; reason?: string },
+): { status: "built" | "failed"; unblocked: number } {
+  const { build, unblocked } = inTransaction(deps.db, () => {
+    const b = currentLease(deps, leaseId, worker);
+    let ready: BuildRecord[] = [];
+    if (result.status === "built") {
+      const uploaded = new Set(listBuildArtifacts(deps.db, b.id).map((a) => a.fileName));
+      const missing = expectedFiles(b.spec).filter((f) => !uploaded.has(f));
+      if (missing.length > 0)
+        throw new Invalid(`upload these packages before reporting the build built: ${missing.join(", ")}`);
+      setStatus(deps.db, b.id, "built", { finishedAt: nowIso(), failureReason: null });
+      ready = unblockDependents(deps, b);
+    } else {
+      setStatus(deps.db, b.id, "failed", { finishedAt: nowIso(), failureReason: result.reason ?? "the build failed" });
+    }
+    clearLease(deps.db, b.id);
+    return { build: b, unblocked: ready };
+  });
+
+  const ns = getNamespaceById(deps.db, build.namespaceId);
+  const current = ns?.status === "active" && latestIterationIds(deps.db).get(build.namespaceId) === build.iterationId;
+  if (current) {
+    for (const b of unblocked)
+      deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
+  }
+  const fields = {
+    namespace: ns?.name,
+    iteration: build.iterationId,
+    pkgbase: build.pkgbase,
+    arch: build.arch,
+    worker: worker.name,
+  };
+  if (result.status === "built") deps.log.info("build succeeded", { ...fields, unblocked: unblocked.length });
+  else deps.log.warn("build failed", { ...fields, reason: result.reason });
+  deps.events.emit({
+    type: "build",
+    namespaceId: build.namespaceId,
+    iterationId: build.iterationId,
+    buildId: build.id,
+    status: result.status,
+  });
+  for (const b of unblocked) {
+    deps.events.emit({
+      type: "build",
+      namespaceId: b.namespaceId,
+      iterationId: b.iterationId,
+      buildId: b.id,
+      status: "pending",
+    });
+  }
+  return { status: result.status, unblocked: unblocked.length };
+}

@@ -1,0 +1,117 @@
+// One namespace with an iteration (latest or given) as the API's JSON; the web UI reads the same.
+
+import { repoName } from "../../api/routes";
+import type { BuildNode, Iteration, NamespaceDetail } from "../../api/schemas";
+import { NotFound } from "../../core/errors";
+import type { BuildRecord, IterationRecord, NamespaceRecord } from "../../core/records";
+import { listIterationBuilds } from "../../db/builds";
+import { getIteration, latestIteration, listIterationSummaries } from "../../db/iterations";
+import type { ServerDeps } from "../deps";
+import { requireNamespace } from "./update-namespace";
+
+export const namespaceJson = (ns: NamespaceRecord) => ({
+  name: ns.name,
+  status: ns.status,
+  origin_changesets: ns.originChangesets,
+  include: ns.include,
+  created_at: ns.createdAt,
+  updated_at: ns.updatedAt,
+});
+
+export function buildJson(b: BuildRecord, pkgnames: string[], blockedBy: string[]): BuildNode {
+  return {
+    id: b.id,
+    pkgbase: b.pkgbase,
+    commit: b.commit,
+    ref: b.ref,
+    arch: b.arch,
+    status: b.status,
+    pkgnames,
+    attempts: b.attempts,
+    blocked_by: blockedBy,
+    failure_reason: b.failureReason,
+    worker: b.leaseWorker,
+    pipeline_url: b.pipelineUrl,
+    started_at: b.startedAt,
+    finished_at: b.finishedAt,
+  };
+}
+
+export function pacmanConf(deps: ServerDeps, ns: string, iteration: number | "latest"): string {
+  return [
+    `[${repoName(ns)}]`,
+    "SigLevel = Optional TrustAll",
+    `Server = ${deps.config.baseUrl}/repo/${ns}/${iteration}/os/$arch`,
+  ].join("\n");
+}
+
+export function iterationJson(
+  deps: ServerDeps,
+  ns: NamespaceRecord,
+  it: IterationRecord,
+  latestId: number,
+  arch?: string,
+): Iteration {
+  const builds = listIterationBuilds(deps.db, it.id);
+  const architectures: Iteration["architectures"] = {};
+  for (const [a, g] of Object.entries(it.graph)) {
+    if (arch && a !== arch) continue;
+    const mine = builds.filter((b) => b.arch === a);
+    const status = new Map(mine.map((b) => [b.pkgbase, b.status]));
+    const index = deps.graphs.get(it.id, a);
+    const pkgnames = new Map(g.nodes.map((n) => [n.pkgbase, n.pkgnames]));
+    const counts: Record<string, number> = {};
+    for (const b of mine) counts[b.status] = (counts[b.status] ?? 0) + 1;
+    architectures[a] = {
+      nodes: mine.map((b) =>
+        buildJson(
+          b,
+          pkgnames.get(b.pkgbase) ?? [],
+          b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []).filter((d) => status.get(d) !== "built") : [],
+        ),
+      ),
+      edges: g.edges,
+      removed_edges: g.removed_edges,
+      cycles: g.cycles,
+      order: g.order,
+      counts,
+    };
+  }
+  const urls: Record<string, string> = {};
+  for (const a of Object.keys(it.graph)) urls[a] = `${deps.config.baseUrl}/repo/${ns.name}/${it.id}/os/${a}/`;
+  return {
+    id: it.id,
+    reason: it.reason,
+    created_at: it.createdAt,
+    diff: it.diff,
+    origins: it.origins,
+    superseded: it.id !== latestId,
+    architectures,
+    repository: {
+      name: repoName(ns.name),
+      urls,
+      pacman_conf: pacmanConf(deps, ns.name, it.id === latestId ? "latest" : it.id),
+    },
+  };
+}
+
+export function showNamespace(
+  deps: ServerDeps,
+  name: string,
+  q: { iteration?: number; arch?: string },
+): NamespaceDetail {
+  const ns = requireNamespace(deps, name);
+  const latest = latestIteration(deps.db, ns.id);
+  const it = q.iteration === undefined ? latest : getIteration(deps.db, ns.id, q.iteration);
+  if (q.iteration !== undefined && !it) throw new NotFound(`namespace ${name} has no iteration ${q.iteration}`);
+  if (q.arch && it && !(q.arch in it.graph)) throw new NotFound(`iteration ${it.id} of ${name} has no ${q.arch} graph`);
+  return {
+    namespace: namespaceJson(ns),
+    iteration: it && latest ? iterationJson(deps, ns, it, latest.id, q.arch) : null,
+    iterations: listIterationSummaries(deps.db, [ns.id]).map((s) => ({
+      id: s.id,
+      reason: s.reason,
+      created_at: s.createdAt,
+    })),
+  };
+}

@@ -1,0 +1,382 @@
+// Issue 3 end to end: real `serve` and `worker --driver fake` processes over real HTTP, real git
+// repositories, and real pacman installing from the served repository.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { commit, makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+
+interface Node {
+  id: number;
+  pkgbase: string;
+  status: string;
+  attempts: number;
+  started_at: string | null;
+  finished_at: string | null;
+  blocked_by: string[];
+  failure_reason: string | null;
+}
+interface Detail {
+  namespace: { name: string; status: string };
+  iteration: {
+    id: number;
+    reason: string;
+    diff: { per_arch: Record<string, { commits_changed: { pkgbase: string }[] }> } | null;
+    superseded: boolean;
+    architectures: Record<string, { nodes: Node[]; edges: [string, string][] }>;
+    repository: { pacman_conf: string };
+  } | null;
+  iterations: { id: number; reason: string }[];
+}
+
+let tmp: string;
+let repos: string;
+const workers: Subprocess[] = [];
+
+function universe(dir: string): void {
+  const add = (spec: Parameters<typeof srcinfo>[0]) => makeRepo(dir, spec.pkgbase, srcinfo(spec));
+  add({ pkgbase: "zlib", pkgver: "1.3" });
+  add({ pkgbase: "libpng", depends: ["zlib"] });
+  add({ pkgbase: "freetype", depends: ["zlib", "libpng>=1.0"] });
+  add({ pkgbase: "cairo", depends: ["libpng", "freetype"] });
+  add({ pkgbase: "fonts", arch: ["any"], depends: ["freetype"] });
+  add({ pkgbase: "splitlib", depends: ["zlib"], packages: ["splitlib", "splitlib-tools"] });
+  add({ pkgbase: "usetools", depends: ["splitlib-tools"] });
+  add({ pkgbase: "solo" });
+  add({ pkgbase: "unrelated", depends: ["glibc"] });
+}
+
+beforeAll(() => {
+  tmp = makeTempDir();
+  repos = join(tmp, "repos");
+  universe(repos);
+});
+
+afterAll(async () => {
+  for (const w of workers) w.kill("SIGKILL");
+  removeDir(tmp);
+});
+
+const nodesOf = (d: Detail) => d.iteration?.architectures.x86_64?.nodes ?? [];
+const show = async (s: ServerProcess, name: string, iteration?: number) =>
+  (await s.api<Detail>(`/api/v1/namespaces/${name}${iteration ? `?iteration=${iteration}` : ""}`)).body;
+
+function pacman(root: string, serverUrl: string, ns: string, ...args: string[]) {
+  const conf = join(root, "pacman.conf");
+  for (const d of ["db", "cache", "root", "gnupg"]) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(
+    conf,
+    `[options]\nArchitecture = x86_64\nSigLevel = Never\nLocalFileSigLevel = Never\n\n[buildbtw-${ns}]\nServer = ${serverUrl}/repo/${ns}/latest/os/$arch\n`,
+  );
+  return Bun.spawnSync(
+    [
+      "pacman",
+      "--config",
+      conf,
+      "--root",
+      join(root, "root"),
+      "--dbpath",
+      join(root, "db"),
+      "--cachedir",
+      join(root, "cache"),
+      "--gpgdir",
+      join(root, "gnupg"),
+      "--logfile",
+      join(root, "pacman.log"),
+      "--noconfirm",
+      ...args,
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+}
+
+describe("serve + fake workers", () => {
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    server = await startServer({
+      dataDir: join(tmp, "data-main"),
+      reposDir: repos,
+      env: { BUILDBTW_REF_CHECK_INTERVAL_MS: "600000" },
+    });
+    for (const name of ["w1", "w2"]) {
+      const token = await server.workerToken(name);
+      workers.push(
+        startWorker({
+          server: server.url,
+          token,
+          workDir: join(tmp, `work-${name}`),
+          args: ["--concurrency", "2", "--fake-delay-ms", "300"],
+        }),
+      );
+    }
+  });
+  afterAll(async () => server?.stop());
+
+  test("a namespace builds in dependency order; a push makes a new iteration; pacman installs the result", async () => {
+    const created = await server.api<{ name: string; status: string }>("/api/v1/namespaces", {
+      method: "POST",
+      body: JSON.stringify({ origin_changesets: ["zlib/main"] }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "zlib", status: "active", origin_changesets: ["zlib/main"] });
+
+    // Iteration 1 starts; while its first build runs, the origin and a dependent move.
+    const first = await waitFor("iteration 1 to start building", async () => {
+      const d = await show(server, "zlib");
+      return nodesOf(d).some((n) => n.status === "scheduled" || n.status === "building") ? d : undefined;
+    });
+    expect(first.iteration!.reason).toBe("first");
+    expect(
+      nodesOf(first)
+        .map((n) => n.pkgbase)
+        .sort(),
+    ).toEqual(["cairo", "fonts", "freetype", "libpng", "splitlib", "usetools", "zlib"]);
+    commit(join(repos, "zlib"), { ".SRCINFO": srcinfo({ pkgbase: "zlib", pkgver: "1.3.1" }) }, "zlib 1.3.1");
+    commit(
+      join(repos, "libpng"),
+      { ".SRCINFO": srcinfo({ pkgbase: "libpng", pkgrel: "2", depends: ["zlib"] }) },
+      "libpng rebuild",
+    );
+    expect((await server.api("/api/v1/refresh", { method: "POST" })).status).toBe(202);
+
+    const second = await waitFor("iteration 2", async () => {
+      const d = await show(server, "zlib");
+      return d.iteration && d.iteration.id !== first.iteration!.id ? d : undefined;
+    });
+    expect(second.iteration!.reason).toBe("graph_changed");
+    const changed = second.iteration!.diff!.per_arch.x86_64!.commits_changed.map((c) => c.pkgbase).sort();
+    expect(changed).toEqual(["libpng", "zlib"]);
+    expect(second.iterations.map((i) => i.reason)).toEqual(["graph_changed", "first"]);
+
+    const done = await waitFor(
+      "iteration 2 to be built",
+      async () => {
+        const d = await show(server, "zlib");
+        return nodesOf(d).every((n) => n.status === "built") ? d : undefined;
+      },
+      60_000,
+    );
+
+    // No build started before every build it depends on had finished.
+    const nodes = new Map(nodesOf(done).map((n) => [n.pkgbase, n]));
+    for (const [from, to] of done.iteration!.architectures.x86_64!.edges) {
+      expect(nodes.get(from)!.finished_at! <= nodes.get(to)!.started_at!).toBe(true);
+    }
+    // The superseded iteration's blocked builds were never started.
+    const old = await show(server, "zlib", first.iteration!.id);
+    expect(old.iteration!.superseded).toBe(true);
+    const neverStarted = nodesOf(old).filter((n) => n.status === "blocked");
+    expect(neverStarted.length).toBeGreaterThan(0);
+    for (const n of neverStarted) expect(n.started_at).toBeNull();
+
+    // Real pacman syncs our database and installs with dependencies resolved from it.
+    const root = join(tmp, "pacman-root");
+    const sync = pacman(root, server.url, "zlib", "-Sy");
+    expect(sync.exitCode, sync.stderr.toString()).toBe(0);
+    const install = pacman(root, server.url, "zlib", "-S", "cairo", "usetools", "fonts");
+    expect(install.exitCode, install.stderr.toString()).toBe(0);
+    const query = pacman(root, server.url, "zlib", "-Q");
+    const installed = query.stdout.toString();
+    for (const p of ["zlib 1.3.1-1", "libpng 1.0.0-2", "freetype", "cairo", "splitlib-tools", "usetools", "fonts"])
+      expect(installed).toContain(p);
+    expect(done.iteration!.repository.pacman_conf).toContain("[buildbtw-zlib]");
+  });
+
+  test("bad input gets a clear 4xx", async () => {
+    const unknown = await server.api<{ error: string }>("/api/v1/namespaces/nope");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toContain("no namespace named nope");
+    expect((await server.api("/api/v1/namespaces/..%2Fetc")).status).toBe(400);
+    const badOrigin = await server.api<{ error: string }>("/api/v1/namespaces", {
+      method: "POST",
+      body: JSON.stringify({ origin_changesets: ["../x/main"] }),
+    });
+    expect(badOrigin.status).toBe(400);
+    expect(badOrigin.body.error).toContain("not a valid pkgbase");
+    const badName = await server.api("/api/v1/namespaces", {
+      method: "POST",
+      body: JSON.stringify({ origin_changesets: ["solo/main"], name: "../../x" }),
+    });
+    expect(badName.status).toBe(400);
+    const unknownPkgbase = await server.api<{ error: string }>("/api/v1/namespaces", {
+      method: "POST",
+      body: JSON.stringify({ origin_changesets: ["ghost/main"] }),
+    });
+    expect(unknownPkgbase.status).toBe(404);
+    const dup = await server.api<{ error: string }>("/api/v1/namespaces", {
+      method: "POST",
+      body: JSON.stringify({ origin_changesets: ["solo/main"], name: "zlib" }),
+    });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error).toContain("already exists");
+    const notJson = await server.api("/api/v1/namespaces", { method: "POST", body: "{nope" });
+    expect(notJson.status).toBe(400);
+    expect((await server.api("/repo/zlib/latest/os/x86_64/..%2F..%2Fbuildbtw.sqlite")).status).toBe(400);
+  });
+
+  test("missing and wrong tokens: 401 and 403", async () => {
+    const body = JSON.stringify({ origin_changesets: ["solo/main"] });
+    expect((await server.api("/api/v1/namespaces", { method: "POST", body, token: null })).status).toBe(401);
+    expect((await server.api("/api/v1/namespaces", { method: "POST", body, token: "wrong-token" })).status).toBe(403);
+    const workerToken = await server.workerToken("intruder");
+    expect((await server.api("/api/v1/namespaces", { method: "POST", body, token: workerToken })).status).toBe(403);
+    expect(
+      (
+        await server.api("/api/v1/leases", {
+          method: "POST",
+          body: JSON.stringify({ architectures: ["x86_64"], wait_ms: 0 }),
+          token: null,
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await server.api("/api/v1/leases", {
+          method: "POST",
+          body: JSON.stringify({ architectures: ["x86_64"], wait_ms: 0 }),
+          token: server.adminToken,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await server.api("/api/v1/namespaces/zlib", {
+          method: "PATCH",
+          body: JSON.stringify({ status: "cancelled" }),
+          token: null,
+        })
+      ).status,
+    ).toBe(401);
+  });
+});
+
+describe("leases: expiry, stale results, bad uploads, a killed worker", () => {
+  let server: ServerProcess;
+  let token: string;
+  const repoFiles = (ns: string) => {
+    const dir = join(server.dataDir, "repos", ns);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).flatMap((it) =>
+      readdirSync(join(dir, it, "x86_64")).filter((f) => f.endsWith(".pkg.tar.zst")),
+    );
+  };
+
+  beforeAll(async () => {
+    server = await startServer({
+      dataDir: join(tmp, "data-leases"),
+      reposDir: repos,
+      env: { BUILDBTW_LEASE_TTL_MS: "1500", BUILDBTW_REF_CHECK_INTERVAL_MS: "600000" },
+    });
+    token = await server.workerToken("manual");
+  });
+  afterAll(async () => server?.stop());
+
+  test("wrong uploads are refused and write nothing; a result for an expired lease gets 409", async () => {
+    expect(
+      (
+        await server.api("/api/v1/namespaces", {
+          method: "POST",
+          body: JSON.stringify({ origin_changesets: ["solo/main"] }),
+        })
+      ).status,
+    ).toBe(201);
+    const lease = await waitFor("a lease", async () => {
+      const r = await server.api<{ lease_id: string; expected_files: string[] }>("/api/v1/leases", {
+        method: "POST",
+        body: JSON.stringify({ architectures: ["x86_64"], wait_ms: 2000 }),
+        token,
+      });
+      return r.status === 200 ? r.body : undefined;
+    });
+    expect(lease.expected_files).toEqual(["solo-1.0.0-1-x86_64.pkg.tar.zst"]);
+    const put = (name: string, body: Uint8Array, t = token) =>
+      server.api<{ error: string }>(`/api/v1/leases/${lease.lease_id}/files/${encodeURIComponent(name)}`, {
+        method: "PUT",
+        body: body as BodyInit,
+        token: t,
+      });
+
+    const wrongName = await put("other-1.0.0-1-x86_64.pkg.tar.zst", new Uint8Array([1, 2, 3]));
+    expect(wrongName.status).toBe(400);
+    expect(wrongName.body.error).toContain("not a package this build produces");
+    const traversal = await put("../../../escape.pkg.tar.zst", new Uint8Array([1]));
+    expect([400, 404]).toContain(traversal.status);
+    const garbage = await put(lease.expected_files[0]!, new TextEncoder().encode("not a package"));
+    expect(garbage.status).toBe(400);
+    const { buildPackage } = await import("../src/pacman");
+    const disagreeing = buildPackage({
+      pkgname: "solo",
+      pkgbase: "solo",
+      version: { epoch: null, pkgver: "9.9", pkgrel: "1" },
+      arch: "x86_64",
+      depends: [],
+      optdepends: [],
+      provides: [],
+      conflicts: [],
+      replaces: [],
+      pkgdesc: "wrong version",
+    });
+    const mismatch = await put(lease.expected_files[0]!, disagreeing);
+    expect(mismatch.status).toBe(400);
+    expect(repoFiles("solo")).toEqual([]);
+
+    const otherWorker = await server.workerToken("other");
+    expect(
+      (await server.api(`/api/v1/leases/${lease.lease_id}/heartbeat`, { method: "POST", token: otherWorker })).status,
+    ).toBe(403);
+
+    // Let the lease expire (TTL 1.5 s): the result is refused and the build is offered again.
+    await waitFor(
+      "the lease to expire",
+      async () => {
+        const d = await show(server, "solo");
+        return nodesOf(d)[0]?.status === "pending" ? true : undefined;
+      },
+      10_000,
+    );
+    const late = await server.api<{ error: string }>(`/api/v1/leases/${lease.lease_id}/result`, {
+      method: "POST",
+      body: JSON.stringify({ status: "built" }),
+      token,
+    });
+    expect(late.status).toBe(409);
+    expect(nodesOf(await show(server, "solo"))[0]!.attempts).toBe(1);
+  });
+
+  test("a worker killed mid-build: the lease expires, another worker builds it, each package lands once", async () => {
+    const slowToken = await server.workerToken("slow");
+    const slow = startWorker({
+      server: server.url,
+      token: slowToken,
+      workDir: join(tmp, "work-slow"),
+      args: ["--fake-delay-ms", "60000"],
+    });
+    workers.push(slow);
+    const victim = await waitFor("the slow worker to take a build", async () => {
+      const d = await show(server, "solo");
+      const n = nodesOf(d)[0];
+      return n && (n.status === "building" || n.status === "scheduled") ? n : undefined;
+    });
+    slow.kill("SIGKILL");
+    await slow.exited;
+    const fastToken = await server.workerToken("fast");
+    workers.push(startWorker({ server: server.url, token: fastToken, workDir: join(tmp, "work-fast") }));
+    const built = await waitFor(
+      "the build to finish on another worker",
+      async () => {
+        const n = nodesOf(await show(server, "solo"))[0];
+        return n?.status === "built" ? n : undefined;
+      },
+      30_000,
+    );
+    expect(built.id).toBe(victim.id);
+    expect(built.attempts).toBeGreaterThanOrEqual(2);
+    expect(repoFiles("solo")).toEqual(["solo-1.0.0-1-x86_64.pkg.tar.zst"]);
+    const expiry = server.logs
+      .map((l) => JSON.parse(l) as { msg: string; pkgbase?: string; worker?: string })
+      .find((l) => l.msg === "lease expired" && l.pkgbase === "solo" && l.worker === "slow");
+    expect(expiry).toBeDefined();
+  });
+});

@@ -1,0 +1,130 @@
+// Real buildbtw processes for end-to-end tests: a server on a free port, workers, and deadline waits.
+
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { cliCommand, runCliJson } from "./cli";
+
+export async function freePort(): Promise<number> {
+  const s = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = s.port!;
+  await s.stop(true);
+  return port;
+}
+
+/** Poll `check` until it returns a value (not undefined/false) or the deadline passes. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 30_000,
+  every = 50,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last})` : ""}`);
+    await Bun.sleep(every);
+  }
+}
+
+export interface ServerProcess {
+  url: string;
+  adminToken: string;
+  dataDir: string;
+  proc: Subprocess;
+  logs: string[];
+  /** Create a worker token through the real `token create` command. */
+  workerToken(name: string): Promise<string>;
+  api<T = unknown>(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: {
+  dataDir: string;
+  reposDir: string;
+  env?: Record<string, string>;
+}): Promise<ServerProcess> {
+  const port = await freePort();
+  const adminToken = "test-admin-token-0123456789";
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    INTERFACE: "127.0.0.1",
+    DATA_DIR: opts.dataDir,
+    REPOS_DIR: opts.reposDir,
+    BUILDBTW_ADMIN_TOKEN: adminToken,
+    BUILDBTW_LOG_FORMAT: "json",
+    ...opts.env,
+  };
+  const proc = Bun.spawn([...cliCommand(), "serve"], { env, stdout: "pipe", stderr: "pipe" });
+  const logs: string[] = [];
+  void (async () => {
+    const reader = proc.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      const lines = buf.split("\n");
+      buf = lines.pop() ?? "";
+      logs.push(...lines);
+    }
+  })();
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor("the server to listen", async () => (await fetch(`${url}/healthz`)).ok, 60_000);
+  const api = async <T>(path: string, init: RequestInit & { token?: string | null } = {}) => {
+    const token = init.token === undefined ? adminToken : init.token;
+    const headers = new Headers(init.headers);
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    if (init.body && typeof init.body === "string") headers.set("content-type", "application/json");
+    const res = await fetch(`${url}${path}`, { ...init, headers });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {}
+    return { status: res.status, body: body as T };
+  };
+  return {
+    url,
+    adminToken,
+    dataDir: opts.dataDir,
+    proc,
+    logs,
+    api,
+    async workerToken(name: string) {
+      const out = await runCliJson<{ token: string }>(["token", "create", "--worker", name], {
+        env: { DATA_DIR: opts.dataDir },
+      });
+      return out.token;
+    },
+    async stop() {
+      proc.kill("SIGTERM");
+      await Promise.race([proc.exited, Bun.sleep(5000)]);
+      proc.kill("SIGKILL");
+    },
+  };
+}
+
+export function startWorker(opts: { server: string; token: string; workDir: string; args?: string[] }): Subprocess {
+  return Bun.spawn(
+    [
+      ...cliCommand(),
+      "worker",
+      "--server",
+      opts.server,
+      "--token",
+      opts.token,
+      "--work-dir",
+      join(opts.workDir),
+      ...(opts.args ?? []),
+    ],
+    { env: { ...process.env, BUILDBTW_LOG_FORMAT: "json" }, stdout: "ignore", stderr: "pipe" },
+  );
+}
