@@ -182,6 +182,22 @@ describe("serve + fake workers", () => {
     for (const p of ["zlib 1.3.1-1", "libpng 1.0.0-2", "freetype", "cairo", "splitlib-tools", "usetools", "fonts"])
       expect(installed).toContain(p);
     expect(done.iteration!.repository.pacman_conf).toContain("[buildbtw-zlib]");
+
+    // Databases carry no Last-Modified (pacman would skip a rewrite within the same second);
+    // package files do, and both answer HEAD and Range like a static file server.
+    const base = `${server.url}/repo/zlib/latest/os/x86_64`;
+    const db = await fetch(`${base}/buildbtw-zlib.db`, { method: "HEAD" });
+    expect(db.status).toBe(200);
+    expect(db.headers.get("last-modified")).toBeNull();
+    const pkg = `${base}/zlib-1.3.1-1-x86_64.pkg.tar.zst`;
+    const head = await fetch(pkg, { method: "HEAD" });
+    expect(head.headers.get("last-modified")).not.toBeNull();
+    const size = Number(head.headers.get("content-length"));
+    const tail = await fetch(pkg, { headers: { range: "bytes=10-" } });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get("content-range")).toBe(`bytes 10-${size - 1}/${size}`);
+    expect((await tail.arrayBuffer()).byteLength).toBe(size - 10);
+    expect((await fetch(pkg, { headers: { range: `bytes=${size + 5}-` } })).status).toBe(416);
   });
 
   test("bad input gets a clear 4xx", async () => {

@@ -9,6 +9,7 @@ import { findNamespace } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
 
 const FILE = /^[a-zA-Z0-9@_+][a-zA-Z0-9@._+:-]*$/;
+const DATABASE = /\.(db|files)(\.tar\.(gz|zst|xz))?$/;
 
 function resolveDir(deps: ServerDeps, c: Context): { dir: string; iterationId: number } {
   const name = NamespaceNameSchema.parse(c.req.param("namespace"));
@@ -29,11 +30,11 @@ function resolveDir(deps: ServerDeps, c: Context): { dir: string; iterationId: n
 function serveFile(c: Context, path: string): Response {
   const file = Bun.file(path);
   const size = file.size;
-  const headers: Record<string, string> = {
-    "content-type": "application/octet-stream",
-    "accept-ranges": "bytes",
-    "last-modified": new Date(statSync(path).mtimeMs).toUTCString(),
-  };
+  const headers: Record<string, string> = { "content-type": "application/octet-stream", "accept-ranges": "bytes" };
+  // Databases are rewritten in place, often within one second: with a Last-Modified, pacman's
+  // If-Modified-Since check (whole seconds) would keep a stale database. Package files never change.
+  if (!DATABASE.test(path)) headers["last-modified"] = new Date(statSync(path).mtimeMs).toUTCString();
+  else headers["cache-control"] = "no-cache";
   const range = c.req.header("range");
   const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
   if (range && m && (m[1] !== "" || m[2] !== "")) {
