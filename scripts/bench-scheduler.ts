@@ -16,6 +16,8 @@ const { values } = parseArgs({
     "min-nodes": { type: "string", default: "2000" },
     workers: { type: "string", default: "2" },
     slots: { type: "string", default: "16" },
+    /** Write a CPU profile (markdown) of the server into this directory. */
+    profile: { type: "string" },
   },
 });
 const repos = resolve(values.repos!);
@@ -64,7 +66,8 @@ const env = {
   BUILDBTW_LOG_FORMAT: "json",
   BUILDBTW_REF_CHECK_INTERVAL_MS: "3600000",
 };
-const server = Bun.spawn([process.execPath, main, "serve"], { env, stdout: "ignore", stderr: "pipe" });
+const profile = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(values.profile)}`] : [];
+const server = Bun.spawn([process.execPath, ...profile, main, "serve"], { env, stdout: "ignore", stderr: "pipe" });
 const logLines: string[] = [];
 const reading = (async () => {
   let buf = "";
@@ -140,7 +143,7 @@ for (;;) {
 const seconds = (performance.now() - t0) / 1000;
 for (const w of workers) w.kill("SIGTERM");
 server.kill("SIGTERM");
-await Promise.race([reading, Bun.sleep(3000)]);
+await Promise.race([Promise.all([reading, server.exited]), Bun.sleep(10_000)]);
 
 // Dispatch latency from the log: for each dispatched build, time since its last dependency succeeded.
 interface Line {

@@ -1,5 +1,6 @@
 // Against pacman's own tools: the database entries writeRepoDatabase writes are the ones repo-add writes
 // for the same files, and a package built by the real makepkg is read and accepted like our own.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   chmodSync,
@@ -13,7 +14,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import {
   buildPackage,
   checkUpload,
@@ -23,6 +23,7 @@ import {
   storePackage,
   writeRepoDatabase,
 } from "../src/pacman";
+import { decompress } from "../src/pacman/compression";
 import { readTar } from "../src/pacman/tar";
 import { isRoot } from "./support/pacman";
 
@@ -43,9 +44,9 @@ function run(cmd: string[], cwd: string): string {
   return r.stdout.toString();
 }
 
-/** `<entry dir>/<file>` → contents, for every file in a gzip'd database. */
+/** `<entry dir>/<file>` → contents, for every file in a (compressed) database. */
 function databaseFiles(path: string): Record<string, string> {
-  const entries = readTar(gunzipSync(readFileSync(path)));
+  const entries = readTar(decompress(readFileSync(path)));
   return Object.fromEntries(
     entries.filter((e) => e.type === "file").map((e) => [e.path, new TextDecoder().decode(e.data)]),
   );

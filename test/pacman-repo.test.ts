@@ -1,11 +1,11 @@
 // The repository as pacman sees it: synthetic packages uploaded through the same checks the server runs,
 // the database written by writeRepoDatabase, served over real HTTP, and real pacman syncing, resolving
 // dependencies (by name, by version constraint, through provides), installing and upgrading from it.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { packageFileName } from "../src/core/package-file";
 import type { Version } from "../src/core/types";
 import {
@@ -16,6 +16,7 @@ import {
   storePackage,
   writeRepoDatabase,
 } from "../src/pacman";
+import { decompress } from "../src/pacman/compression";
 import { readTar } from "../src/pacman/tar";
 import {
   canRunPacman,
@@ -97,15 +98,15 @@ describe.skipIf(!canRunPacman())("a pacman repository written by writeRepoDataba
     expect(readdirSync(repoDir).sort()).toEqual([
       "app-1:2.0-1-x86_64.pkg.tar.zst",
       `${REPO}.db`,
-      `${REPO}.db.tar.gz`,
+      `${REPO}.db.tar.zst`,
       `${REPO}.files`,
-      `${REPO}.files.tar.gz`,
+      `${REPO}.files.tar.zst`,
       "fonts-common-20240101-1-any.pkg.tar.zst",
       "impl-thing-3.1-1-x86_64.pkg.tar.zst",
       "libfoo-1.0-1-x86_64.pkg.tar.zst",
       "unrelated-1-1-x86_64.pkg.tar.zst",
     ]);
-    expect(readFileSync(join(repoDir, `${REPO}.db`))).toEqual(readFileSync(join(repoDir, `${REPO}.db.tar.gz`)));
+    expect(readFileSync(join(repoDir, `${REPO}.db`))).toEqual(readFileSync(join(repoDir, `${REPO}.db.tar.zst`)));
   });
 
   test("the server answers as a mirror: octet-stream, HEAD, byte ranges", async () => {
@@ -173,7 +174,7 @@ describe.skipIf(!canRunPacman())("a pacman repository written by writeRepoDataba
     await upload({ ...libfoo, version: v("1.1"), provides: ["libfoo.so=1-64"] });
     // All stored entries, old version included: the database lists only the newest of each name.
     await writeRepoDatabase(repoDir, REPO, entries);
-    const listed = readTar(gunzipSync(readFileSync(join(repoDir, `${REPO}.db`))))
+    const listed = readTar(decompress(readFileSync(join(repoDir, `${REPO}.db`))))
       .filter((e) => e.type === "dir")
       .map((e) => e.path);
     expect(listed.filter((p) => p.startsWith("libfoo-"))).toEqual(["libfoo-1.1-1/"]);

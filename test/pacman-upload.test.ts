@@ -181,9 +181,9 @@ describe("writeRepoDatabase", () => {
     const before = readdirSync(repoDir).sort();
     expect(before).toEqual([
       "buildbtw-ns.db",
-      "buildbtw-ns.db.tar.gz",
+      "buildbtw-ns.db.tar.zst",
       "buildbtw-ns.files",
-      "buildbtw-ns.files.tar.gz",
+      "buildbtw-ns.files.tar.zst",
     ]);
     await expect(writeRepoDatabase(repoDir, "buildbtw-ns", [{ filename: FILE }])).rejects.toBeInstanceOf(Invalid);
     expect(readdirSync(repoDir).sort()).toEqual(before);

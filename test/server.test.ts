@@ -359,9 +359,120 @@ describe("leases: expiry, stale results, bad uploads, a killed worker", () => {
     });
     expect(late.status).toBe(409);
     expect(nodesOf(await show(server, "solo"))[0]!.attempts).toBe(1);
+    // Park it: the next tests lease by hand and must only see their own namespaces.
+    await server.api("/api/v1/namespaces/solo", { method: "PATCH", body: JSON.stringify({ status: "cancelled" }) });
+  });
+
+  const leaseOnce = async (t = token, waitMs = 2000) => {
+    const r = await server.api<{ lease_id: string; namespace: string; pkgbase: string }>("/api/v1/leases", {
+      method: "POST",
+      body: JSON.stringify({ architectures: ["x86_64"], wait_ms: waitMs }),
+      token: t,
+    });
+    return r.status === 200 ? r.body : null;
+  };
+  const create = (name: string, origin: string) =>
+    server.api("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ origin_changesets: [origin], name }) });
+
+  test("after three expired leases a build fails, saying why", async () => {
+    expect((await create("thrice", "unrelated/main")).status).toBe(201);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const lease = await waitFor(`lease ${attempt}`, () => leaseOnce());
+      expect(lease.namespace).toBe("thrice");
+      await waitFor(
+        `lease ${attempt} to expire`,
+        async () => {
+          const n = nodesOf(await show(server, "thrice"))[0]!;
+          return n.status === (attempt < 3 ? "pending" : "failed") ? n : undefined;
+        },
+        10_000,
+      );
+    }
+    const n = nodesOf(await show(server, "thrice"))[0]!;
+    expect(n.attempts).toBe(3);
+    expect(n.failure_reason).toContain("lease expired 3 times");
+    expect(await leaseOnce(token, 300)).toBeNull();
+  });
+
+  test("cancel revokes leases and stops dispatch; resume offers the build again; a failed node can be retried", async () => {
+    expect((await create("cancelme", "solo/main")).status).toBe(201);
+    const lease = await waitFor("a lease", () => leaseOnce());
+    expect(lease.namespace).toBe("cancelme");
+    const cancel = await server.api<{ status: string }>("/api/v1/namespaces/cancelme", {
+      method: "PATCH",
+      body: JSON.stringify({ status: "cancelled" }),
+    });
+    expect(cancel.body.status).toBe("cancelled");
+    expect((await server.api(`/api/v1/leases/${lease.lease_id}/heartbeat`, { method: "POST", token })).status).toBe(
+      409,
+    );
+    const afterCancel = nodesOf(await show(server, "cancelme"))[0]!;
+    expect(afterCancel).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await leaseOnce(token, 300)).toBeNull();
+    const listed = await server.api<{ namespaces: { name: string }[] }>("/api/v1/namespaces");
+    expect(listed.body.namespaces.map((n) => n.name)).not.toContain("cancelme");
+    const all = await server.api<{ namespaces: { name: string; status: string }[] }>("/api/v1/namespaces?all=true");
+    expect(all.body.namespaces.find((n) => n.name === "cancelme")?.status).toBe("cancelled");
+    expect((await server.api("/api/v1/namespaces/cancelme/iterations", { method: "POST" })).status).toBe(409);
+
+    expect(
+      (await server.api("/api/v1/namespaces/cancelme", { method: "PATCH", body: JSON.stringify({ status: "active" }) }))
+        .status,
+    ).toBe(200);
+    const again = await waitFor("a lease after resume", () => leaseOnce());
+    expect(again.namespace).toBe("cancelme");
+    await server.api(`/api/v1/leases/${again.lease_id}/log`, {
+      method: "POST",
+      body: "==> ERROR: A failure occurred in build().\n",
+      token,
+    });
+    const failed = await server.api(`/api/v1/leases/${again.lease_id}/result`, {
+      method: "POST",
+      body: JSON.stringify({ status: "failed", reason: "makepkg exited 4" }),
+      token,
+    });
+    expect(failed.status).toBe(200);
+    const node = nodesOf(await show(server, "cancelme"))[0]!;
+    expect(node).toMatchObject({ status: "failed", failure_reason: "makepkg exited 4" });
+    const log = await server.api<{ text: string; finished: boolean }>(`/api/v1/builds/${node.id}/log`);
+    expect(log.body).toMatchObject({ text: "==> ERROR: A failure occurred in build().\n", finished: true });
+
+    const retried = await server.api<{ status: string; attempts: number }>("/api/v1/namespaces/cancelme/retry-node", {
+      method: "POST",
+      body: JSON.stringify({ pkgbase: "solo" }),
+    });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: "pending", attempts: 0 });
+    expect(
+      (
+        await server.api("/api/v1/namespaces/cancelme/retry-node", {
+          method: "POST",
+          body: JSON.stringify({ pkgbase: "solo" }),
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await server.api("/api/v1/namespaces/cancelme/retry-node", {
+          method: "POST",
+          body: JSON.stringify({ pkgbase: "ghost" }),
+        })
+      ).status,
+    ).toBe(404);
+    // A whole-namespace retry makes a new iteration with that reason.
+    const it = await server.api<{ id: number; reason: string }>("/api/v1/namespaces/cancelme/iterations", {
+      method: "POST",
+    });
+    expect(it.status).toBe(201);
+    expect(it.body.reason).toBe("retry");
+    await server.api("/api/v1/namespaces/cancelme", { method: "PATCH", body: JSON.stringify({ status: "cancelled" }) });
   });
 
   test("a worker killed mid-build: the lease expires, another worker builds it, each package lands once", async () => {
+    expect(
+      (await server.api("/api/v1/namespaces/solo", { method: "PATCH", body: JSON.stringify({ status: "active" }) }))
+        .status,
+    ).toBe(200);
     const slowToken = await server.workerToken("slow");
     const slow = startWorker({
       server: server.url,

@@ -41,3 +41,13 @@ export function listBuildArtifacts(db: Db, buildId: number): ArtifactRecord[] {
     .orderBy(asc(artifacts.fileName))
     .all() as ArtifactRecord[];
 }
+
+/** Architectures of an iteration that have at least one package. */
+export function listArtifactArches(db: Db, iterationId: number): string[] {
+  return db
+    .selectDistinct({ arch: artifacts.arch })
+    .from(artifacts)
+    .where(eq(artifacts.iterationId, iterationId))
+    .all()
+    .map((r) => r.arch);
+}

@@ -7,8 +7,17 @@ import { pathInside } from "../lib/paths";
 /** Temporary files start with this, so a sweeper (or a human) can tell leftovers of a crash from real files. */
 export const TEMP_PREFIX = ".buildbtw-tmp-";
 
-/** Write `bytes` to `dir/name` atomically; `name` must stay inside `dir`. Returns the final path. */
-export async function writeFileAtomic(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+/**
+ * Write `bytes` to `dir/name` atomically; `name` must stay inside `dir`. Returns the final path.
+ * `durable: false` skips the flushes, for files derived from committed state (still whole-or-nothing).
+ */
+export async function writeFileAtomic(
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<string> {
+  const durable = options.durable ?? true;
   const target = pathInside(dir, name);
   // Not derived from `name`: the temporary name must fit even when `name` is as long as names may be.
   const temp = pathInside(dir, `${TEMP_PREFIX}${randomUUID()}`);
@@ -17,7 +26,7 @@ export async function writeFileAtomic(dir: string, name: string, bytes: Uint8Arr
     const handle = await open(temp, "wx", 0o644);
     try {
       await handle.writeFile(bytes);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -26,7 +35,7 @@ export async function writeFileAtomic(dir: string, name: string, bytes: Uint8Arr
     await rm(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
+  if (durable) await syncDirectory(dir);
   return target;
 }
 

@@ -10,6 +10,7 @@ export {
   parseRepoEntry,
   type RepoEntry,
   RepoEntrySchema,
+  RepoIndex,
   renderDesc,
   renderFiles,
   repoEntry,

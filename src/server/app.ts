@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { api } from "../api/routes";
 import { NotFound } from "../core/errors";
+import { listLeasedBuilds } from "../db/builds";
 import { listWorkers } from "../db/workers";
 import type { ServerDeps } from "./deps";
 import { requireAdmin } from "./http/auth";
@@ -23,16 +24,17 @@ export function createApp(deps: ServerDeps) {
     void deps.requestRecompute();
     return c.json({ accepted: true }, 202);
   });
-  app.get(api.workers, (c) =>
-    c.json({
+  app.get(api.workers, (c) => {
+    const leased = listLeasedBuilds(deps.db);
+    return c.json({
       workers: listWorkers(deps.db).map((w) => ({
         name: w.name,
         architectures: w.architectures,
         last_seen: w.lastSeen,
-        current_builds: [],
+        current_builds: leased.filter((b) => b.leaseWorker === w.name).map((b) => b.id),
       })),
-    }),
-  );
+    });
+  });
   app.route("/repo", repoRouter(deps));
   app.all("/api/*", () => {
     throw new NotFound("no such API endpoint");

@@ -3,12 +3,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerConfig } from "../config/server";
+import { listArtifactArches } from "../db/artifacts";
 import { listBuildsByStatus } from "../db/builds";
 import { latestIterationIds } from "../db/iterations";
 import { listNamespaces } from "../db/namespaces";
 import { openDatabase } from "../db/open";
 import { createLogger } from "../lib/log";
-import { checkUpload, storePackage, writeRepoDatabase } from "../pacman";
+import { checkUpload, RepoIndex, storePackage } from "../pacman";
 import { createApp } from "./app";
 import { createCatalog } from "./catalog";
 import type { ServerDeps } from "./deps";
@@ -52,7 +53,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     adminToken: admin.token,
     scheduler: new Scheduler(),
     catalog,
-    publisher: new RepoPublisher(db, config.dataDir, writeRepoDatabase),
+    publisher: new RepoPublisher(
+      db,
+      config.dataDir,
+      (name) => new RepoIndex(name),
+      (error, repo) => log.error("repository database write failed", { repo, error: String(error) }),
+    ),
     packages: { check: checkUpload, store: storePackage },
     events: new ServerEvents(),
     graphs: new GraphIndexCache(db),
@@ -68,6 +74,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     .filter((id): id is number => id !== undefined);
   for (const b of listBuildsByStatus(db, ["pending"], current)) {
     deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
+  }
+  // Databases are written without fsync (they are derived): rewrite the current ones from SQLite.
+  for (const ns of listNamespaces(db, { all: true })) {
+    const it = latest.get(ns.id);
+    if (it === undefined) continue;
+    for (const arch of listArtifactArches(db, it)) await deps.publisher.publish(ns.name, it, arch);
   }
   startLeaseExpiry(deps, abort.signal);
   const refTimer = setInterval(() => void loop.request(), config.refCheckIntervalMs);
@@ -85,6 +97,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       abort.abort();
       clearInterval(refTimer);
       await server.stop(true);
+      await deps.publisher.flush();
       catalog.close();
       db.$client.close();
     },

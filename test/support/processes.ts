@@ -17,13 +17,13 @@ export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   ms = 30_000,
   every = 50,
-): Promise<T> {
+): Promise<Exclude<T, null | undefined | false>> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v !== undefined && v !== false) return v as T;
+      if (v !== undefined && v !== null && v !== false) return v as Exclude<T, null | undefined | false>;
     } catch (error) {
       last = error;
     }

@@ -46,7 +46,7 @@ export async function uploadPackage(
       entry,
     });
   });
-  await deps.publisher.publish(ns.name, build.iterationId, build.arch);
+  await deps.publisher.publish(ns.name, build.iterationId, build.arch, entry);
   deps.log.info("package uploaded", {
     namespace: ns.name,
     iteration: build.iterationId,
