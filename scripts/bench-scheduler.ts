@@ -151,6 +151,7 @@ interface Line {
   msg: string;
   pkgbase?: string;
   iteration?: number;
+  worker_was_idle?: boolean;
 }
 const events = logLines.flatMap((l) => {
   try {
@@ -166,16 +167,21 @@ const graph = planner.plan([universe.entries.get(root)!], { arch: "x86_64", incl
 const depsOf = new Map<string, string[]>();
 for (const [from, to] of graph.edges) depsOf.set(to, [...(depsOf.get(to) ?? []), from]);
 const latencies: number[] = [];
+const idleLatencies: number[] = [];
 for (const e of events) {
   if (e.msg !== "build dispatched" || !e.pkgbase) continue;
   const ds = depsOf.get(e.pkgbase);
   if (!ds?.length) continue;
   const ready = Math.max(...ds.map((d) => succeeded.get(d) ?? 0));
-  if (ready > 0) latencies.push(Date.parse(e.time) - ready);
+  if (ready === 0) continue;
+  latencies.push(Date.parse(e.time) - ready);
+  if (e.worker_was_idle) idleLatencies.push(Date.parse(e.time) - ready);
 }
-latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+const pctOf = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const pct = (p: number) => pctOf(idleLatencies, p);
 const built = counts.built ?? 0;
 console.log(
   `\n${rootNodes} nodes (root ${root}); ${workerCount} workers × ${perWorker} slots; ${cpus().length} cores\n`,
@@ -184,6 +190,9 @@ console.log("| measure | target | measured |\n| --- | --- | --- |");
 console.log(
   `| builds per second, end to end | ≥ 50 | ${(built / seconds).toFixed(1)} (${built} built, ${counts.failed ?? 0} failed, ${seconds.toFixed(1)} s) |`,
 );
-console.log(`| dispatch latency p50 | | ${pct(50)} ms |`);
-console.log(`| dispatch latency p95 | ≤ 100 ms | ${pct(95)} ms |`);
+console.log(`| dispatch latency p50, a slot was free (${idleLatencies.length} builds) | | ${pct(50)} ms |`);
+console.log(`| dispatch latency p95, a slot was free | ≤ 100 ms | ${pct(95)} ms |`);
+console.log(
+  `| dispatch latency p50 / p95, all ${latencies.length} builds with dependencies (incl. waiting for a busy slot) | | ${pctOf(latencies, 50)} / ${pctOf(latencies, 95)} ms |`,
+);
 rmSync(data, { recursive: true, force: true });

@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { Invalid } from "../core/errors";
+import { decompress } from "./compression";
 import { buildPackage } from "./fake-package";
 import { inspectPackage } from "./package";
-import { databaseTree, parseRepoEntry, type RepoEntry, renderDesc, renderFiles, repoEntry } from "./repo-db";
+import { databaseTree, parseRepoEntry, type RepoEntry, RepoIndex, renderDesc, renderFiles, repoEntry } from "./repo-db";
+import { readTar } from "./tar";
 
 const entry: RepoEntry = {
   filename: "libfoo-1:2.0-3-x86_64.pkg.tar.zst",
@@ -137,5 +139,81 @@ describe("RepoEntry", () => {
     expect(() => parseRepoEntry({ ...entry, sha256: "nope" })).toThrow(Invalid);
     expect(() => parseRepoEntry({ ...entry, filename: "../x.pkg.tar.zst\n" })).toThrow(Invalid);
     expect(() => parseRepoEntry(null)).toThrow(Invalid);
+  });
+});
+
+describe("RepoIndex", () => {
+  const pkg = (pkgname: string, pkgver: string) => {
+    const bytes = buildPackage({
+      pkgname,
+      pkgbase: pkgname,
+      version: { epoch: null, pkgver, pkgrel: "1" },
+      arch: "x86_64",
+      depends: [],
+      optdepends: [],
+      provides: [],
+      conflicts: [],
+      replaces: [],
+      pkgdesc: pkgname,
+    });
+    return repoEntry(`${pkgname}-${pkgver}-1-x86_64.pkg.tar.zst`, inspectPackage(bytes));
+  };
+  const listing = (index: RepoIndex, which: "db" | "files") =>
+    readTar(decompress(index.archive(which)))
+      .filter((e) => e.type === "file")
+      .map((e) => e.path);
+
+  test("an archive of per-entry frames is one sorted tar, newest version per pkgname", () => {
+    const index = new RepoIndex("buildbtw-t");
+    index.put(pkg("zeta", "1.0"));
+    index.put(pkg("alpha", "1.0"));
+    expect(listing(index, "db")).toEqual(["alpha-1.0-1/desc", "zeta-1.0-1/desc"]);
+    expect(listing(index, "files")).toEqual([
+      "alpha-1.0-1/desc",
+      "alpha-1.0-1/files",
+      "zeta-1.0-1/desc",
+      "zeta-1.0-1/files",
+    ]);
+    const before = index.archive("db");
+    index.put(pkg("alpha", "2.0"));
+    expect(index.archive("db")).not.toBe(before);
+    expect(listing(index, "db")).toEqual(["alpha-2.0-1/desc", "zeta-1.0-1/desc"]);
+    expect(index.size).toBe(3);
+  });
+
+  test("refuses a malformed entry and a bad repository name", () => {
+    expect(() => new RepoIndex("../x")).toThrow(Invalid);
+    expect(() => new RepoIndex("buildbtw-t").put({ filename: "x" })).toThrow(Invalid);
+  });
+});
+
+describe("RepoIndex keeps the newest version listed", () => {
+  const entryOf = (pkgname: string, pkgver: string) => {
+    const e = structuredClone(entry);
+    e.filename = `${pkgname}-${pkgver}-1-x86_64.pkg.tar.zst`;
+    e.pkginfo.pkgname = pkgname;
+    e.pkginfo.version = `${pkgver}-1`;
+    return e;
+  };
+  const names = (index: RepoIndex) =>
+    readTar(decompress(index.archive("db")))
+      .filter((e) => e.type === "file")
+      .map((e) => e.path);
+
+  test("an older version put later does not replace a newer one; replacing the newest relists the next", () => {
+    const index = new RepoIndex("buildbtw-t");
+    index.put(entryOf("b", "2.0"));
+    index.put(entryOf("b", "1.0"));
+    index.put(entryOf("a", "1.0"));
+    index.put(entryOf("c", "1.0"));
+    expect(names(index)).toEqual(["a-1.0-1/desc", "b-2.0-1/desc", "c-1.0-1/desc"]);
+    // The same file name stored again with other metadata (a rebuilt upload) replaces it in place.
+    const rebuilt = entryOf("b", "2.0");
+    rebuilt.pkginfo.pkgdesc = "rebuilt";
+    index.put(rebuilt);
+    expect(names(index)).toEqual(["a-1.0-1/desc", "b-2.0-1/desc", "c-1.0-1/desc"]);
+    expect(
+      new TextDecoder().decode(readTar(decompress(index.archive("db"))).find((e) => e.path === "b-2.0-1/desc")!.data),
+    ).toContain("rebuilt");
   });
 });

@@ -86,19 +86,28 @@ export async function writeRepoDatabase(
 
 interface Rendered {
   entry: RepoEntry;
-  /** Tar records of `<dir>/` and `<dir>/desc`. */
+  /** `<name>-<version>`: the sort key repo-add's listing follows. */
+  directory: string;
+  /** A zstd frame of the tar records of `<dir>/` and `<dir>/desc`. */
   db: Uint8Array;
-  /** Tar records of `<dir>/`, `<dir>/desc` and `<dir>/files`. */
+  /** A zstd frame of the tar records of `<dir>/`, `<dir>/desc` and `<dir>/files`. */
   files: Uint8Array;
 }
 
+// The two zero blocks that end a tar archive, as their own frame.
+const END_OF_ARCHIVE = () => compress(new Uint8Array(1024));
+
 /**
- * The entries of one repository with their tar records rendered once. `put` replaces an entry with the
- * same file name; `write` lists the newest version per pkgname, sorted like repo-add, and writes the
- * compressed archive under both names pacman and humans look for.
+ * The entries of one repository, each compressed once as its own zstd frame: a zstd stream of several
+ * frames decompresses to their concatenation, so an archive is the sorted frames plus an end frame.
+ * `put` replaces an entry with the same file name; the archives list the newest version per pkgname,
+ * sorted like repo-add, and are cached until the next `put`.
  */
 export class RepoIndex {
   private byFile = new Map<string, Rendered>();
+  /** The newest entry per pkgname, kept sorted by directory: what the archives list. */
+  private listed: Rendered[] = [];
+  private archives: Partial<Record<"db" | "files", Uint8Array>> = {};
 
   constructor(
     readonly repoName: string,
@@ -115,30 +124,56 @@ export class RepoIndex {
   put(stored: unknown): void {
     const entry = parseRepoEntry(stored);
     const mtime = Math.floor(this.now.getTime() / 1000);
-    const records = (withFiles: boolean) => {
+    const frame = (withFiles: boolean) => {
       const tar = writeTar(databaseTree([entry], mtime, withFiles));
       // writeTar ends an archive with two zero blocks; records are concatenated, so drop them here.
-      return tar.subarray(0, tar.length - 1024);
+      return compress(tar.subarray(0, tar.length - 1024));
     };
-    this.byFile.set(entry.filename, { entry, db: records(false), files: records(true) });
+    const rendered: Rendered = { entry, directory: entryDirectory(entry), db: frame(false), files: frame(true) };
+    const replaced = this.byFile.get(entry.filename);
+    this.byFile.set(entry.filename, rendered);
+    const name = entry.pkginfo.pkgname;
+    const at = this.listed.findIndex((r) => r.entry.pkginfo.pkgname === name);
+    const current = at === -1 ? undefined : this.listed[at];
+    if (current && current !== replaced && vercmp(entry.pkginfo.version, current.entry.pkginfo.version) < 0) return;
+    if (at !== -1) this.listed.splice(at, 1);
+    if (current === replaced && current !== undefined) {
+      // The listed entry was replaced by an older version: the newest remaining one of that name is listed.
+      const newest = newestPerName(
+        [...this.byFile.values()].filter((r) => r.entry.pkginfo.pkgname === name).map((r) => r.entry),
+      )[0];
+      if (newest) this.insertSorted(this.byFile.get(newest.filename)!);
+    } else {
+      this.insertSorted(rendered);
+    }
+    this.archives = {};
+  }
+
+  private insertSorted(r: Rendered): void {
+    let lo = 0;
+    let hi = this.listed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.listed[mid]!.directory < r.directory) lo = mid + 1;
+      else hi = mid;
+    }
+    this.listed.splice(lo, 0, r);
   }
 
   /** The compressed archive of the `db` or `files` database. */
   archive(which: "db" | "files"): Uint8Array {
-    const listed = newestPerName([...this.byFile.values()].map((r) => r.entry));
-    const keep = new Set(listed.map((e) => e.filename));
-    const parts = [...this.byFile.values()]
-      .filter((r) => keep.has(r.entry.filename))
-      .sort((a, b) => (entryDirectory(a.entry) < entryDirectory(b.entry) ? -1 : 1))
-      .map((r) => r[which]);
-    const total = parts.reduce((n, p) => n + p.length, 0) + 1024;
-    const tar = new Uint8Array(total);
+    const cached = this.archives[which];
+    if (cached) return cached;
+    const parts = this.listed.map((r) => r[which]);
+    parts.push(END_OF_ARCHIVE());
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let offset = 0;
     for (const p of parts) {
-      tar.set(p, offset);
+      out.set(p, offset);
       offset += p.length;
     }
-    return compress(tar);
+    this.archives[which] = out;
+    return out;
   }
 
   /**

@@ -59,13 +59,19 @@ export interface QueuedBuild {
   position: number;
 }
 
+/** A build handed out, with how long it was ready and whether a worker was idle when it became ready. */
+export interface TakenBuild extends QueuedBuild {
+  readyMs: number;
+  workerWasIdle: boolean;
+}
+
 export class Scheduler {
   /** arch → namespace id → heap. Map insertion order is the round-robin order. */
   private queues = new Map<string, Map<number, ReadyHeap>>();
   /** arch → namespace id served last, so the next take starts after it. */
   private lastServed = new Map<string, number>();
   /** Build ids currently queued (a build is queued at most once). */
-  private queued = new Map<number, QueuedBuild>();
+  private queued = new Map<number, QueuedBuild & { since: number; workerWasIdle: boolean }>();
   private waiters: Waiter[] = [];
 
   get size(): number {
@@ -74,7 +80,8 @@ export class Scheduler {
 
   enqueue(build: QueuedBuild): void {
     if (this.queued.has(build.id)) return;
-    this.queued.set(build.id, build);
+    const workerWasIdle = this.waiters.some((w) => w.architectures.has(build.arch));
+    this.queued.set(build.id, { ...build, since: performance.now(), workerWasIdle });
     const byNamespace = this.queues.get(build.arch) ?? new Map<number, ReadyHeap>();
     this.queues.set(build.arch, byNamespace);
     const heap = byNamespace.get(build.namespaceId) ?? new ReadyHeap();
@@ -99,7 +106,7 @@ export class Scheduler {
    * The next build for a worker of these architectures: round-robin over namespaces (so a small
    * namespace is never starved by a large one), earliest in build order within a namespace.
    */
-  take(architectures: readonly string[]): QueuedBuild | null {
+  take(architectures: readonly string[]): TakenBuild | null {
     for (const arch of architectures) {
       const byNamespace = this.queues.get(arch);
       if (!byNamespace || byNamespace.size === 0) continue;
@@ -114,10 +121,10 @@ export class Scheduler {
         while (item && !this.queued.has(item.id)) item = heap.pop();
         if (heap.size === 0) byNamespace.delete(nsId);
         if (!item) continue;
-        const build = this.queued.get(item.id)!;
+        const { since, workerWasIdle, ...build } = this.queued.get(item.id)!;
         this.queued.delete(item.id);
         this.lastServed.set(arch, nsId);
-        return build;
+        return { ...build, readyMs: Math.round(performance.now() - since), workerWasIdle };
       }
     }
     return null;

@@ -24,7 +24,7 @@ export async function leaseBuild(
     if (signal?.aborted) return null;
     const next = deps.scheduler.take(req.architectures);
     if (next) {
-      const lease = tryLease(deps, worker, next.id);
+      const lease = tryLease(deps, worker, next.id, { ready_ms: next.readyMs, worker_was_idle: next.workerWasIdle });
       if (lease) return lease;
       continue;
     }
@@ -35,7 +35,12 @@ export async function leaseBuild(
 }
 
 /** Lease one build if it is still pending, current and its namespace active; null otherwise. */
-function tryLease(deps: ServerDeps, worker: WorkerRecord, buildId: number): Lease | null {
+function tryLease(
+  deps: ServerDeps,
+  worker: WorkerRecord,
+  buildId: number,
+  timing: { ready_ms: number; worker_was_idle: boolean },
+): Lease | null {
   const leased = inTransaction(deps.db, () => {
     const build = getBuild(deps.db, buildId);
     if (build?.status !== "pending") return null;
@@ -56,6 +61,7 @@ function tryLease(deps: ServerDeps, worker: WorkerRecord, buildId: number): Leas
     arch: build.arch,
     worker: worker.name,
     attempt: build.attempts,
+    ...timing,
   });
   deps.events.emit({
     type: "build",
