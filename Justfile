@@ -42,3 +42,7 @@ gen-universe OUT="data/universe" *ARGS: setup
 # Benchmark `plan` loading and computation on the synthetic universe.
 bench-plan *ARGS: setup
     bun scripts/bench-plan.ts {{ARGS}}
+
+# The main job on the embedded defaults: demo packages built by a makepkg worker, installed with pacman.
+demo: build
+    bun scripts/demo.ts
