@@ -23,6 +23,36 @@ export const api = {
   leaseLog: (leaseId: string) => `/api/v1/leases/${enc(leaseId)}/log`, // POST text/plain chunk → 204
   leaseFile: (leaseId: string, file: string) => `/api/v1/leases/${enc(leaseId)}/files/${enc(file)}`, // PUT bytes → 201
   leaseResult: (leaseId: string) => `/api/v1/leases/${enc(leaseId)}/result`, // POST BuildResult → 200
+  // Builds dispatched as GitLab pipelines (RUN_BUILDS_ON_GITLAB). The pipeline carries a per-build token
+  // (PIPELINE_VARIABLES.token) that works like a lease: `Authorization: Bearer <it>` on these calls only,
+  // only for its own build, and only while that pipeline is the build's current dispatch. Missing token 401,
+  // a token of another build 403, a pipeline that is no longer current (cancelled, re-dispatched, ended) 409.
+  pipelineBuild: (buildId: number) => `/api/v1/pipeline-builds/${buildId}`, // GET → PipelineBuild
+  pipelineBuildLog: (buildId: number) => `/api/v1/pipeline-builds/${buildId}/log`, // POST text/plain chunk → 204
+  pipelineBuildFile: (buildId: number, file: string) => `/api/v1/pipeline-builds/${buildId}/files/${enc(file)}`, // PUT bytes → 201 Uploaded
+  pipelineBuildResult: (buildId: number) => `/api/v1/pipeline-builds/${buildId}/result`, // POST BuildResult → 200 ResultReported
+  // GitLab push and pipeline webhooks (project or group hook), verified by X-Gitlab-Token and/or the
+  // webhook-signature header; anything unverified gets 401 (no credentials) or 403 (wrong ones).
+  gitlabWebhook: "/api/v1/gitlab/webhook", // POST GitLab hook body → 202
+} as const;
+
+/**
+ * The variables every build pipeline gets (all `env_var`); the executor sees them as CUSTOM_ENV_<name>.
+ * The pipeline runs on the node's branch (`ref`); `commit` is what must be built, even if the branch moved.
+ */
+export const PIPELINE_VARIABLES = {
+  serverUrl: "BUILDBTW_SERVER_URL",
+  buildId: "BUILDBTW_BUILD_ID",
+  token: "BUILDBTW_BUILD_TOKEN",
+  namespace: "BUILDBTW_NAMESPACE",
+  iteration: "BUILDBTW_ITERATION",
+  arch: "BUILDBTW_ARCH",
+  pkgbase: "BUILDBTW_PKGBASE",
+  commit: "BUILDBTW_COMMIT",
+  /** Space-separated package file names the build must upload. */
+  expectedFiles: "BUILDBTW_EXPECTED_FILES",
+  /** The namespace iteration's pacman repository for this architecture (dependencies come from it). */
+  repositoryUrl: "BUILDBTW_REPOSITORY_URL",
 } as const;
 
 /** Pacman repository paths (design.md §8): `iteration` is an iteration id or "latest". */

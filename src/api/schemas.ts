@@ -78,6 +78,7 @@ export const BuildNode = z.object({
   blocked_by: z.array(z.string()),
   failure_reason: z.string().nullable(),
   worker: z.string().nullable(),
+  pipeline_id: z.number().nullable(),
   pipeline_url: z.string().nullable(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
@@ -191,6 +192,20 @@ export const Lease = z.object({
 export type Lease = z.infer<typeof Lease>;
 
 export const Heartbeat = z.object({ expires_at: z.string(), cancelled: z.boolean() });
+
+// ── builds dispatched as GitLab pipelines (routes.ts pipelineBuild*) ──────────
+
+/** What a pipeline's executor needs to build: a Lease without the lease, plus the pipeline. */
+export const PipelineBuild = Lease.omit({ lease_id: true, ttl_ms: true, expires_at: true }).extend({
+  pipeline_id: z.number(),
+  pipeline_url: z.string(),
+});
+export type PipelineBuild = z.infer<typeof PipelineBuild>;
+
+/** Answer to a package upload (leases and pipeline builds alike). */
+export const Uploaded = z.object({ file: z.string(), size: z.number() });
+/** Answer to a result report: how many dependents it made pending. */
+export const ResultReported = z.object({ status: z.enum(["built", "failed"]), unblocked: z.number() });
 
 export const BuildResult = z.strictObject({
   status: z.enum(["built", "failed"]),

@@ -31,6 +31,7 @@ export function buildJson(b: BuildRecord, pkgnames: string[], blockedBy: string[
     blocked_by: blockedBy,
     failure_reason: b.failureReason,
     worker: b.leaseWorker,
+    pipeline_id: b.pipelineId,
     pipeline_url: b.pipelineUrl,
     started_at: b.startedAt,
     finished_at: b.finishedAt,
