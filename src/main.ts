@@ -21,6 +21,13 @@ const root = defineCommand({
     srcinfo: lazy(() => import("./commands/srcinfo")),
     vercmp: lazy(() => import("./commands/vercmp")),
     token: lazy(() => import("./commands/token")),
+    new: lazy(() => import("./commands/new")),
+    list: lazy(() => import("./commands/list")),
+    show: lazy(() => import("./commands/show")),
+    cancel: lazy(() => import("./commands/cancel")),
+    resume: lazy(() => import("./commands/resume")),
+    retry: lazy(() => import("./commands/retry")),
+    logs: lazy(() => import("./commands/logs")),
   },
 });
 

@@ -17,6 +17,8 @@ export const api = {
   // Sources: check refs now instead of waiting for the periodic check (admin token).
   refresh: "/api/v1/refresh", // POST → 202
   workers: "/api/v1/workers", // GET → Workers
+  // What a rebuild of some origin changesets involves, on the server's sources; public: it changes nothing.
+  plan: "/api/v1/plan", // POST PlanRequest → Plan (what `buildbtw plan --json` prints)
   // Workers (worker token). A lease id, not a build id: calls for a lease that is no longer current get 409.
   lease: "/api/v1/leases", // POST LeaseRequest → 200 Lease | 204 (no work within wait_ms)
   heartbeat: (leaseId: string) => `/api/v1/leases/${enc(leaseId)}/heartbeat`, // POST → 200 Heartbeat

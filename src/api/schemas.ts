@@ -154,6 +154,33 @@ export const LogChunk = z.object({ build_id: z.number(), offset: z.number(), tex
 
 export const RetryNode = z.strictObject({ pkgbase: PkgbaseSchema, arch: ArchSchema.optional() });
 
+// ── plan: the server's view of a rebuild (design.md §4) ────────────────────
+
+export const PlanRequest = z.strictObject({
+  origin_changesets: z.array(OriginChangesetSchema).min(1, "name at least one origin changeset, e.g. zlib/main"),
+  include: IncludeSchema,
+  arch: ArchSchema.optional(),
+});
+
+/** Exactly what `buildbtw plan --json` prints locally; stats.ms is the server's own time. */
+export const Plan = z.object({
+  origins: z.array(z.object({ pkgbase: z.string(), ref: z.string(), commit: z.string() })),
+  architectures: z.record(
+    z.string(),
+    z.object({
+      nodes: z.array(
+        z.object({ pkgbase: z.string(), commit: z.string(), ref: z.string(), pkgnames: z.array(z.string()) }),
+      ),
+      edges: z.array(z.tuple([z.string(), z.string()])),
+      removed_edges: z.array(RemovedEdge),
+      cycles: z.array(z.array(z.string())),
+      order: z.array(z.string()),
+    }),
+  ),
+  stats: z.object({ pkgbases: z.number(), unresolved: z.number(), skipped_srcinfo: z.number(), ms: z.number() }),
+});
+export type Plan = z.infer<typeof Plan>;
+
 // ── workers and leases (design.md §7) ───────────────────────────────────────
 
 export const LeaseRequest = z.strictObject({

@@ -6,7 +6,6 @@ import type { z } from "zod";
 import { api } from "../api/routes";
 import {
   BuildList,
-  BuildNode,
   type BuildResult,
   type BuildStatusSchema,
   type CreateNamespace,
@@ -19,6 +18,8 @@ import {
   Namespace,
   NamespaceDetail,
   NamespaceList,
+  Plan,
+  type PlanRequest,
   type RetryNode,
   type UpdateNamespace,
   Workers,
@@ -35,8 +36,8 @@ export type BuildDetailBody = z.infer<typeof BuildDetail>;
 export type LogChunkBody = z.infer<typeof LogChunk>;
 export type WorkersBody = z.infer<typeof Workers>;
 export type HeartbeatBody = z.infer<typeof Heartbeat>;
-// retry-node answers with the node's identity and new status, not the whole BuildNode routes.ts names.
-const RetriedNode = BuildNode.pick({ id: true, pkgbase: true, arch: true, status: true });
+// retry-node answers with the build as GET /api/v1/builds/ID shows it: the node plus namespace and iteration.
+const RetriedNode = BuildDetail;
 export type RetriedNodeBody = z.infer<typeof RetriedNode>;
 
 export interface CallOptions {
@@ -68,6 +69,8 @@ export interface ApiClient {
     /** The log text from byte `offset` on; `finished` says whether more can come. */
     log(id: number, query?: { offset?: number }, options?: CallOptions): Promise<LogChunkBody>;
   };
+  /** What a rebuild of these origin changesets involves, on the server's sources (`plan --server`). */
+  plan(body: z.input<typeof PlanRequest>, options?: CallOptions): Promise<Plan>;
   sources: {
     /** Ask the server to check source refs now (202: it happens in the background). */
     refresh(options?: CallOptions): Promise<void>;
@@ -212,6 +215,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       get: (id, o) => call(BuildDetail, get(api.build(id), o)),
       log: (id, query, o) => call(LogChunk, get(api.buildLog(id), o, { ...query })),
     },
+    plan: (body, o) => call(Plan, json("POST", api.plan, body, o)),
     sources: {
       refresh: async (o) => {
         await send(json("POST", api.refresh, {}, o));

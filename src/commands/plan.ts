@@ -1,28 +1,13 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { defineCommand } from "citty";
+import { clientFlags } from "../config/client";
 import { loadPlanConfig } from "../config/plan";
 import { Invalid, NotFound } from "../core/errors";
 import { createPlanner } from "../core/graph";
 import { parseArch, parseOriginChangeset } from "../core/names";
-import type { IncludeKind } from "../core/types";
 import { loadUniverse, openSrcinfoCache, readSourceAt } from "../sources";
+import { connect, includeArg, originArgs, planLines } from "./client-output";
 import { execute, jsonFlag, printJson, printLines } from "./support";
-
-const ORDER_SHOWN = 50;
-
-function parseInclude(raw: string | undefined): IncludeKind[] {
-  if (!raw) return [];
-  const kinds = raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const k of kinds) {
-    if (k !== "makedepends" && k !== "checkdepends") {
-      throw new Invalid(`--include takes makedepends and/or checkdepends, not ${JSON.stringify(k)}`);
-    }
-  }
-  return [...new Set(kinds)] as IncludeKind[];
-}
 
 function checkReposDir(dir: string): void {
   try {
@@ -59,7 +44,8 @@ export default defineCommand({
   meta: {
     name: "plan",
     description:
-      "Show what a rebuild of ORIGIN… (pkgbase/ref, e.g. zlib/main) involves: every dependent, per architecture, in build order. Needs no server",
+      "Show what a rebuild of ORIGIN… (pkgbase/ref, e.g. zlib/main) involves: every dependent, per architecture, in build order. " +
+      "Reads a local directory of source repositories (--repos), or asks a buildbtw server to plan on its sources (--server)",
   },
   args: {
     origins: { type: "positional", description: "Origin changesets: pkgbase/ref …", required: true },
@@ -68,19 +54,38 @@ export default defineCommand({
       description:
         "Directory of source repositories, one git repo per pkgbase (REPOS_DIR, default ./data/source_repos)",
     },
+    server: {
+      type: "boolean",
+      description: "Plan on the server's sources instead of a local directory (see --server-url)",
+      default: false,
+    },
     arch: { type: "string", description: "Only this architecture (default: the origins' architectures)" },
     include: {
       type: "string",
       description: "Also follow these dependency kinds for membership: makedepends,checkdepends",
     },
     "data-dir": { type: "string", description: "Where the .SRCINFO cache lives (DATA_DIR, default ./data)" },
+    ...clientFlags,
     ...jsonFlag,
   },
   run: ({ args }) =>
     execute(async () => {
+      if (args.server) {
+        if (args.repos !== undefined || args["data-dir"] !== undefined)
+          throw new Invalid("--server plans on the server's source repositories; leave out --repos and --data-dir");
+        const client = connect(args);
+        const plan = await client.plan({
+          origin_changesets: originArgs(args._),
+          include: includeArg(args.include),
+          arch: args.arch === undefined ? undefined : parseArch(args.arch),
+        });
+        if (args.json) printJson(plan);
+        else printLines(planLines(plan));
+        return 0;
+      }
       const started = performance.now();
       const origins = args._.map(parseOriginChangeset);
-      const include = parseInclude(args.include);
+      const include = includeArg(args.include);
       const arch = args.arch === undefined ? undefined : parseArch(args.arch);
       const config = loadPlanConfig(args);
       checkReposDir(config.reposDir);
@@ -109,27 +114,8 @@ export default defineCommand({
             ms: Math.round(performance.now() - started),
           },
         };
-        if (args.json) {
-          printJson(output);
-          return 0;
-        }
-        const lines: string[] = [];
-        for (const [a, g] of Object.entries(result.architectures)) {
-          lines.push(`${a}: ${g.nodes.length} package${g.nodes.length === 1 ? "" : "s"} to build`);
-          const shown = g.order.slice(0, ORDER_SHOWN);
-          for (const [i, p] of shown.entries()) lines.push(`  ${String(i + 1).padStart(4)}. ${p}`);
-          if (g.order.length > ORDER_SHOWN) lines.push(`        … and ${g.order.length - ORDER_SHOWN} more`);
-          if (g.cycles.length > 0) {
-            lines.push(`  cycles (${g.cycles.length}), broken by dropping ${g.removed_edges.length} edge(s):`);
-            for (const c of g.cycles) lines.push(`    ${c.join(" ↔ ")}`);
-            for (const e of g.removed_edges) lines.push(`    dropped ${e.from} → ${e.to} (${e.kind})`);
-          }
-          lines.push("");
-        }
-        lines.push(
-          `${universe.entries.size} pkgbases read, ${universe.skipped.length} skipped (bad or missing .SRCINFO), ${result.unresolved} dependency names unresolved, ${output.stats.ms} ms`,
-        );
-        printLines(lines);
+        if (args.json) printJson(output);
+        else printLines(planLines(output));
         return 0;
       } finally {
         bar.done();

@@ -10,6 +10,7 @@ import { buildsRouter } from "./http/builds";
 import { errorHandler } from "./http/errors";
 import { leasesRouter } from "./http/leases";
 import { namespacesRouter } from "./http/namespaces";
+import { planRouter } from "./http/plan";
 import { repoRouter } from "./http/repo";
 
 export function createApp(deps: ServerDeps) {
@@ -20,6 +21,7 @@ export function createApp(deps: ServerDeps) {
   app.route(api.namespaces, namespacesRouter(deps));
   app.route(api.builds, buildsRouter(deps));
   app.route(api.lease, leasesRouter(deps));
+  app.route(api.plan, planRouter(deps));
   app.post(api.refresh, requireAdmin(deps), (c) => {
     void deps.requestRecompute();
     return c.json({ accepted: true }, 202);

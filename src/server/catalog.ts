@@ -67,6 +67,7 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
       config.sourceUrlTemplate
         ? config.sourceUrlTemplate.replaceAll("{pkgbase}", pkgbase)
         : pathInside(config.reposDir, pkgbase),
+    stats: () => ({ pkgbases: universe.entries.size, skipped: universe.skipped.length }),
     close: () => cache.close(),
   };
 }

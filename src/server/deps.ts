@@ -21,6 +21,8 @@ export interface SourceCatalog {
   refresh(): Promise<{ changed: string[] }>;
   /** Where a worker fetches the pkgbase's sources. */
   sourceUrl(pkgbase: string): string;
+  /** Pkgbases loaded and repositories skipped (bad or missing .SRCINFO), as `plan` reports them. */
+  stats(): { pkgbases: number; skipped: number };
 }
 
 /** Package checks and storage (the pacman adapter, wired by serve.ts). */

@@ -1,0 +1,28 @@
+// What a rebuild of some origin changesets involves, computed on the server's sources (design.md §4):
+// the same computation and JSON as the local `buildbtw plan --json`, without a checkout on the laptop.
+import type { z } from "zod";
+import type { Plan, PlanRequest } from "../../api/schemas";
+import { parseOriginChangeset } from "../../core/names";
+import type { ServerDeps } from "../deps";
+
+export function planOrigins(deps: ServerDeps, request: z.output<typeof PlanRequest>): Plan {
+  const started = performance.now();
+  // Unknown pkgbases and refs are refused with the catalog's sentence (404), as `new` refuses them.
+  const origins = request.origin_changesets.map(parseOriginChangeset).map((o) => deps.catalog.readAt(o.pkgbase, o.ref));
+  const result = deps.catalog.planner().plan(origins, {
+    arch: request.arch,
+    include: request.include,
+    defaultArch: deps.config.defaultArch,
+  });
+  const sources = deps.catalog.stats();
+  return {
+    origins: origins.map((e) => ({ pkgbase: e.pkgbase, ref: e.ref, commit: e.commit })),
+    architectures: result.architectures,
+    stats: {
+      pkgbases: sources.pkgbases,
+      unresolved: result.unresolved,
+      skipped_srcinfo: sources.skipped,
+      ms: Math.round(performance.now() - started),
+    },
+  };
+}
