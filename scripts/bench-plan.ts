@@ -7,8 +7,8 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPlanner } from "../src/core/graph";
-import { relationName } from "../src/core/merge";
 import { loadUniverse, openSrcinfoCache } from "../src/sources";
+import { rankByDirectDependents } from "./universe-roots";
 
 const { values } = parseArgs({
   options: {
@@ -43,20 +43,7 @@ async function child(cacheDir: string): Promise<RunResult> {
   cache.close();
   const warmMs = performance.now() - t;
 
-  // The root with the most direct runtime dependents is the one with the most transitive ones in the generator.
-  const direct = new Map<string, number>();
-  const owner = new Map<string, string>();
-  for (const e of universe.entries.values()) for (const p of e.srcinfo.packages) owner.set(p.pkgname, e.pkgbase);
-  for (const e of universe.entries.values())
-    for (const p of e.srcinfo.packages)
-      for (const d of p.depends) {
-        const o = owner.get(relationName(d));
-        if (o) direct.set(o, (direct.get(o) ?? 0) + 1);
-      }
-  const candidates = [...direct.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
-    .map(([p]) => p);
+  const candidates = rankByDirectDependents(universe.entries, 5);
   const planner = createPlanner(universe.entries);
   const options = { arch: "x86_64", include: [], defaultArch: "x86_64" };
   // Warm the planner's per-arch index once: the target is plan time after load.

@@ -7,8 +7,8 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPlanner } from "../src/core/graph";
-import { relationName } from "../src/core/merge";
 import { loadUniverse, openSrcinfoCache } from "../src/sources";
+import { rankByDirectDependents } from "./universe-roots";
 
 const { values } = parseArgs({
   options: {
@@ -29,19 +29,10 @@ const data = mkdtempSync(join(tmpdir(), "bench-scheduler-"));
 const cache = openSrcinfoCache(join(data, "srcinfo-cache.sqlite"));
 const universe = await loadUniverse(repos, { cache });
 cache.close();
-const owner = new Map<string, string>();
-const direct = new Map<string, number>();
-for (const e of universe.entries.values()) for (const p of e.srcinfo.packages) owner.set(p.pkgname, e.pkgbase);
-for (const e of universe.entries.values())
-  for (const p of e.srcinfo.packages)
-    for (const d of p.depends) {
-      const o = owner.get(relationName(d));
-      if (o) direct.set(o, (direct.get(o) ?? 0) + 1);
-    }
 const planner = createPlanner(universe.entries);
 let root = "";
 let rootNodes = Number.POSITIVE_INFINITY;
-for (const [candidate] of [...direct.entries()].sort((a, b) => b[1] - a[1]).slice(0, 60)) {
+for (const candidate of rankByDirectDependents(universe.entries, 60)) {
   const n =
     planner.plan([universe.entries.get(candidate)!], { arch: "x86_64", include: [], defaultArch: "x86_64" })
       .architectures.x86_64?.nodes.length ?? 0;

@@ -1,10 +1,11 @@
 // Issue 3 end to end: real `serve` and `worker --driver fake` processes over real HTTP, real git
 // repositories, and real pacman installing from the served repository.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { commit, makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { createPacmanRoot } from "./support/pacman";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
 
 interface Node {
@@ -61,35 +62,6 @@ afterAll(async () => {
 const nodesOf = (d: Detail) => d.iteration?.architectures.x86_64?.nodes ?? [];
 const show = async (s: ServerProcess, name: string, iteration?: number) =>
   (await s.api<Detail>(`/api/v1/namespaces/${name}${iteration ? `?iteration=${iteration}` : ""}`)).body;
-
-function pacman(root: string, serverUrl: string, ns: string, ...args: string[]) {
-  const conf = join(root, "pacman.conf");
-  for (const d of ["db", "cache", "root", "gnupg"]) mkdirSync(join(root, d), { recursive: true });
-  writeFileSync(
-    conf,
-    `[options]\nArchitecture = x86_64\nSigLevel = Never\nLocalFileSigLevel = Never\n\n[buildbtw-${ns}]\nServer = ${serverUrl}/repo/${ns}/latest/os/$arch\n`,
-  );
-  return Bun.spawnSync(
-    [
-      "pacman",
-      "--config",
-      conf,
-      "--root",
-      join(root, "root"),
-      "--dbpath",
-      join(root, "db"),
-      "--cachedir",
-      join(root, "cache"),
-      "--gpgdir",
-      join(root, "gnupg"),
-      "--logfile",
-      join(root, "pacman.log"),
-      "--noconfirm",
-      ...args,
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-}
 
 describe("serve + fake workers", () => {
   let server: ServerProcess;
@@ -172,15 +144,22 @@ describe("serve + fake workers", () => {
     for (const n of neverStarted) expect(n.started_at).toBeNull();
 
     // Real pacman syncs our database and installs with dependencies resolved from it.
-    const root = join(tmp, "pacman-root");
-    const sync = pacman(root, server.url, "zlib", "-Sy");
-    expect(sync.exitCode, sync.stderr.toString()).toBe(0);
-    const install = pacman(root, server.url, "zlib", "-S", "cairo", "usetools", "fonts");
-    expect(install.exitCode, install.stderr.toString()).toBe(0);
-    const query = pacman(root, server.url, "zlib", "-Q");
-    const installed = query.stdout.toString();
-    for (const p of ["zlib 1.3.1-1", "libpng 1.0.0-2", "freetype", "cairo", "splitlib-tools", "usetools", "fonts"])
-      expect(installed).toContain(p);
+    const pacman = createPacmanRoot({
+      repos: [{ name: "buildbtw-zlib", server: `${server.url}/repo/zlib/latest/os/x86_64` }],
+    });
+    await pacman.ok("-Sy");
+    await pacman.ok("-S", "cairo", "usetools", "fonts");
+    const installed = await pacman.installed();
+    expect(installed).toMatchObject({
+      zlib: "1.3.1-1",
+      libpng: "1.0.0-2",
+      cairo: "1.0.0-1",
+      "splitlib-tools": "1.0.0-1",
+      usetools: "1.0.0-1",
+      fonts: "1.0.0-1",
+    });
+    expect(installed.freetype).toBeDefined();
+    pacman.remove();
     expect(done.iteration!.repository.pacman_conf).toContain("[buildbtw-zlib]");
 
     // Databases carry no Last-Modified (pacman would skip a rewrite within the same second);
