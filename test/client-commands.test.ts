@@ -233,6 +233,7 @@ describe("new --wait", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${server.url}/namespaces/waited-human`);
     expect(r.stdout).toMatch(/waited-human, iteration \d+: 1 build: 1 built\n$/);
+    expect(r.stdout + r.stderr).not.toContain(ESC);
   });
 });
 
@@ -295,6 +296,16 @@ describe("colours", () => {
         expect(r.stderr).not.toContain(ESC);
       }
     }
+  });
+
+  test("on a terminal new --wait keeps one progress line up to date, and clears it at the end", async () => {
+    const r = await onTerminal(["new", "freetype/main", "--name", "waited-tty", "--wait"], {
+      BUILDBTW_TOKEN: server.adminToken,
+      NO_COLOR: "1",
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\r\x1b\[2Kwaited-tty(: computing the build graph…|, iteration \d+: 2 builds)/);
+    expect(r.stdout).toMatch(/\r\x1b\[2Kwaited-tty, iteration \d+: 2 builds: 2 built\r?\n$/);
   });
 
   test("on a terminal statuses are coloured, unless NO_COLOR is set", async () => {

@@ -48,7 +48,7 @@ export default defineCommand({
       else
         printLines([
           build.status === "blocked"
-            ? `${build.pkgbase} (${build.arch}) will be built again once ${build.blocked_by.join(", ")} ${build.blocked_by.length === 1 ? "is" : "are"} built.`
+            ? `${build.pkgbase} (${build.arch}) will be built again in iteration ${build.iteration} once what it depends on is built (${build.blocked_by.join(", ")}).`
             : `${build.pkgbase} (${build.arch}) is ${build.status} again in iteration ${build.iteration}; follow it with \`buildbtw logs ${name} ${build.pkgbase} --arch ${build.arch} --follow\`.`,
         ]);
       return 0;
