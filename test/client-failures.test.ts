@@ -331,6 +331,12 @@ describe("bad input and errors", () => {
     const r = await cli(["logs", "multi", "multi", "--arch", "aarch64", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ text: "", finished: false });
+    const human = await cli(["logs", "multi", "multi", "--arch", "x86_64"]);
+    expect(human).toMatchObject({
+      code: 0,
+      stdout: "",
+      stderr: "buildbtw: multi (x86_64) has no log yet: it is pending\n",
+    });
     expect((await cli(["cancel", "multi"])).code).toBe(0);
   });
 });

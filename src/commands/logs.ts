@@ -85,6 +85,8 @@ export default defineCommand({
         const chunk = await client.builds.log(build.id);
         if (args.json) printJson(chunk);
         else process.stdout.write(chunk.text);
+        if (!args.json && chunk.text === "")
+          process.stderr.write(`buildbtw: ${pkgbase} (${build.arch}) has no log yet: it is ${build.status}\n`);
         return 0;
       }
 
