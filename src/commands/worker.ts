@@ -29,6 +29,14 @@ export default defineCommand({
     name: "worker",
     description:
       "Build packages for a buildbtw server: ask it for work (long-poll, no inbound port), build, upload the packages, report. " +
+      "Drivers: makepkg (any Linux with makepkg: clones the build's exact commit and runs makepkg as the build user, since makepkg refuses root; " +
+      "on hosts whose packages pacman does not manage, e.g. Debian, it builds with --nodeps; on Arch it installs dependencies with --syncdeps " +
+      "from the namespace repository, which needs passwordless sudo for the build user — prefer pkgctl there), " +
+      "pkgctl (Arch, as root: pkgctl build as the build user in a clean chroot per namespace with the namespace repository added; " +
+      "the build user needs passwordless sudo, as devtools requires), fake (instant packages with the right names, for demos and load tests). " +
+      "A build that runs past --build-timeout, or whose lease is cancelled or lost, is stopped: its whole process tree is killed. " +
+      "Each build gets its own directory under --work-dir, removed after upload; a failed build's is kept for --keep-failed-hours and then " +
+      "swept (at start and periodically; the worker logs what it removed). " +
       "On SIGINT/SIGTERM the worker takes no new work and finishes the builds in progress (uploads and reports them); " +
       "a second signal abandons them: their leases expire and the server hands them out again.",
   },
@@ -46,8 +54,7 @@ export default defineCommand({
     concurrency: { type: "string", description: "Builds at once (env BUILDBTW_WORKER_CONCURRENCY; default 1)" },
     driver: {
       type: "string",
-      description:
-        "How to build: fake (instant empty packages; makepkg and pkgctl come later) (env BUILDBTW_WORKER_DRIVER; default fake)",
+      description: "How to build: makepkg, pkgctl or fake (see above) (env BUILDBTW_WORKER_DRIVER; default fake)",
     },
     "fake-delay-ms": {
       type: "string",
@@ -56,7 +63,30 @@ export default defineCommand({
     "work-dir": {
       type: "string",
       description:
-        "Where builds run, one directory per build, removed after upload (env BUILDBTW_WORKER_DIR; default ./data/worker)",
+        "Where builds run, one directory per build, removed after upload; the build user must be able to reach it (env BUILDBTW_WORKER_DIR; default ./data/worker)",
+    },
+    "build-user": {
+      type: "string",
+      description:
+        "The unprivileged user makepkg and pkgctl build as when the worker runs as root; create it with " +
+        "`useradd --system --create-home --home-dir /var/lib/buildbtw-build --shell /usr/sbin/nologin buildbtw-build` " +
+        "(scripts/setup.sh does) (env BUILDBTW_BUILD_USER; default buildbtw-build)",
+    },
+    "build-timeout": {
+      type: "string",
+      description:
+        "Longest a build may run, e.g. 90m, 4h, 1h30m or seconds; then its processes are killed and it fails with " +
+        '"build timed out after …" (env BUILDBTW_BUILD_TIMEOUT; default 4h)',
+    },
+    "keep-failed-hours": {
+      type: "string",
+      description:
+        "How long a failed build's directory stays for inspection (0: remove at once); older ones, leftovers and idle per-namespace chroots are swept (env BUILDBTW_KEEP_FAILED_HOURS; default 24)",
+    },
+    "modify-gpg-keyring": {
+      type: "boolean",
+      description:
+        "pkgctl driver: import the package's upstream keys (keys/pgp/*.asc) into the build user's keyring before building (env BUILDBTW_MODIFY_GPG_KEYRING; default off). The makepkg driver always imports them into a keyring of the build's own.",
     },
   },
   run: ({ args, rawArgs }) =>
@@ -82,7 +112,8 @@ export default defineCommand({
       process.on("SIGTERM", onSignal);
       try {
         const client = createApiClient({ serverUrl: config.serverUrl, token: config.token });
-        await runWorker(config, { client, driver, log }, stop.signal, abandon.signal);
+        const settings = { ...config, keepFailedMs: config.keepFailedHours * 3_600_000 };
+        await runWorker(settings, { client, driver, log }, stop.signal, abandon.signal);
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

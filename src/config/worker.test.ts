@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { Invalid } from "../core/errors";
-import { loadWorkerConfig, printableWorkerConfig, splitList } from "./worker";
+import { formatDuration, loadWorkerConfig, parseDuration, printableWorkerConfig, splitList } from "./worker";
 
 const token = { token: "t0ken" };
 
 describe("loadWorkerConfig", () => {
-  test("defaults: local server, x86_64, one slot, fake driver, ./data/worker", () => {
+  test("defaults: local server, x86_64, one slot, fake driver, ./data/worker, 4 h timeout, 24 h for failed builds", () => {
     expect(loadWorkerConfig(token, {}) as unknown).toEqual({
       serverUrl: "http://localhost:8080",
       token: "t0ken",
@@ -15,7 +15,50 @@ describe("loadWorkerConfig", () => {
       driver: "fake",
       fakeDelayMs: 0,
       workDir: resolve("data/worker"),
+      buildUser: "buildbtw-build",
+      buildTimeoutMs: 4 * 3_600_000,
+      keepFailedHours: 24,
+      modifyGpgKeyring: false,
     });
+  });
+
+  test("build user, timeout, keep hours and the keyring flag from flags or the environment", () => {
+    const env = {
+      BUILDBTW_BUILD_USER: "builder",
+      BUILDBTW_BUILD_TIMEOUT: "90m",
+      BUILDBTW_KEEP_FAILED_HOURS: "0.5",
+      BUILDBTW_MODIFY_GPG_KEYRING: "true",
+    };
+    expect(loadWorkerConfig(token, env)).toMatchObject({
+      buildUser: "builder",
+      buildTimeoutMs: 90 * 60_000,
+      keepFailedHours: 0.5,
+      modifyGpgKeyring: true,
+    });
+    expect(
+      loadWorkerConfig(
+        {
+          ...token,
+          "build-user": "other",
+          "build-timeout": "3600",
+          "keep-failed-hours": "0",
+          "modify-gpg-keyring": false,
+        },
+        { BUILDBTW_BUILD_TIMEOUT: "90m" },
+      ),
+    ).toMatchObject({ buildUser: "other", buildTimeoutMs: 3_600_000, keepFailedHours: 0, modifyGpgKeyring: false });
+  });
+
+  test("a bad timeout, keep hours or build user is named in one sentence", () => {
+    expect(() =>
+      loadWorkerConfig({ ...token, "build-timeout": "soon", "keep-failed-hours": "-1", "build-user": "a b" }, {}),
+    ).toThrow(
+      /buildUser: must be a user name.*buildTimeoutMs: "soon" is not a duration: write e.g. 90m, 4h, 1h30m or seconds.*keepFailedHours/,
+    );
+    expect(() => loadWorkerConfig({ ...token, "build-timeout": "0" }, {})).toThrow("is not a duration");
+    expect(() => loadWorkerConfig({ ...token, "keep-failed-hours": "a day" }, {})).toThrow(
+      "keepFailedHours: must be a number of hours",
+    );
   });
 
   test("a flag wins over the environment, the environment over the default", () => {
@@ -59,6 +102,23 @@ describe("loadWorkerConfig", () => {
   test("the token prints as [redacted]", () => {
     expect(printableWorkerConfig(loadWorkerConfig(token, {})).token).toBe("[redacted]");
   });
+});
+
+test("durations: units, combinations and plain seconds, written back the short way", () => {
+  expect(parseDuration("90m")).toBe(5_400_000);
+  expect(parseDuration("4h")).toBe(14_400_000);
+  expect(parseDuration("1h30m")).toBe(5_400_000);
+  expect(parseDuration(" 45 ")).toBe(45_000);
+  expect(parseDuration("2d")).toBe(172_800_000);
+  expect(parseDuration("4 hours")).toBeNull();
+  expect(parseDuration("h")).toBeNull();
+  expect(parseDuration("-5")).toBeNull();
+  expect(formatDuration(14_400_000)).toBe("4h");
+  expect(formatDuration(5_400_000)).toBe("1h30m");
+  expect(formatDuration(2_000)).toBe("2s");
+  expect(formatDuration(90_061_000)).toBe("25h1m1s");
+  expect(formatDuration(24 * 3_600_000)).toBe("24h");
+  expect(formatDuration(250)).toBe("250ms");
 });
 
 test("splitList", () => {

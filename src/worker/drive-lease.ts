@@ -1,16 +1,18 @@
 // One lease, start to end (design.md §7): heartbeat → drive → stream the log → upload → report.
 // A lease the server no longer honours (409) or cancelled is dropped without a result: the server has
-// already moved the build on, and a result for it would be refused anyway.
-import { mkdtemp, rm } from "node:fs/promises";
+// already moved the build on, and a result for it would be refused anyway. Dropping a lease or running out
+// of time aborts the driver, which kills everything the build started.
+import { hostname } from "node:os";
 import { basename } from "node:path";
 import type { Lease } from "../api/schemas";
 import type { ApiClient } from "../client/api-client";
 import { isTransient } from "../client/errors";
+import { formatDuration } from "../config/worker";
 import { Conflict, Forbidden, Invalid, NotFound } from "../core/errors";
 import type { BuildOutcome, Driver } from "../drivers/driver";
 import { type BackoffPolicy, retry } from "../lib/backoff";
 import type { Logger } from "../lib/log";
-import { pathInside } from "../lib/paths";
+import { type BuildDirs, createBuildDirs } from "./build-dirs";
 import { createLogStream } from "./log-stream";
 
 /** Why a build stopped before its result: the abort reason of its signal. */
@@ -32,6 +34,12 @@ export interface LeaseDeps {
 export interface LeaseSettings {
   /** Parent of the per-build work directories. */
   workDir: string;
+  /** A build running longer is stopped and fails ("build timed out after 4h"); default: no limit. */
+  buildTimeoutMs?: number;
+  /** How long a failed build's directory is kept (default 24 h; 0 removes it at once). */
+  keepFailedMs?: number;
+  /** The worker's build directories (shared by its slots so sweeps spare running builds). */
+  buildDirs?: BuildDirs;
   logFlushMs?: number;
   logFlushBytes?: number;
   backoff?: Partial<BackoffPolicy>;
@@ -123,23 +131,42 @@ export async function driveLease(
   };
 
   log.info(`leased ${what}`, fields);
+  const dirs = settings.buildDirs ?? createBuildDirs(settings.workDir, settings.keepFailedMs ?? DEFAULT_KEEP_FAILED_MS);
   let interval: ReturnType<typeof setInterval> | undefined;
   let dir: string | undefined;
+  // Set when the build must keep its directory: it failed (or broke), and someone may want to look.
+  let keepReason: string | undefined = "the worker failed unexpectedly";
   try {
     // The first heartbeat before any work: it tells the server the build started and catches a cancel early.
     await heartbeat();
     interval = setInterval(heartbeat, Math.max(50, lease.ttl_ms / 3));
-    if (stop.signal.aborted) return dropped();
+    if (stop.signal.aborted) {
+      keepReason = undefined;
+      return dropped();
+    }
 
-    dir = await mkdtemp(pathInside(settings.workDir, `build-${lease.build_id}-`));
+    dir = await dirs.create(lease.build_id, lease.namespace);
     logs.write(`==> buildbtw: building ${what} at ${lease.commit} with the ${driver.name} driver\n`);
-    const outcome = await build(driver, lease, { workDir: dir, log: logs.write, signal: stop.signal });
-    if (stop.signal.aborted) return dropped();
+    const outcome = await buildWithin(settings.buildTimeoutMs, driver, lease, {
+      workDir: dir,
+      log: logs.write,
+      signal: stop.signal,
+    });
+    if (stop.signal.aborted) {
+      keepReason = undefined;
+      return dropped();
+    }
     // The whole build log reaches the server before its packages do: what the UI shows is complete.
     await logs.flush();
 
     const result = outcome.status === "built" ? await upload(lease, outcome.files) : outcome;
-    if (result.status === "failed") logs.write(`==> buildbtw: build failed: ${result.reason}\n`);
+    keepReason = result.status === "failed" ? result.reason : undefined;
+    if (result.status === "failed") {
+      logs.write(`==> buildbtw: build failed: ${result.reason}\n`);
+      const keepMs = settings.keepFailedMs ?? DEFAULT_KEEP_FAILED_MS;
+      if (keepMs > 0)
+        logs.write(`==> buildbtw: the build directory stays on ${hostname()} for ${formatDuration(keepMs)}: ${dir}\n`);
+    }
     await logs.flush();
     if (stop.signal.aborted) return dropped();
 
@@ -150,9 +177,10 @@ export async function driveLease(
     log.info(`${result.status} ${what}${reason ? `: ${reason}` : ""}`, { ...fields, status: result.status, reason });
     return { kind: "reported", status: result.status, reason };
   } catch (error) {
-    if (stop.signal.aborted) return dropped();
-    if (isStale(error)) {
-      stopBuild(`the server refused this lease: ${messageOf(error)}`);
+    if (stop.signal.aborted || isStale(error)) {
+      // Nobody will look at a build the server moved on from: its directory goes.
+      keepReason = undefined;
+      if (!stop.signal.aborted) stopBuild(`the server refused this lease: ${messageOf(error)}`);
       return dropped();
     }
     throw error;
@@ -160,7 +188,13 @@ export async function driveLease(
     clearInterval(interval);
     abandon?.removeEventListener("abort", onAbandon);
     if (!stop.signal.aborted) stop.abort(new BuildStopped("the lease is finished"));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) {
+      const kept = await dirs.release(
+        dir,
+        keepReason === undefined ? { keep: false } : { keep: true, reason: keepReason },
+      );
+      log.debug(`build directory ${kept}: ${dir}`, { ...fields, dir });
+    }
   }
 
   /** Upload the expected files in the lease's order; a refused or missing file fails the build. */
@@ -192,13 +226,41 @@ export async function driveLease(
   }
 }
 
-/** A driver that throws (rather than returning "failed") has still failed the build, unless it was stopped. */
-async function build(driver: Driver, lease: Lease, ctx: Parameters<Driver["build"]>[1]): Promise<BuildOutcome> {
+export const DEFAULT_KEEP_FAILED_MS = 24 * 3_600_000;
+
+/** Why a build was stopped by its deadline rather than by the lease. */
+class TimedOut extends Error {
+  override name = "TimedOut";
+}
+
+/**
+ * Run the driver with a deadline: when `timeoutMs` passes, its signal aborts (the driver kills its
+ * processes) and the build fails with "build timed out after 4h". A driver that throws (rather than
+ * returning "failed") has still failed the build, unless the lease stopped it.
+ */
+async function buildWithin(
+  timeoutMs: number | undefined,
+  driver: Driver,
+  lease: Lease,
+  ctx: Parameters<Driver["build"]>[1],
+): Promise<BuildOutcome> {
+  const deadline = new AbortController();
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => deadline.abort(new TimedOut(`build timed out after ${formatDuration(timeoutMs)}`)), timeoutMs);
+  const signal = AbortSignal.any([ctx.signal, deadline.signal]);
   try {
-    return await driver.build(lease, ctx);
+    const outcome = await driver.build(lease, { ...ctx, signal });
+    if (deadline.signal.aborted && !ctx.signal.aborted && outcome.status === "failed")
+      return { status: "failed", reason: (deadline.signal.reason as TimedOut).message };
+    return outcome;
   } catch (error) {
     if (ctx.signal.aborted) throw error;
+    if (deadline.signal.aborted) return { status: "failed", reason: (deadline.signal.reason as TimedOut).message };
     return { status: "failed", reason: `the ${driver.name} driver failed: ${messageOf(error)}` };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

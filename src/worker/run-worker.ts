@@ -5,7 +5,8 @@ import type { Lease } from "../api/schemas";
 import { isTransient, UnexpectedResponse } from "../client/errors";
 import { DomainError } from "../core/errors";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, retry, sleep } from "../lib/backoff";
-import { driveLease, type LeaseDeps, leaseFields, messageOf } from "./drive-lease";
+import { createBuildDirs } from "./build-dirs";
+import { DEFAULT_KEEP_FAILED_MS, driveLease, type LeaseDeps, leaseFields, messageOf } from "./drive-lease";
 
 export interface WorkerSettings {
   architectures: string[];
@@ -17,6 +18,12 @@ export interface WorkerSettings {
   logFlushMs?: number;
   logFlushBytes?: number;
   backoff?: Partial<BackoffPolicy>;
+  /** A build running longer fails with "build timed out after …" (default: no limit). */
+  buildTimeoutMs?: number;
+  /** Failed builds' directories are kept this long, then swept (default 24 h). */
+  keepFailedMs?: number;
+  /** How often the work directory is swept after the sweep at start (default: hourly, or keepFailedMs if shorter). */
+  sweepEveryMs?: number;
 }
 
 export type WorkerDeps = LeaseDeps;
@@ -35,12 +42,32 @@ export async function runWorker(
 ): Promise<void> {
   const { client, driver, log } = deps;
   await mkdir(settings.workDir, { recursive: true });
+  const keepFailedMs = settings.keepFailedMs ?? DEFAULT_KEEP_FAILED_MS;
+  const buildDirs = createBuildDirs(settings.workDir, keepFailedMs);
+  const sweep = async () => {
+    try {
+      for (const { path, why, error } of await buildDirs.sweep()) {
+        if (error) log.warn(`could not remove ${path} (${why}): ${error}`, { path, reason: why, error });
+        else log.info(`removed ${path}: ${why}`, { path, reason: why });
+      }
+    } catch (error) {
+      log.warn(`sweeping ${settings.workDir} failed: ${messageOf(error)}`);
+    }
+  };
+  await sweep();
+  const sweeper = setInterval(sweep, settings.sweepEveryMs ?? Math.max(60_000, Math.min(3_600_000, keepFailedMs)));
   const halt = new AbortController();
   const taking = AbortSignal.any([signal, halt.signal]);
   const architectures = settings.architectures;
   log.info(
     `worker started: ${settings.concurrency} slot(s) for ${architectures.join(", ")} with the ${driver.name} driver`,
-    { architectures, concurrency: settings.concurrency, driver: driver.name },
+    {
+      architectures,
+      concurrency: settings.concurrency,
+      driver: driver.name,
+      build_timeout_ms: settings.buildTimeoutMs ?? null,
+      keep_failed_ms: keepFailedMs,
+    },
   );
 
   // After an unforeseen failure: wait a while (growing), but wake at once when the worker stops.
@@ -76,7 +103,7 @@ export async function runWorker(
       }
       if (!lease) continue;
       try {
-        await driveLease(lease, deps, settings, abandon);
+        await driveLease(lease, deps, { ...settings, keepFailedMs, buildDirs }, abandon);
         failures = 0;
       } catch (error) {
         // A bug or an unforeseen answer in one lease must not end the slot; the lease expires on the server.
@@ -91,7 +118,11 @@ export async function runWorker(
     }
   }
 
-  await Promise.all(Array.from({ length: settings.concurrency }, (_, i) => runSlot(i + 1)));
+  try {
+    await Promise.all(Array.from({ length: settings.concurrency }, (_, i) => runSlot(i + 1)));
+  } finally {
+    clearInterval(sweeper);
+  }
   if (halt.signal.aborted) throw halt.signal.reason;
   log.info("worker stopped");
 }

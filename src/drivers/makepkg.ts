@@ -1,0 +1,200 @@
+// The `makepkg` driver (design.md §7): any Linux with makepkg. Clones the lease's commit into the build
+// directory, builds as the unprivileged build user (makepkg refuses root) with a small makepkg.conf of our
+// own that sources the system one and pins what buildbtw relies on (Debian's differs from Arch's: it writes
+// .pkg.tar.gz), and hands back exactly the predicted package files.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { Lease } from "../api/schemas";
+import {
+  asUser,
+  buildUser,
+  checkReachable,
+  collectPackages,
+  fetchSource,
+  giveTo,
+  hostPath,
+  importKeys,
+  StepFailed,
+  steps,
+  upstreamKeys,
+} from "./build-host";
+import type { Driver } from "./driver";
+import { withRepository } from "./pacman-conf";
+import { describeExit, run, shellQuote } from "./process";
+
+export interface MakepkgDriverOptions {
+  /** Who builds when the worker runs as root (BUILDBTW_BUILD_USER). */
+  buildUser: string;
+  /**
+   * Whether this host's packages are pacman's (Arch): then makepkg installs dependencies with --syncdeps
+   * from a pacman.conf that adds the namespace repository. Default: detected (hostIsPacmanManaged).
+   */
+  pacmanManaged?: boolean;
+  /** The system configurations ours start from (default /etc/makepkg.conf, /etc/pacman.conf). */
+  systemMakepkgConf?: string;
+  systemPacmanConf?: string;
+  /** How long a stopped build gets between SIGTERM and SIGKILL. */
+  graceMs?: number;
+}
+
+/** Where one build's pieces live, all inside the build directory the worker gave the driver. */
+export interface BuildLayout {
+  source: string;
+  pkgdest: string;
+  srcdest: string;
+  logdest: string;
+  home: string;
+  tmp: string;
+  makepkgConf: string;
+  pacmanConf: string;
+  /** `pacman --config <ours>`, for makepkg's PACMAN. */
+  pacmanWrapper: string;
+}
+
+export function buildLayout(workDir: string): BuildLayout {
+  return {
+    source: join(workDir, "source"),
+    pkgdest: join(workDir, "pkgdest"),
+    srcdest: join(workDir, "srcdest"),
+    logdest: join(workDir, "logs"),
+    home: join(workDir, "home"),
+    tmp: join(workDir, "tmp"),
+    makepkgConf: join(workDir, "makepkg.conf"),
+    pacmanConf: join(workDir, "pacman.conf"),
+    pacmanWrapper: join(workDir, "pacman-for-build"),
+  };
+}
+
+/**
+ * Our makepkg.conf: the system's settings (and its makepkg.conf.d, which makepkg reads only next to the
+ * configuration it was given), then the lease's architecture, Arch's package extension, every output
+ * directory inside the build directory, no -debug packages (nobody predicted them) and no signing.
+ */
+export function makepkgConf(layout: BuildLayout, arch: string, systemConf = "/etc/makepkg.conf"): string {
+  return [
+    "# Written by buildbtw for one build: the system's makepkg settings, then what buildbtw relies on.",
+    `if [[ -r ${shellQuote(systemConf)} ]]; then source ${shellQuote(systemConf)}; fi`,
+    `for conf in ${shellQuote(`${systemConf}.d`)}/*.conf; do [[ -r $conf ]] && source "$conf"; done`,
+    `CARCH=${shellQuote(arch)}`,
+    "PKGEXT='.pkg.tar.zst'",
+    "SRCEXT='.src.tar.gz'",
+    `PKGDEST=${shellQuote(layout.pkgdest)}`,
+    `SRCDEST=${shellQuote(layout.srcdest)}`,
+    `SRCPKGDEST=${shellQuote(layout.srcdest)}`,
+    `LOGDEST=${shellQuote(layout.logdest)}`,
+    "OPTIONS+=('!debug')",
+    "BUILDENV+=('!sign' '!ccache' '!distcc')",
+    "",
+  ].join("\n");
+}
+
+/** makepkg's arguments: --nodeps where pacman does not manage the host, else --syncdeps (and --rmdeps after). */
+export function makepkgArguments(layout: BuildLayout, pacmanManaged: boolean): string[] {
+  return [
+    "makepkg",
+    "--config",
+    layout.makepkgConf,
+    "--nocolor",
+    "--noconfirm",
+    "--noprogressbar",
+    "--cleanbuild",
+    ...(pacmanManaged ? ["--syncdeps", "--rmdeps"] : ["--nodeps"]),
+  ];
+}
+
+/** The build's environment: nothing of the worker's own (its token least of all), a HOME of its own. */
+export function makepkgEnvironment(
+  layout: BuildLayout,
+  user: { name: string },
+  pacmanManaged: boolean,
+): Record<string, string> {
+  const host = hostname();
+  return {
+    PATH: hostPath(),
+    HOME: layout.home,
+    USER: user.name,
+    LOGNAME: user.name,
+    LANG: "C.UTF-8",
+    TMPDIR: layout.tmp,
+    // The environment wins over makepkg.conf for these: pin them here too.
+    PKGDEST: layout.pkgdest,
+    SRCDEST: layout.srcdest,
+    SRCPKGDEST: layout.srcdest,
+    LOGDEST: layout.logdest,
+    PKGEXT: ".pkg.tar.zst",
+    SRCEXT: ".src.tar.gz",
+    // A known identity instead of "Unknown Packager", which other tooling often rejects.
+    PACKAGER: `buildbtw worker on ${host} <buildbtw@${host}>`,
+    ...(pacmanManaged ? { PACMAN: layout.pacmanWrapper } : {}),
+  };
+}
+
+/**
+ * Whether pacman manages this host's packages: an Arch system (/etc/arch-release) with a non-empty local
+ * database. Debian's pacman package manages nothing, so dependencies cannot be installed there.
+ */
+export function hostIsPacmanManaged(root = "/"): boolean {
+  if (!existsSync(join(root, "etc/arch-release"))) return false;
+  const local = join(root, "var/lib/pacman/local");
+  try {
+    return readdirSync(local).some((name) => name !== "ALPM_DB_VERSION");
+  } catch {
+    return false;
+  }
+}
+
+export function createMakepkgDriver(options: MakepkgDriverOptions): Driver {
+  const pacmanManaged = options.pacmanManaged ?? hostIsPacmanManaged();
+  return {
+    name: "makepkg",
+    build: (job, ctx) =>
+      steps(async () => {
+        const user = buildUser(options.buildUser);
+        const layout = buildLayout(ctx.workDir);
+        ctx.log(
+          `==> buildbtw: makepkg as ${user.name} (uid ${user.uid})${user.switches ? "" : " (the worker's own user: it is not root)"}\n`,
+        );
+        await fetchSource(job, layout.source, ctx);
+        for (const dir of [layout.pkgdest, layout.srcdest, layout.logdest, layout.home, layout.tmp])
+          await mkdir(dir, { recursive: true });
+        await writeFile(layout.makepkgConf, makepkgConf(layout, job.arch, options.systemMakepkgConf));
+        if (pacmanManaged) await writePacmanConfig(job, layout, options.systemPacmanConf);
+        else ctx.log("==> buildbtw: this host's packages are not managed by pacman; building with --nodeps\n");
+        await giveTo(user, ctx.workDir);
+        await checkReachable(user, layout.source, ctx);
+        // The keyring lives in this build's own HOME: importing touches nothing that outlives the build.
+        await importKeys(user, layout.home, await upstreamKeys(layout.source), ctx);
+
+        const result = await run([...asUser(user), ...makepkgArguments(layout, pacmanManaged)], {
+          cwd: layout.source,
+          env: makepkgEnvironment(layout, user, pacmanManaged),
+          log: ctx.log,
+          signal: ctx.signal,
+          graceMs: options.graceMs,
+        });
+        if (result.leftovers > 0)
+          ctx.log(`==> buildbtw: killed ${result.leftovers} process(es) the build left running\n`);
+        if (result.code !== 0) throw new StepFailed(`makepkg ${describeExit(result)}`);
+        return collectPackages(job, layout.pkgdest, "makepkg", ctx);
+      }),
+  };
+}
+
+/** The system's pacman.conf plus the namespace repository, and a `pacman` that uses it (for --syncdeps). */
+async function writePacmanConfig(job: Lease, layout: BuildLayout, systemConf = "/etc/pacman.conf"): Promise<void> {
+  let text: string;
+  try {
+    text = readFileSync(systemConf, "utf8");
+  } catch (error) {
+    throw new StepFailed(`cannot read ${systemConf}: ${(error as Error).message}`);
+  }
+  try {
+    await writeFile(layout.pacmanConf, withRepository(text, job.repository));
+  } catch (error) {
+    throw new StepFailed((error as Error).message);
+  }
+  await writeFile(layout.pacmanWrapper, `#!/bin/sh\nexec pacman --config ${shellQuote(layout.pacmanConf)} "$@"\n`);
+  await chmod(layout.pacmanWrapper, 0o755);
+}

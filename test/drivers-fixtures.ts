@@ -1,0 +1,145 @@
+// Small real packages for the build-driver tests: a PKGBUILD and the .SRCINFO that matches it (each package
+// installs one tiny file), the lease a server would hand out for them, and process checks.
+import { chmodSync, existsSync, readFileSync } from "node:fs";
+import type { Lease } from "../src/api/schemas";
+import { formatVersion, packageFileName } from "../src/core/package-file";
+import { makeTempDir, type SrcinfoSpec, srcinfo } from "./support/git";
+
+export interface Recipe {
+  pkgbase: string;
+  pkgnames?: string[];
+  pkgver?: string;
+  pkgrel?: string;
+  epoch?: string;
+  arch?: string[];
+  depends?: string[];
+  /** Body of build() (default: prints the user it runs as). */
+  build?: string;
+  /** Extra lines for every package function, after the payload file is written. */
+  packageExtra?: string;
+  /** Extra top-level lines, e.g. `options=(debug)`. */
+  extra?: string[];
+}
+
+const names = (r: Recipe) => r.pkgnames ?? [r.pkgbase];
+
+/** A PKGBUILD whose packages each install `usr/share/<pkgname>/hello`, saying which package and version. */
+export function pkgbuildOf(r: Recipe): string {
+  const list = (values: string[]) => `(${values.map((v) => `'${v}'`).join(" ")})`;
+  const version = formatVersion({ epoch: r.epoch ?? null, pkgver: r.pkgver ?? "1.0", pkgrel: r.pkgrel ?? "1" });
+  const split = names(r).length > 1;
+  const lines = [
+    `pkgbase=${r.pkgbase}`,
+    `pkgname=${list(names(r))}`,
+    `pkgver=${r.pkgver ?? "1.0"}`,
+    `pkgrel=${r.pkgrel ?? "1"}`,
+    ...(r.epoch === undefined ? [] : [`epoch=${r.epoch}`]),
+    `pkgdesc='${r.pkgbase} for tests'`,
+    `arch=${list(r.arch ?? ["x86_64"])}`,
+    "license=('MIT')",
+    `depends=${list(r.depends ?? [])}`,
+    ...(r.extra ?? []),
+    "",
+    "build() {",
+    `  ${r.build ?? 'echo "building as uid $(id -u)"'}`,
+    "}",
+    "",
+  ];
+  for (const name of names(r)) {
+    lines.push(
+      `${split ? `package_${name}` : "package"}() {`,
+      `  install -d "$pkgdir/usr/share/${name}"`,
+      `  echo "${name} ${version}" > "$pkgdir/usr/share/${name}/hello"`,
+      ...(r.packageExtra ? [`  ${r.packageExtra}`] : []),
+      "}",
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The .SRCINFO makepkg --printsrcinfo would write for pkgbuildOf(r) (the parts buildbtw reads). */
+export function srcinfoOf(r: Recipe): string {
+  const spec: SrcinfoSpec = {
+    pkgbase: r.pkgbase,
+    pkgver: r.pkgver ?? "1.0",
+    pkgrel: r.pkgrel ?? "1",
+    ...(r.epoch === undefined ? {} : { epoch: r.epoch }),
+    arch: r.arch ?? ["x86_64"],
+    depends: r.depends,
+    packages: names(r),
+  };
+  return srcinfo(spec);
+}
+
+/** Files for makeRepo: PKGBUILD and .SRCINFO. */
+export const recipeFiles = (r: Recipe) => ({ PKGBUILD: pkgbuildOf(r), ".SRCINFO": srcinfoOf(r) });
+
+let builds = 0;
+
+/** The lease a server would hand out for building `r` at `commit` from `sourceUrl` for x86_64. */
+export function leaseFor(r: Recipe, sourceUrl: string, commit: string, overrides: Partial<Lease> = {}): Lease {
+  const version = { epoch: r.epoch ?? null, pkgver: r.pkgver ?? "1.0", pkgrel: r.pkgrel ?? "1" };
+  const arch = (r.arch ?? ["x86_64"]).includes("any") ? "any" : "x86_64";
+  const packages = names(r).map((pkgname) => ({
+    pkgname,
+    arch,
+    file: packageFileName({ pkgname, version, arch }),
+    depends: r.depends ?? [],
+    optdepends: [],
+    provides: [],
+    conflicts: [],
+    replaces: [],
+  }));
+  builds++;
+  return {
+    lease_id: `lease-${builds}`,
+    ttl_ms: 60_000,
+    expires_at: new Date(Date.now() + 60_000).toISOString(),
+    build_id: builds,
+    namespace: "drivers-test",
+    iteration: 1,
+    arch: "x86_64",
+    pkgbase: r.pkgbase,
+    commit,
+    source_url: sourceUrl,
+    version,
+    packages,
+    expected_files: packages.map((p) => p.file),
+    repository: { name: "buildbtw-drivers-test", url: "http://127.0.0.1:9/repo/drivers-test/1/os/x86_64/" },
+    attempt: 1,
+    ...overrides,
+  };
+}
+
+/** A temp directory the build user can reach (mkdtemp makes them 0700). */
+export function reachableTempDir(prefix: string): string {
+  const dir = makeTempDir(prefix);
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** A world-writable temp directory, for files a PKGBUILD writes as the build user (pid files). */
+export function sharedTempDir(prefix: string): string {
+  const dir = makeTempDir(prefix);
+  chmodSync(dir, 0o1777);
+  return dir;
+}
+
+/** Whether `pid` is a running process (zombies count as gone: they run nothing and hold nothing). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** The pid a PKGBUILD wrote into `file`, once it exists. */
+export function readPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
