@@ -10,6 +10,7 @@ import { buildsRouter } from "./http/builds";
 import { errorHandler } from "./http/errors";
 import { leasesRouter } from "./http/leases";
 import { namespacesRouter } from "./http/namespaces";
+import { pagesRouter } from "./http/pages";
 import { planRouter } from "./http/plan";
 import { repoRouter } from "./http/repo";
 
@@ -38,6 +39,7 @@ export function createApp(deps: ServerDeps) {
     });
   });
   app.route("/repo", repoRouter(deps));
+  app.route("/", pagesRouter(deps));
   app.all("/api/*", () => {
     throw new NotFound("no such API endpoint");
   });

@@ -1,0 +1,113 @@
+// Small pieces every page uses. Props in, HTML out: nothing here reads data or the clock.
+import type { Child } from "hono/jsx";
+import type { BuildStatus } from "../src/core/build-states";
+
+export const STATUS_ORDER: readonly BuildStatus[] = ["failed", "building", "scheduled", "pending", "blocked", "built"];
+
+/** Commit links need a forge; without one configured, commits are plain text. */
+export type CommitUrl = (pkgbase: string, commit: string) => string | null;
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+const plainDate = (iso: string): string => iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+
+export function ago(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  if (ms < 60_000) return "just now";
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h ago`;
+  return `${Math.floor(ms / 86_400_000)} days ago`;
+}
+
+/** A point in time: relative for reading, exact on hover and for machines. */
+export const Time = (p: { iso: string | null; now: number }) =>
+  p.iso ? (
+    <time datetime={p.iso} title={plainDate(p.iso)}>
+      {ago(p.iso, p.now)}
+    </time>
+  ) : (
+    <span class="muted">—</span>
+  );
+
+/** How long a build took, or has been running (ticks in the browser while it runs). */
+export function Duration(p: { started: string | null; finished: string | null; now: number; running: boolean }) {
+  if (!p.started) return <span class="muted">—</span>;
+  const start = Date.parse(p.started);
+  if (p.finished) return <span>{formatDuration(Date.parse(p.finished) - start)}</span>;
+  if (!p.running) return <span class="muted">—</span>;
+  return <span data-since={p.started}>{formatDuration(p.now - start)}</span>;
+}
+
+export const Status = (p: { status: string }) => (
+  <span class="status" data-status={p.status}>
+    <span class="st-word">{p.status}</span>
+  </span>
+);
+
+export function Commit(p: { pkgbase: string; commit: string; commitUrl: CommitUrl }) {
+  const href = p.commitUrl(p.pkgbase, p.commit);
+  const short = <code title={p.commit}>{p.commit.slice(0, 10)}</code>;
+  return href ? <a href={href}>{short}</a> : short;
+}
+
+/** Where a build runs: its worker (linked to the workers list) or its GitLab pipeline. */
+export function RunsOn(p: { worker: string | null; pipelineUrl: string | null }) {
+  if (p.pipelineUrl) return <a href={p.pipelineUrl}>pipeline</a>;
+  if (p.worker) return <a href={`/#worker-${p.worker}`}>{p.worker}</a>;
+  return <span class="muted">—</span>;
+}
+
+/** Built, failed and running as coloured segments of the total, with the same numbers as text. */
+export function Progress(p: { counts: Partial<Record<string, number>>; total: number; id?: string }) {
+  const built = p.counts.built ?? 0;
+  const failed = p.counts.failed ?? 0;
+  const running = (p.counts.building ?? 0) + (p.counts.scheduled ?? 0);
+  const pct = (n: number) => (p.total > 0 ? `${((100 * n) / p.total).toFixed(2)}%` : "0%");
+  const label = `${built} built, ${failed} failed, ${running} running of ${p.total}`;
+  return (
+    <div class="progress" role="img" aria-label={label} title={label} id={p.id}>
+      <span class="built" style={`width:${pct(built)}`} />
+      <span class="failed" style={`width:${pct(failed)}`} />
+      <span class="running" style={`width:${pct(running)}`} />
+    </div>
+  );
+}
+
+export const CountList = (p: { counts: Partial<Record<string, number>> }) => (
+  <ul class="counts">
+    {STATUS_ORDER.filter((s) => (p.counts[s] ?? 0) > 0).map((s) => (
+      <li>
+        <span class="status" data-status={s}>
+          {p.counts[s]} {s}
+        </span>
+      </li>
+    ))}
+  </ul>
+);
+
+export const CsrfField = (p: { csrf: string }) => <input type="hidden" name="_csrf" value={p.csrf} />;
+
+/** "12 more" after a capped list. */
+export function More(p: { shown: number; total: number; children?: Child }) {
+  if (p.total <= p.shown) return null;
+  return (
+    <p class="muted small">
+      … and {p.total - p.shown} more{p.children ? " " : ""}
+      {p.children}
+    </p>
+  );
+}
