@@ -128,6 +128,19 @@ describe("makepkg driver", () => {
     expect(log).toContain(`checked out ${first}`);
   });
 
+  test("a source repository owned by another user (the server's) is cloned all the same", async () => {
+    const r: Recipe = { pkgbase: "othersrepo" };
+    const { path, commit } = repoFor(r);
+    const user = lookupUser(BUILD_USER) as NonNullable<ReturnType<typeof lookupUser>>;
+    Bun.spawnSync(["chown", "-R", `${user.uid}:${user.gid}`, path]);
+    expect(statSync(join(path, ".git")).uid).toBe(user.uid);
+    const { outcome, log } = await build(leaseFor(r, path, commit));
+    expect(outcome.status).toBe("built");
+    expect(log).not.toContain("dubious ownership");
+    const viaUrl = await build(leaseFor(r, `file://${path}`, commit));
+    expect(viaUrl.outcome.status).toBe("built");
+  });
+
   test("a commit the repository does not have fails the build with a clear reason", async () => {
     const r: Recipe = { pkgbase: "nocommit" };
     const { path } = repoFor(r);

@@ -1,8 +1,8 @@
 // What the makepkg and pkgctl drivers share on the build host: the build user, fetching the lease's exact
 // commit, upstream PGP keys, and picking the predicted package files out of PKGDEST.
 import { existsSync } from "node:fs";
-import { chown, readdir, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { chown, readdir, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import type { Lease } from "../api/schemas";
 import { InvalidName, parseCommitId } from "../core/names";
 import { pathInside } from "../lib/paths";
@@ -97,8 +97,9 @@ export const hostPath = (): string =>
   process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The environment git runs with as the worker: its own HOME (credentials, proxies), never a prompt. */
-function gitEnv(): Record<string, string> {
+function gitEnv(globalConfig?: string): Record<string, string> {
   const env: Record<string, string> = { PATH: hostPath(), LANG: "C.UTF-8", GIT_TERMINAL_PROMPT: "0" };
+  if (globalConfig) env.GIT_CONFIG_GLOBAL = globalConfig;
   for (const key of [
     "HOME",
     "SSH_AUTH_SOCK",
@@ -127,8 +128,14 @@ export async function fetchSource(job: Lease, dir: string, ctx: BuildContext): P
     if (error instanceof InvalidName) throw new StepFailed(`refusing the lease's commit: ${error.message}`);
     throw error;
   }
+  const globalConfig = await localSourceConfig(job.source_url, dirname(dir));
   const git = async (cwd: string, ...args: string[]) =>
-    run(["git", "-c", "advice.detachedHead=false", ...args], { cwd, env: gitEnv(), log: ctx.log, signal: ctx.signal });
+    run(["git", "-c", "advice.detachedHead=false", ...args], {
+      cwd,
+      env: gitEnv(globalConfig),
+      log: ctx.log,
+      signal: ctx.signal,
+    });
 
   ctx.log(`==> buildbtw: cloning ${job.source_url}\n`);
   const cloned = await git("/", "clone", "--quiet", "--no-checkout", "--", job.source_url, dir);
@@ -142,6 +149,34 @@ export async function fetchSource(job: Lease, dir: string, ctx: BuildContext): P
   const checkout = await git(dir, "checkout", "--quiet", "--detach", commit);
   if (checkout.code !== 0) throw new StepFailed(`could not check out ${commit}: git ${describeExit(checkout)}`);
   ctx.log(`==> buildbtw: checked out ${commit}\n`);
+}
+
+/**
+ * For a source on this host (the server's REPOS_DIR, often another user's): a global git configuration
+ * that trusts that one repository — git refuses to read a repository someone else owns ("dubious
+ * ownership"), and only global or system configuration may say otherwise — and includes the worker's own.
+ */
+async function localSourceConfig(sourceUrl: string, inDir: string): Promise<string | undefined> {
+  const path = sourceUrl.startsWith("file://") ? decodeURIComponent(sourceUrl.slice("file://".length)) : sourceUrl;
+  if (!isAbsolute(path)) return undefined;
+  if (/[\n\r\0]/.test(path)) throw new StepFailed(`refusing source path ${JSON.stringify(path)}`);
+  const home = process.env.HOME;
+  const own = [
+    ...(home ? [join(home, ".gitconfig")] : []),
+    join(process.env.XDG_CONFIG_HOME || (home ? join(home, ".config") : "/nonexistent"), "git", "config"),
+  ].filter((file) => existsSync(file));
+  const quote = (value: string) => `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+  const lines = [
+    "# Written by buildbtw for one clone: the worker's git configuration, and trust in the local source.",
+    ...(own.length > 0 ? ["[include]", ...own.map((file) => `\tpath = ${quote(file)}`)] : []),
+    "[safe]",
+    `\tdirectory = ${quote(path.replace(/\/+$/, ""))}`,
+    `\tdirectory = ${quote(join(path, ".git"))}`,
+    "",
+  ];
+  const file = join(inDir, "gitconfig");
+  await writeFile(file, lines.join("\n"));
+  return file;
 }
 
 /** The package's upstream PGP keys, `keys/pgp/*.asc` in its source (Arch's packaging layout). */
