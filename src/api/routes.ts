@@ -29,6 +29,7 @@ export const api = {
   // (PIPELINE_VARIABLES.token) that works like a lease: `Authorization: Bearer <it>` on these calls only,
   // only for its own build, and only while that pipeline is the build's current dispatch. Missing token 401,
   // a token of another build 403, a pipeline that is no longer current (cancelled, re-dispatched, ended) 409.
+  pipelineBuilds: "/api/v1/pipeline-builds", // the base of the paths below
   pipelineBuild: (buildId: number) => `/api/v1/pipeline-builds/${buildId}`, // GET → PipelineBuild
   pipelineBuildLog: (buildId: number) => `/api/v1/pipeline-builds/${buildId}/log`, // POST text/plain chunk → 204
   pipelineBuildFile: (buildId: number, file: string) => `/api/v1/pipeline-builds/${buildId}/files/${enc(file)}`, // PUT bytes → 201 Uploaded

@@ -224,8 +224,9 @@ export const Heartbeat = z.object({ expires_at: z.string(), cancelled: z.boolean
 
 /** What a pipeline's executor needs to build: a Lease without the lease, plus the pipeline. */
 export const PipelineBuild = Lease.omit({ lease_id: true, ttl_ms: true, expires_at: true }).extend({
-  pipeline_id: z.number(),
-  pipeline_url: z.string(),
+  /** Null only in the moment between GitLab creating the pipeline and the server recording it. */
+  pipeline_id: z.number().nullable(),
+  pipeline_url: z.string().nullable(),
 });
 export type PipelineBuild = z.infer<typeof PipelineBuild>;
 

@@ -1,6 +1,7 @@
 // `buildbtw serve` settings: flag → environment → .env → default (design.md §10).
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
 import { type Env, environment, parseSettings, pick, redacted, sqlitePath } from "./env";
 
@@ -30,7 +31,107 @@ const Schema = z.object({
   /** Where workers fetch sources: `{pkgbase}` is replaced; default: the local repository path. */
   sourceUrlTemplate: z.string().optional(),
 });
-export type ServerConfig = z.infer<typeof Schema> & { baseUrl: string };
+export type ServerConfig = z.infer<typeof Schema> & { baseUrl: string; gitlab: GitlabConfig | null };
+
+// ── GitLab mode (design.md §9): on when GITLAB_TOKEN is set ─────────────────
+
+/** Where the packages live in GitLab; enough for `repos sync`, which may read a public group anonymously. */
+export interface GitlabSourceConfig {
+  /** `https://gitlab.archlinux.org`: GITLAB_DOMAIN, a host name (https) or a full URL. */
+  url: string;
+  token?: string;
+  group: string;
+  fetchConcurrency: number;
+}
+
+export interface GitlabConfig extends GitlabSourceConfig {
+  token: string;
+  /** RUN_BUILDS_ON_GITLAB: pending builds become pipelines instead of worker leases. */
+  runBuilds: boolean;
+  /** GITLAB_PACKAGES_CI_CONFIG: keep every project's CI config path at this value. */
+  ciConfigPath: string | null;
+  webhookSecret?: string;
+  webhookSigningToken?: string;
+  /** How often the repositories of active namespaces' origin changesets are fetched. */
+  originFetchIntervalMs: number;
+  /** How often the GraphQL activity sweep runs. */
+  sweepIntervalMs: number;
+  /** How often running pipelines are asked for their status (webhooks and results come sooner). */
+  pipelinePollIntervalMs: number;
+  /** Pipelines in flight at most; further builds wait pending. */
+  maxPipelines: number;
+}
+
+const DEFAULT_GITLAB_DOMAIN = "gitlab.archlinux.org";
+const DEFAULT_PACKAGES_GROUP = "archlinux/packaging/packages";
+
+const GitlabSchema = z.object({
+  url: z.url({ protocol: /^https?$/, error: "GITLAB_DOMAIN must be a host name or an http(s) URL" }),
+  token: z.string().min(1).optional(),
+  group: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+      "GITLAB_PACKAGES_GROUP must be a group path like archlinux/packaging/packages",
+    ),
+  fetchConcurrency: z.coerce.number().int().min(1).max(64),
+  runBuilds: z.enum(["true", "false", "1", "0", "yes", "no"], {
+    error: "RUN_BUILDS_ON_GITLAB must be true or false",
+  }),
+  ciConfigPath: z.string().min(1).max(1024).optional(),
+  webhookSecret: z.string().min(8, "GITLAB_WEBHOOK_SECRET must be at least 8 characters").optional(),
+  webhookSigningToken: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]+=*$/, "GITLAB_WEBHOOK_SIGNING_TOKEN must look like whsec_<base64>")
+    .optional(),
+  originFetchIntervalMs: z.coerce.number().int().min(1000),
+  sweepIntervalMs: z.coerce.number().int().min(1000),
+  pipelinePollIntervalMs: z.coerce.number().int().min(200),
+  maxPipelines: z.coerce.number().int().min(1),
+});
+
+const gitlabUrl = (domain: string): string =>
+  (domain.includes("://") ? domain : `https://${domain}`).replace(/\/+$/, "");
+
+/** GitLab settings from the environment (flags: --repos-style overrides are the caller's). */
+export function loadGitlabSourceConfig(
+  flags: { concurrency?: string } = {},
+  env: Env = environment(),
+): GitlabSourceConfig {
+  const parsed = parseGitlab(flags, env);
+  return { url: parsed.url, token: parsed.token, group: parsed.group, fetchConcurrency: parsed.fetchConcurrency };
+}
+
+function parseGitlab(flags: { concurrency?: string }, env: Env) {
+  return parseSettings(
+    GitlabSchema,
+    {
+      url: gitlabUrl(pick(env.GITLAB_DOMAIN) ?? DEFAULT_GITLAB_DOMAIN),
+      token: pick(env.GITLAB_TOKEN),
+      group: (pick(env.GITLAB_PACKAGES_GROUP) ?? DEFAULT_PACKAGES_GROUP).replace(/^\/+|\/+$/g, ""),
+      fetchConcurrency: pick(flags.concurrency, env.BUILDBTW_FETCH_CONCURRENCY) ?? "8",
+      runBuilds: (pick(env.RUN_BUILDS_ON_GITLAB) ?? "false").toLowerCase(),
+      ciConfigPath: pick(env.GITLAB_PACKAGES_CI_CONFIG),
+      webhookSecret: pick(env.GITLAB_WEBHOOK_SECRET),
+      webhookSigningToken: pick(env.GITLAB_WEBHOOK_SIGNING_TOKEN),
+      originFetchIntervalMs: pick(env.BUILDBTW_ORIGIN_FETCH_INTERVAL_MS) ?? "60000",
+      sweepIntervalMs: pick(env.BUILDBTW_GITLAB_SWEEP_INTERVAL_MS) ?? "300000",
+      pipelinePollIntervalMs: pick(env.BUILDBTW_PIPELINE_POLL_INTERVAL_MS) ?? "15000",
+      maxPipelines: pick(env.BUILDBTW_GITLAB_MAX_PIPELINES) ?? "200",
+    },
+    "GitLab",
+  );
+}
+
+function loadGitlabConfig(env: Env): GitlabConfig | null {
+  const parsed = parseGitlab({}, env);
+  const runBuilds = ["true", "1", "yes"].includes(parsed.runBuilds);
+  if (!parsed.token) {
+    if (runBuilds) throw new Invalid("invalid GitLab settings: RUN_BUILDS_ON_GITLAB=true needs GITLAB_TOKEN");
+    return null;
+  }
+  return { ...parsed, token: parsed.token, runBuilds, ciConfigPath: parsed.ciConfigPath ?? null };
+}
 
 export function loadServerConfig(flags: ServerFlags, env: Env = environment()): ServerConfig {
   const dataDir = pick(flags["data-dir"], env.DATA_DIR) ?? "./data";
@@ -59,7 +160,11 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
     reposDir: resolve(parsed.reposDir),
     databasePath: isAbsolute(parsed.databasePath) ? parsed.databasePath : resolve(parsed.databasePath),
     baseUrl: (parsed.baseUrl ?? `http://${host}:${parsed.port}`).replace(/\/$/, ""),
+    gitlab: loadGitlabConfig(env),
   };
 }
 
-export const printableServerConfig = (c: ServerConfig) => redacted(c, ["adminToken"]);
+export const printableServerConfig = (c: ServerConfig) => ({
+  ...redacted(c, ["adminToken"]),
+  gitlab: c.gitlab && redacted({ ...c.gitlab }, ["token", "webhookSecret", "webhookSigningToken"]),
+});

@@ -124,3 +124,40 @@ export const workers = sqliteTable("workers", {
   lastSeen: text("last_seen"),
   createdAt: text("created_at").notNull().default(now),
 });
+
+/**
+ * Builds dispatched as GitLab pipelines (RUN_BUILDS_ON_GITLAB), one row per dispatch; a build's newest row
+ * is its current one. The row is written before GitLab is asked, so a pipeline is never created unrecorded.
+ */
+export const pipelines = sqliteTable(
+  "pipelines",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    buildId: integer("build_id")
+      .notNull()
+      .references(() => builds.id),
+    /** The build's attempt this dispatch is. */
+    attempt: integer("attempt").notNull(),
+    /** GitLab project full path and the ref the pipeline runs on. */
+    project: text("project").notNull(),
+    ref: text("ref").notNull(),
+    /** sha256 of the build token the pipeline carries; the token itself is never stored. */
+    tokenHash: text("token_hash").notNull(),
+    /** creating → following → ended; cancelling when GitLab must still be told to cancel it. */
+    state: text("state", { enum: ["creating", "following", "cancelling", "ended"] }).notNull(),
+    projectId: integer("project_id"),
+    pipelineId: integer("pipeline_id"),
+    webUrl: text("web_url"),
+    /** The last status GitLab reported. */
+    gitlabStatus: text("gitlab_status"),
+    /** Why it ended, or what went wrong last, in one sentence. */
+    note: text("note"),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("pipelines_token").on(t.tokenHash),
+    index("pipelines_state").on(t.state),
+    index("pipelines_build").on(t.buildId),
+  ],
+);

@@ -1,0 +1,38 @@
+// What can go wrong talking to GitLab, in sentences that never carry a token or a request header.
+
+/** GitLab answered with a status that another try would not change (400, 401, 403, 404, 409, …). */
+export class GitlabRefused extends Error {
+  override name = "GitlabRefused";
+  constructor(
+    readonly status: number,
+    /** GitLab's own message: `error`, else `message` of its JSON body, else the text (contract §1.3). */
+    readonly description: string,
+    readonly what: string,
+  ) {
+    super(`GitLab answered ${status} to ${what}${description ? `: ${description}` : ""}`);
+  }
+}
+
+/**
+ * GitLab could not be reached or kept failing (429, 5xx, network errors) until the retries ran out.
+ * `ambiguous`: the request may have been carried out anyway (a 5xx or a lost connection after sending
+ * a POST), so whoever retries a non-idempotent call must look first.
+ */
+export class GitlabUnavailable extends Error {
+  override name = "GitlabUnavailable";
+  constructor(
+    readonly what: string,
+    readonly last: string,
+    readonly ambiguous: boolean,
+  ) {
+    super(`GitLab did not complete ${what} (${last})`);
+  }
+}
+
+/** A GraphQL answer with `errors`, or without the data asked for. */
+export class GitlabQueryFailed extends Error {
+  override name = "GitlabQueryFailed";
+}
+
+export const isGitlabError = (e: unknown): e is GitlabRefused | GitlabUnavailable | GitlabQueryFailed =>
+  e instanceof GitlabRefused || e instanceof GitlabUnavailable || e instanceof GitlabQueryFailed;

@@ -1,0 +1,185 @@
+// Package source repositories cloned from GitLab into REPOS_DIR/<pkgbase>, kept current with `git fetch`.
+// A clone is `git init` + `git fetch`, so an interrupted one is finished by the next fetch instead of
+// leaving a half-written directory; refs only move once their objects are on disk. The token travels in
+// an http.extraHeader given through the environment: never on a command line, never in .git/config.
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { pathInside } from "../lib/paths";
+
+export type SyncOutcome = "cloned" | "fetched";
+
+export interface RepositoryTarget {
+  pkgbase: string;
+  /** Project full path in GitLab. */
+  fullPath: string;
+  /** Checked out after a clone (default `main`); fetches never touch the work tree. */
+  defaultBranch?: string | null;
+}
+
+export class GitSyncFailed extends Error {
+  override name = "GitSyncFailed";
+}
+
+export interface GitAuth {
+  /** Base URL the header is scoped to, so a redirect elsewhere never receives it. */
+  url: string;
+  token?: string;
+}
+
+const TIMEOUT_MS = 10 * 60_000;
+
+function gitEnv(auth: GitAuth): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/",
+    LC_ALL: "C",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "true",
+  };
+  if (auth.token) {
+    const basic = Buffer.from(`oauth2:${auth.token}`).toString("base64");
+    Object.assign(env, {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: `http.${auth.url}/.extraHeader`,
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+    });
+  }
+  return env;
+}
+
+async function git(cwd: string, args: string[], auth: GitAuth, signal?: AbortSignal): Promise<void> {
+  const proc = Bun.spawn(["git", "-c", "gc.auto=0", ...args], {
+    cwd,
+    env: gitEnv(auth),
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const kill = () => proc.kill("SIGTERM");
+  const timer = setTimeout(kill, TIMEOUT_MS);
+  signal?.addEventListener("abort", kill, { once: true });
+  try {
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    if (code !== 0) {
+      let text = stderr.trim().split("\n").slice(-3).join(" / ");
+      if (auth.token) text = text.replaceAll(auth.token, "[redacted]");
+      throw new GitSyncFailed(`git ${args[0]} failed (exit ${code}): ${text || "no message"}`);
+    }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", kill);
+  }
+}
+
+/** Clone (when missing) or fetch one repository. Throws GitSyncFailed with git's last words. */
+export async function syncRepository(
+  reposDir: string,
+  target: RepositoryTarget,
+  remoteUrl: string,
+  auth: GitAuth,
+  signal?: AbortSignal,
+): Promise<SyncOutcome> {
+  const dir = pathInside(reposDir, target.pkgbase);
+  const fresh = !existsSync(join(dir, ".git"));
+  if (fresh) {
+    if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
+      throw new GitSyncFailed(`${dir} exists and is not a git repository; move it away to let it be cloned`);
+    }
+    mkdirSync(dir, { recursive: true });
+    await git(dir, ["init", "--quiet"], auth, signal);
+    await git(dir, ["remote", "add", "origin", remoteUrl], auth, signal);
+  }
+  // Branches land in refs/remotes/origin/*, which the source reader prefers; tags for tag origins.
+  await git(dir, ["fetch", "--quiet", "--prune", "--tags", "origin"], auth, signal);
+  if (fresh) {
+    const branch = target.defaultBranch || "main";
+    await git(dir, ["checkout", "--quiet", "-B", branch, `origin/${branch}`], auth, signal).catch(() => {
+      // An empty project or another default branch: the fetched refs are what matters.
+    });
+  }
+  return fresh ? "cloned" : "fetched";
+}
+
+export interface FetchResult {
+  pkgbase: string;
+  outcome: SyncOutcome | "failed";
+  error?: string;
+}
+
+/**
+ * Clones and fetches with bounded concurrency, one git process per repository at a time: a fetch asked
+ * for while one of the same repository runs is done again after it (the push it is about may have landed
+ * after the running fetch began), and requests for the same repository that pile up meanwhile share it.
+ */
+export class RepositoryFetcher {
+  private running = 0;
+  private queue: (() => void)[] = [];
+  private inFlight = new Map<string, { done: Promise<FetchResult>; again: Promise<FetchResult> | null }>();
+
+  constructor(
+    private readonly reposDir: string,
+    private readonly remoteUrl: (target: RepositoryTarget) => string,
+    private readonly auth: GitAuth,
+    private readonly concurrency: number,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  fetch(target: RepositoryTarget): Promise<FetchResult> {
+    const current = this.inFlight.get(target.pkgbase);
+    if (current) {
+      current.again ??= current.done.then(() => this.start(target));
+      return current.again;
+    }
+    return this.start(target);
+  }
+
+  fetchAll(targets: RepositoryTarget[], onDone?: (r: FetchResult) => void): Promise<FetchResult[]> {
+    return Promise.all(
+      targets.map((t) =>
+        this.fetch(t).then((r) => {
+          onDone?.(r);
+          return r;
+        }),
+      ),
+    );
+  }
+
+  private start(target: RepositoryTarget): Promise<FetchResult> {
+    const entry = { done: this.run(target), again: null as Promise<FetchResult> | null };
+    this.inFlight.set(target.pkgbase, entry);
+    void entry.done.then(() => {
+      if (this.inFlight.get(target.pkgbase) === entry && entry.again === null) this.inFlight.delete(target.pkgbase);
+    });
+    return entry.done;
+  }
+
+  private async run(target: RepositoryTarget): Promise<FetchResult> {
+    await this.slot();
+    try {
+      const outcome = await syncRepository(this.reposDir, target, this.remoteUrl(target), this.auth, this.signal);
+      return { pkgbase: target.pkgbase, outcome };
+    } catch (error) {
+      return {
+        pkgbase: target.pkgbase,
+        outcome: "failed",
+        error: error instanceof Error ? error.message : String(error),
+      };
+    } finally {
+      this.running--;
+      this.queue.shift()?.();
+    }
+  }
+
+  private slot(): Promise<void> {
+    if (this.running < this.concurrency) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.queue.push(() => {
+        this.running++;
+        resolve();
+      }),
+    );
+  }
+}
