@@ -17,6 +17,7 @@ const root = defineCommand({
   subCommands: {
     serve: lazy(() => import("./commands/serve")),
     worker: lazy(() => import("./commands/worker")),
+    executor: lazy(() => import("./commands/executor")),
     plan: lazy(() => import("./commands/plan")),
     srcinfo: lazy(() => import("./commands/srcinfo")),
     vercmp: lazy(() => import("./commands/vercmp")),

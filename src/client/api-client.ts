@@ -18,6 +18,7 @@ import {
   Namespace,
   NamespaceDetail,
   NamespaceList,
+  PipelineBuild,
   Plan,
   type PlanRequest,
   type RetryNode,
@@ -86,6 +87,13 @@ export interface ApiClient {
     /** A Blob (e.g. Bun.file) is streamed, and can be sent again when a retry needs it. */
     uploadFile(leaseId: string, file: string, bytes: Blob | Uint8Array, options?: CallOptions): Promise<void>;
     report(leaseId: string, result: z.input<typeof BuildResult>, options?: CallOptions): Promise<void>;
+  };
+  /** Builds dispatched as GitLab pipelines: the client's token is the pipeline's per-build token. */
+  pipelineBuilds: {
+    get(buildId: number, options?: CallOptions): Promise<PipelineBuild>;
+    appendLog(buildId: number, text: string, options?: CallOptions): Promise<void>;
+    uploadFile(buildId: number, file: string, bytes: Blob | Uint8Array, options?: CallOptions): Promise<void>;
+    report(buildId: number, result: z.input<typeof BuildResult>, options?: CallOptions): Promise<void>;
   };
 }
 
@@ -245,6 +253,25 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       },
       report: async (leaseId, result, o) => {
         await send(json("POST", api.leaseResult(leaseId), result, o));
+      },
+    },
+    pipelineBuilds: {
+      get: (buildId, o) => call(PipelineBuild, get(api.pipelineBuild(buildId), o)),
+      appendLog: async (buildId, text, o) => {
+        await send({
+          ...json("POST", api.pipelineBuildLog(buildId), text, o),
+          contentType: "text/plain; charset=utf-8",
+        });
+      },
+      uploadFile: async (buildId, file, bytes, o) => {
+        await send({
+          ...json("PUT", api.pipelineBuildFile(buildId, file), bytes, o),
+          contentType: "application/octet-stream",
+          timeoutMs: null,
+        });
+      },
+      report: async (buildId, result, o) => {
+        await send(json("POST", api.pipelineBuildResult(buildId), result, o));
       },
     },
   };

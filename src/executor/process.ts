@@ -1,0 +1,59 @@
+// Child processes of a stage: their output goes to the job log (our stdout, which gitlab-runner forwards)
+// and, for the build, to the server's live log too. Children stay in our process group, so the runner's
+// SIGTERM/SIGKILL to the group on cancel or timeout (gitlab-contract.md §4.8) reaches them as well.
+import { constants } from "node:os";
+import { SystemFailure } from "./failures";
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Every chunk of stdout and stderr, as it arrives (already written to our stdout). */
+  onOutput?: (chunk: string) => void;
+  /** Aborting terminates the child: SIGTERM, then SIGKILL after `killAfterMs`. */
+  signal?: AbortSignal;
+  killAfterMs?: number;
+}
+
+/** Run `argv` to its end and return its exit status (128 + signal number when a signal ended it). */
+export async function runProcess(argv: string[], options: RunOptions = {}): Promise<number> {
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn(argv, {
+      cwd: options.cwd,
+      env: options.env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+  } catch (error) {
+    const why = (error as { code?: string }).code === "ENOENT" ? "it is not installed or not on PATH" : String(error);
+    throw new SystemFailure(`cannot run ${argv[0]}: ${why}`);
+  }
+  const onAbort = () => {
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), options.killAfterMs ?? 10_000).unref();
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort);
+  const forward = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    const reader = stream.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      process.stdout.write(value);
+      options.onOutput?.(decoder.decode(value, { stream: true }));
+    }
+  };
+  try {
+    await Promise.all([
+      forward(child.stdout as ReadableStream<Uint8Array>),
+      forward(child.stderr as ReadableStream<Uint8Array>),
+    ]);
+    const code = await child.exited;
+    const signal = child.signalCode as keyof typeof constants.signals | null;
+    return signal ? 128 + (constants.signals[signal] ?? 0) : code;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
