@@ -4,7 +4,6 @@ import { Commit, type CommitUrl, Duration, formatBytes, RunsOn, Status, Time } f
 import { Layout, type Site } from "./layout";
 import { urls } from "./urls";
 
-
 export function BuildPageView(p: { site: Site; page: BuildPage; commitUrl: CommitUrl; since: number }) {
   const b = p.page.build;
   const log = p.page.log;

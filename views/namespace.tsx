@@ -72,7 +72,7 @@ export function NamespacePageView(v: NamespaceView) {
                     href={urls.namespace(ns.name, { iteration: it.id, arch: a.arch })}
                     aria-current={a.arch === page.arch ? "page" : undefined}
                   >
-                    {a.arch} ({a.counts.built ?? 0}/{a.total} built)
+                    {a.arch} ({a.total} packages)
                   </a>
                 </li>
               ))}
@@ -506,7 +506,11 @@ export function BuildRow(p: {
         <Commit pkgbase={b.pkgbase} commit={b.commit} commitUrl={p.commitUrl} />
       </td>
       <td>
-        <RunsOn worker={b.worker} pipelineUrl={b.pipeline_url} />
+        {b.status === "pending" || b.status === "blocked" ? (
+          <span class="muted">—</span>
+        ) : (
+          <RunsOn worker={b.worker} pipelineUrl={b.pipeline_url} />
+        )}
       </td>
       <td>
         <Duration

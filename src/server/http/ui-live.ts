@@ -25,6 +25,7 @@ import { requireNamespace } from "../usecases/update-namespace";
 import type { UiSettings } from "./ui-settings";
 
 const KEEPALIVE_MS = 20_000;
+const DEPENDENT_ROWS = 200;
 
 interface Numbered {
   seq: number;
@@ -237,25 +238,42 @@ export function namespaceStream(
       }
       const statuses: [number, BuildStatus][] = [];
       const depths = new Set<number>();
+      const rows = new Map<number, BuildNode>();
+      const builtChanged: string[] = [];
+      const blockedBy = (pkgbase: string) =>
+        (view.deps.get(pkgbase) ?? []).filter((d) => nodes.get(d)?.status !== "built");
       for (const buildId of changedIds) {
         const before = byId.get(buildId);
         const record = getBuild(deps.db, buildId);
         if (!before || !record) continue;
-        if (
+        const same =
           record.status === before.status &&
           record.attempts === before.attempts &&
-          record.leaseWorker === before.worker
-        )
-          continue;
-        const blockedBy =
-          record.status === "blocked"
-            ? (view.deps.get(record.pkgbase) ?? []).filter((d) => nodes.get(d)?.status !== "built")
-            : [];
-        const node = buildJson(record, before.pkgnames, blockedBy);
+          record.leaseWorker === before.worker;
+        if (same) continue;
+        const node = buildJson(record, before.pkgnames, record.status === "blocked" ? blockedBy(record.pkgbase) : []);
         nodes.set(node.pkgbase, node);
         byId.set(node.id, node);
         statuses.push([node.id, node.status]);
         depths.add(view.depth.get(node.pkgbase) ?? 0);
+        rows.set(node.id, node);
+        if ((before.status === "built") !== (node.status === "built")) builtChanged.push(node.pkgbase);
+      }
+      // A dependency built or retried changes what its blocked dependents say they wait for. Capped: when
+      // python is built, its thousands of dependents' rows are not worth one message.
+      for (const pkgbase of builtChanged) {
+        const dependents = view.dependents.get(pkgbase) ?? [];
+        if (dependents.length > DEPENDENT_ROWS) continue;
+        for (const d of dependents) {
+          const n = nodes.get(d);
+          if (n?.status !== "blocked" || rows.has(n.id)) continue;
+          const fresh = { ...n, blocked_by: blockedBy(d) };
+          nodes.set(d, fresh);
+          byId.set(fresh.id, fresh);
+          rows.set(fresh.id, fresh);
+        }
+      }
+      for (const node of rows.values()) {
         parts.push(
           await html(
             BuildRow({
