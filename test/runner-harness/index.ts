@@ -14,6 +14,7 @@ import { cliCommand } from "../support/cli";
 import { pipelineJob } from "./job";
 import type { RunnerConfig } from "./runner";
 
+export { type RunnerLoop, runPipelinesOf } from "./gitlab-runner";
 export { type JobPayload, pathSlug, pipelineJob } from "./job";
 export { type DriverCall, type JobResult, type RunnerConfig, runJob, runnerDir } from "./runner";
 export { repoPathOf, stageScript } from "./scripts";
