@@ -8,16 +8,16 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 BUILD_USER="${BUILDBTW_BUILD_USER:-buildbtw-build}"
 
 need=()
-for tool in git zstd bsdtar pacman makepkg vercmp fakeroot chromium; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+for tool in git zstd bsdtar pacman makepkg vercmp fakeroot chromium gpg setpriv unshare; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing system packages for: ${need[*]}" >&2
   if command -v apt-get >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      pacman-package-manager makepkg git zstd libarchive-tools fakeroot chromium ca-certificates >&2
+      pacman-package-manager makepkg git zstd libarchive-tools fakeroot chromium gnupg util-linux ca-certificates >&2
   elif command -v pacman >/dev/null 2>&1; then
-    as_root pacman -S --needed --noconfirm base-devel git zstd libarchive chromium >&2
+    as_root pacman -S --needed --noconfirm base-devel git zstd libarchive chromium gnupg util-linux >&2
   else
     echo "setup: unsupported system: install git, zstd, bsdtar, pacman, makepkg and chromium yourself" >&2; exit 1
   fi
