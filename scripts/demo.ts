@@ -156,6 +156,23 @@ if (failed.length > 0) {
   process.exit(1);
 }
 
+// Overhead per build: from the build starting on the worker to its result, minus makepkg's own time
+// (which the driver states in the log) — that is clone, package checks, upload and reporting.
+const overheads: number[] = [];
+const makepkgTimes: number[] = [];
+for (const n of nodes) {
+  const b = (await (await api(`/api/v1/builds/${n.id}`)).json()) as { started_at: string; finished_at: string };
+  const log = (await (await api(`/api/v1/builds/${n.id}/log`)).json()) as { text: string };
+  const m = /makepkg ran for (\d+) ms/.exec(log.text);
+  if (!m) continue;
+  makepkgTimes.push(Number(m[1]));
+  overheads.push(Date.parse(b.finished_at) - Date.parse(b.started_at) - Number(m[1]));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+say(
+  `demo: per build, makepkg median ${median(makepkgTimes)} ms; buildbtw's own overhead (clone, checks, upload, result) median ${median(overheads)} ms, max ${Math.max(...overheads)} ms`,
+);
+
 // Install the result with the real pacman into a temporary root, dependencies resolved from our repository.
 const pacRoot = join(base, "pacman-root");
 for (const d of ["root", "db", "cache", "gnupg"]) mkdirSync(join(pacRoot, d), { recursive: true });

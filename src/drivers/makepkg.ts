@@ -167,6 +167,7 @@ export function createMakepkgDriver(options: MakepkgDriverOptions): Driver {
         // The keyring lives in this build's own HOME: importing touches nothing that outlives the build.
         await importKeys(user, layout.home, await upstreamKeys(layout.source), ctx);
 
+        const makepkgStarted = performance.now();
         const result = await run([...asUser(user), ...makepkgArguments(layout, pacmanManaged)], {
           cwd: layout.source,
           env: makepkgEnvironment(layout, user, pacmanManaged),
@@ -174,6 +175,8 @@ export function createMakepkgDriver(options: MakepkgDriverOptions): Driver {
           signal: ctx.signal,
           graceMs: options.graceMs,
         });
+        // Stated in the log so the overhead around makepkg (clone, upload, scheduling) can be measured.
+        ctx.log(`==> buildbtw: makepkg ran for ${Math.round(performance.now() - makepkgStarted)} ms\n`);
         if (result.leftovers > 0)
           ctx.log(`==> buildbtw: killed ${result.leftovers} process(es) the build left running\n`);
         if (result.code !== 0) throw new StepFailed(`makepkg ${describeExit(result)}`);
