@@ -5,7 +5,7 @@
 //   SYSTEM_FAILURE_EXIT_CODE the runner host's fault (settings, isolation, server unreachable):
 //                            runner_system_failure; preparation is retried.
 import { writeFileSync } from "node:fs";
-import { Invalid } from "../core/errors";
+import { assertNever, Invalid } from "../core/errors";
 
 /** The build failed, or the job asked for something it may not: the job fails, retrying would not help. */
 export class BuildFailure extends Error {
@@ -76,5 +76,7 @@ export function exitCodeFor(outcome: Outcome, codes: FailureCodes): number {
       return codes.build;
     case "system":
       return codes.system;
+    default:
+      return assertNever(outcome, "outcome");
   }
 }
