@@ -78,7 +78,7 @@ export function DrawnGraph(p: { layout: Layout; nodes: Map<string, BuildNode>; a
 
 export function GroupStats(p: { group: DepthGroup }) {
   return (
-    <span id={`grp-${p.group.depth}-stats`} class="small">
+    <span id={`grp-${p.group.depth}-stats`} class="small group-stats">
       <span>
         {p.group.size} package{p.group.size === 1 ? "" : "s"}
       </span>

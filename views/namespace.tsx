@@ -92,6 +92,9 @@ export function NamespacePageView(v: NamespaceView) {
                     <p class="muted small">
                       Built left to right: an arrow means the package on its left is built first. Click a package for
                       its build.
+                      {page.graph.impliedEdges > 0
+                        ? ` ${page.graph.impliedEdges} more edges are implied by longer chains (a → b → c implies a → c) and not drawn.`
+                        : ""}
                     </p>
                     <DrawnGraph layout={page.graph.layout} nodes={page.nodes} arch={page.arch} />
                   </>

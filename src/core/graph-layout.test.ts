@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { layersOf, layoutGraph } from "./graph-layout";
+import { layersOf, layoutGraph, transitiveReduction } from "./graph-layout";
 
 const width = (id: string) => 10 + id.length * 7;
 
@@ -71,5 +71,27 @@ describe("layoutGraph", () => {
     const edges = nodes.slice(1).map((n, i): [string, string] => [nodes[Math.floor(i / 3)]!, n]);
     expect(layoutGraph({ nodes, edges, width })).toEqual(layoutGraph({ nodes, edges, width }));
     expect(layoutGraph({ nodes: [], edges: [], width }).nodes).toEqual([]);
+  });
+});
+
+describe("transitiveReduction", () => {
+  test("drops exactly the edges a longer chain implies", () => {
+    const nodes = ["python", "setuptools", "wheel", "build", "solo"];
+    const edges: [string, string][] = [
+      ["python", "setuptools"],
+      ["python", "wheel"],
+      ["python", "build"],
+      ["setuptools", "wheel"],
+      ["wheel", "build"],
+      ["setuptools", "build"],
+      ["python", "solo"],
+    ];
+    expect(transitiveReduction(nodes, edges)).toEqual([
+      ["python", "setuptools"],
+      ["setuptools", "wheel"],
+      ["wheel", "build"],
+      ["python", "solo"],
+    ]);
+    expect(transitiveReduction(nodes, [])).toEqual([]);
   });
 });

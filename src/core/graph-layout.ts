@@ -69,6 +69,33 @@ export function layersOf(nodes: string[], edges: [string, string][]): Map<string
   return layer;
 }
 
+/**
+ * The edges not implied by a longer chain: with a → b → c, the edge a → c adds no order and is dropped.
+ * `nodes` must be in topological order. Quadratic in the node count: for drawn (small) graphs.
+ */
+export function transitiveReduction(nodes: string[], edges: [string, string][]): [string, string][] {
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  const succ: number[][] = nodes.map(() => []);
+  for (const [from, to] of edges) {
+    const a = index.get(from);
+    const b = index.get(to);
+    if (a !== undefined && b !== undefined && a !== b) succ[a]!.push(b);
+  }
+  // reach[i]: every node reachable from i through at least one edge.
+  const reach: Set<number>[] = nodes.map(() => new Set());
+  for (let i = nodes.length - 1; i >= 0; i--)
+    for (const s of succ[i]!) {
+      reach[i]!.add(s);
+      for (const r of reach[s]!) reach[i]!.add(r);
+    }
+  return edges.filter(([from, to]) => {
+    const a = index.get(from);
+    const b = index.get(to);
+    if (a === undefined || b === undefined) return false;
+    return !succ[a]!.some((s) => s !== b && reach[s]!.has(b));
+  });
+}
+
 export function layoutGraph(input: LayoutInput): Layout {
   const layerOf = layersOf(input.nodes, input.edges);
   const slots: Slot[] = [];

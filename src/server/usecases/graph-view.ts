@@ -2,7 +2,7 @@
 // layout), large ones are grouped by depth in build order. Iterations are immutable, so each view is
 // computed once and cached; statuses are laid over it per request.
 import type { BuildStatus } from "../../core/build-states";
-import { type Layout, layersOf, layoutGraph } from "../../core/graph-layout";
+import { type Layout, layersOf, layoutGraph, transitiveReduction } from "../../core/graph-layout";
 
 /** Up to this many nodes a graph is drawn; beyond it, a drawing is a hairball and groups read better. */
 export const DRAWN_GRAPH_LIMIT = 150;
@@ -17,7 +17,10 @@ export interface ArchGraphView {
   dependents: Map<string, string[]>;
   /** pkgbase → position in build order. */
   position: Map<string, number>;
+  /** Drawn graphs only: the edges a longer chain implies are left out of the drawing (not of the graph). */
   layout: Layout | null;
+  /** How many edges the drawing leaves out. */
+  impliedEdges: number;
 }
 
 // Monospace 12px labels inside a node box with padding.
@@ -37,16 +40,15 @@ export function archGraphView(graph: { order: string[]; edges: [string, string][
     (deps.get(to) ?? deps.set(to, []).get(to)!).push(from);
     (dependents.get(from) ?? dependents.set(from, []).get(from)!).push(to);
   }
+  const drawn = graph.order.length <= DRAWN_GRAPH_LIMIT ? transitiveReduction(graph.order, graph.edges) : null;
   return {
     depth,
     levels,
     deps,
     dependents,
     position: new Map(graph.order.map((p, i) => [p, i])),
-    layout:
-      graph.order.length <= DRAWN_GRAPH_LIMIT
-        ? layoutGraph({ nodes: graph.order, edges: graph.edges, width: labelWidth })
-        : null,
+    layout: drawn ? layoutGraph({ nodes: graph.order, edges: drawn, width: labelWidth }) : null,
+    impliedEdges: drawn ? graph.edges.length - drawn.length : 0,
   };
 }
 

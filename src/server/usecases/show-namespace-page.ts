@@ -34,7 +34,7 @@ export interface DepthGroup {
 }
 
 export type GraphPicture =
-  | { kind: "drawn"; layout: Layout; removed: [string, string][] }
+  | { kind: "drawn"; layout: Layout; impliedEdges: number }
   | { kind: "groups"; groups: DepthGroup[]; open: { depth: number; members: BuildNode[] } | null };
 
 export interface NamespacePage {
@@ -125,7 +125,7 @@ export function showNamespacePage(
       page,
       pages,
     },
-    graph: picture(view, graph, nodes, q.depth),
+    graph: picture(view, nodes, q.depth),
     focus:
       q.node !== undefined
         ? { node: nodes.get(q.node)!, explanation: explainNode(view, (p) => nodes.get(p)?.status, q.node) }
@@ -134,14 +134,8 @@ export function showNamespacePage(
   };
 }
 
-function picture(
-  view: ArchGraphView,
-  graph: Iteration["architectures"][string],
-  nodes: Map<string, BuildNode>,
-  openDepth: number | undefined,
-): GraphPicture {
-  if (view.layout)
-    return { kind: "drawn", layout: view.layout, removed: graph.removed_edges.map((e) => [e.from, e.to]) };
+function picture(view: ArchGraphView, nodes: Map<string, BuildNode>, openDepth: number | undefined): GraphPicture {
+  if (view.layout) return { kind: "drawn", layout: view.layout, impliedEdges: view.impliedEdges };
   return {
     kind: "groups",
     groups: depthGroups(view, nodes),
