@@ -56,6 +56,8 @@ export interface DriverCall {
   killed?: "timeout" | "cancel";
   stdout: string;
   stderr: string;
+  /** Wall time of the call. */
+  ms: number;
 }
 
 export type FailureReason =
@@ -378,6 +380,7 @@ export async function runJob(runner: RunnerConfig, job: JobPayload, cancel?: Abo
     /** cleanup_exec runs with a fresh context: a cancelled job still gets its cleanup. */
     ignoreCancel = false,
   ): Promise<DriverCall> {
+    const started = performance.now();
     const proc = Bun.spawn(argv, {
       cwd: ctx.tmp,
       env,
@@ -415,6 +418,7 @@ export async function runJob(runner: RunnerConfig, job: JobPayload, cancel?: Abo
       killed,
       stdout,
       stderr,
+      ms: Math.round(performance.now() - started),
     };
     calls.push(call);
     return call;
