@@ -22,6 +22,7 @@ const root = defineCommand({
     srcinfo: lazy(() => import("./commands/srcinfo")),
     vercmp: lazy(() => import("./commands/vercmp")),
     token: lazy(() => import("./commands/token")),
+    repos: lazy(() => import("./commands/repos")),
     new: lazy(() => import("./commands/new")),
     list: lazy(() => import("./commands/list")),
     show: lazy(() => import("./commands/show")),

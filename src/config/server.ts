@@ -65,6 +65,15 @@ export interface GitlabConfig extends GitlabSourceConfig {
 const DEFAULT_GITLAB_DOMAIN = "gitlab.archlinux.org";
 const DEFAULT_PACKAGES_GROUP = "archlinux/packaging/packages";
 
+/** A whole number setting, its message naming the setting. */
+const whole = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const sentence =
+    max === Number.MAX_SAFE_INTEGER
+      ? `${name} must be a whole number, at least ${min}`
+      : `${name} must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: sentence }).int(sentence).min(min, sentence).max(max, sentence);
+};
+
 const GitlabSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: "GITLAB_DOMAIN must be a host name or an http(s) URL" }),
   token: z.string().min(1).optional(),
@@ -74,7 +83,7 @@ const GitlabSchema = z.object({
       /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
       "GITLAB_PACKAGES_GROUP must be a group path like archlinux/packaging/packages",
     ),
-  fetchConcurrency: z.coerce.number().int().min(1).max(64),
+  fetchConcurrency: whole("BUILDBTW_FETCH_CONCURRENCY (--concurrency)", 1, 64),
   runBuilds: z.enum(["true", "false", "1", "0", "yes", "no"], {
     error: "RUN_BUILDS_ON_GITLAB must be true or false",
   }),
@@ -84,10 +93,10 @@ const GitlabSchema = z.object({
     .string()
     .regex(/^whsec_[A-Za-z0-9+/]+=*$/, "GITLAB_WEBHOOK_SIGNING_TOKEN must look like whsec_<base64>")
     .optional(),
-  originFetchIntervalMs: z.coerce.number().int().min(1000),
-  sweepIntervalMs: z.coerce.number().int().min(1000),
-  pipelinePollIntervalMs: z.coerce.number().int().min(200),
-  maxPipelines: z.coerce.number().int().min(1),
+  originFetchIntervalMs: whole("BUILDBTW_ORIGIN_FETCH_INTERVAL_MS", 1000),
+  sweepIntervalMs: whole("BUILDBTW_GITLAB_SWEEP_INTERVAL_MS", 1000),
+  pipelinePollIntervalMs: whole("BUILDBTW_PIPELINE_POLL_INTERVAL_MS", 200),
+  maxPipelines: whole("BUILDBTW_GITLAB_MAX_PIPELINES", 1),
 });
 
 const gitlabUrl = (domain: string): string =>

@@ -47,31 +47,40 @@ function gitEnv(auth: GitAuth): Record<string, string> {
   return env;
 }
 
-async function git(cwd: string, args: string[], auth: GitAuth, signal?: AbortSignal): Promise<void> {
+async function git(cwd: string, args: string[], auth: GitAuth, signal?: AbortSignal): Promise<string> {
   const proc = Bun.spawn(["git", "-c", "gc.auto=0", ...args], {
     cwd,
     env: gitEnv(auth),
     stdin: "ignore",
-    stdout: "ignore",
+    stdout: "pipe",
     stderr: "pipe",
   });
   const kill = () => proc.kill("SIGTERM");
   const timer = setTimeout(kill, TIMEOUT_MS);
   signal?.addEventListener("abort", kill, { once: true });
   try {
-    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    const [code, stdout, stderr] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
     if (code !== 0) {
       let text = stderr.trim().split("\n").slice(-3).join(" / ");
       if (auth.token) text = text.replaceAll(auth.token, "[redacted]");
       throw new GitSyncFailed(`git ${args[0]} failed (exit ${code}): ${text || "no message"}`);
     }
+    return stdout.trim();
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", kill);
   }
 }
 
-/** Clone (when missing) or fetch one repository. Throws GitSyncFailed with git's last words. */
+/**
+ * Clone (when missing, or when an earlier clone stopped before its first fetch completed) or fetch one
+ * repository. Always fetches from `remoteUrl`, so a moved project or a changed GITLAB_DOMAIN is followed.
+ * Throws GitSyncFailed with git's last words.
+ */
 export async function syncRepository(
   reposDir: string,
   target: RepositoryTarget,
@@ -80,8 +89,8 @@ export async function syncRepository(
   signal?: AbortSignal,
 ): Promise<SyncOutcome> {
   const dir = pathInside(reposDir, target.pkgbase);
-  const fresh = !existsSync(join(dir, ".git"));
-  if (fresh) {
+  const hasGit = existsSync(join(dir, ".git"));
+  if (!hasGit) {
     if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
       throw new GitSyncFailed(`${dir} exists and is not a git repository; move it away to let it be cloned`);
     }
@@ -89,15 +98,22 @@ export async function syncRepository(
     await git(dir, ["init", "--quiet"], auth, signal);
     await git(dir, ["remote", "add", "origin", remoteUrl], auth, signal);
   }
+  const cloning =
+    !hasGit || (await git(dir, ["for-each-ref", "--count=1", "refs/remotes/origin"], auth, signal)) === "";
   // Branches land in refs/remotes/origin/*, which the source reader prefers; tags for tag origins.
-  await git(dir, ["fetch", "--quiet", "--prune", "--tags", "origin"], auth, signal);
-  if (fresh) {
+  await git(
+    dir,
+    ["fetch", "--quiet", "--prune", "--tags", remoteUrl, "+refs/heads/*:refs/remotes/origin/*"],
+    auth,
+    signal,
+  );
+  if (cloning) {
     const branch = target.defaultBranch || "main";
     await git(dir, ["checkout", "--quiet", "-B", branch, `origin/${branch}`], auth, signal).catch(() => {
       // An empty project or another default branch: the fetched refs are what matters.
     });
   }
-  return fresh ? "cloned" : "fetched";
+  return cloning ? "cloned" : "fetched";
 }
 
 export interface FetchResult {

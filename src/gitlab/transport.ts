@@ -43,6 +43,8 @@ export interface TransportOptions {
 }
 
 const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Network errors that mean the request never left: repeating it is safe even for a POST. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ConnectionRefused", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /** Milliseconds a 429/503 asks us to wait: Retry-After (seconds or an HTTP date), else RateLimit-Reset. */
 export function retryAfterMs(headers: Headers, now: number): number | null {
@@ -100,8 +102,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
         } catch (error) {
           if (options.signal?.aborted) throw options.signal.reason;
           last = timeout.aborted ? `no answer within ${policy.attemptTimeoutMs} ms` : errorText(error);
-          // The request may have reached GitLab before the connection broke.
-          ambiguous = true;
+          // The request may have reached GitLab before the connection broke — unless it never connected.
+          ambiguous = !NOT_SENT.has((error as { code?: string }).code ?? "");
         }
         let delayHint: number | null = null;
         if (response) {

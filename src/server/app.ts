@@ -8,9 +8,11 @@ import type { ServerDeps } from "./deps";
 import { requireAdmin } from "./http/auth";
 import { buildsRouter } from "./http/builds";
 import { errorHandler } from "./http/errors";
+import { gitlabWebhookRouter } from "./http/gitlab";
 import { leasesRouter } from "./http/leases";
 import { namespacesRouter } from "./http/namespaces";
 import { pagesRouter } from "./http/pages";
+import { pipelineBuildsRouter } from "./http/pipeline-builds";
 import { planRouter } from "./http/plan";
 import { repoRouter } from "./http/repo";
 
@@ -22,6 +24,8 @@ export function createApp(deps: ServerDeps) {
   app.route(api.namespaces, namespacesRouter(deps));
   app.route(api.builds, buildsRouter(deps));
   app.route(api.lease, leasesRouter(deps));
+  app.route(api.pipelineBuilds, pipelineBuildsRouter(deps));
+  app.route(api.gitlabWebhook, gitlabWebhookRouter(deps));
   app.route(api.plan, planRouter(deps));
   app.post(api.refresh, requireAdmin(deps), (c) => {
     void deps.requestRecompute();

@@ -1,9 +1,10 @@
 // What use cases get passed in. Only serve.ts (the composition root) builds the real ones.
 
-import type { ServerConfig } from "../config/server";
+import type { GitlabConfig, ServerConfig } from "../config/server";
 import type { Planner } from "../core/graph";
 import type { SourceEntry } from "../core/types";
 import type { Db } from "../db/open";
+import type { GitlabClient, RepositoryFetcher } from "../gitlab";
 import type { Logger } from "../lib/log";
 import type { ServerEvents } from "./events";
 import type { GraphIndexCache } from "./graph-index";
@@ -37,6 +38,18 @@ export interface PackageStore {
   store(dir: string, fileName: string, bytes: Uint8Array): Promise<void> | void;
 }
 
+/** GitLab mode (design.md §9): wired by serve.ts when GITLAB_TOKEN is set. */
+export interface GitlabMode {
+  config: GitlabConfig;
+  client: GitlabClient;
+  /** Clones and fetches package repositories, bounded and one git process per repository. */
+  fetcher: RepositoryFetcher;
+  /** Ask GitLab about this pipeline now (a webhook said it changed). */
+  pokePipeline(pipelineId: number): void;
+  /** Tell the dispatcher and follower that pipelines need attention (cancelled namespace, freed slot). */
+  wake(): void;
+}
+
 export interface ServerDeps {
   db: Db;
   config: ServerConfig;
@@ -51,4 +64,6 @@ export interface ServerDeps {
   /** Ask for a recompute of one namespace (or all active ones) off the request path. */
   requestRecompute: (namespaceId?: number, reason?: "retry") => Promise<void>;
   now: () => number;
+  /** Present in GitLab mode only. */
+  gitlab?: GitlabMode;
 }

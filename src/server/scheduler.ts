@@ -52,6 +52,10 @@ interface Waiter {
   wake: () => void;
 }
 
+/** Stands for every architecture: the GitLab dispatcher turns whatever is ready into a pipeline. */
+export const ANY_ARCH = "*";
+const accepts = (w: Waiter, arch: string) => w.architectures.has(arch) || w.architectures.has(ANY_ARCH);
+
 export interface QueuedBuild {
   id: number;
   namespaceId: number;
@@ -80,7 +84,7 @@ export class Scheduler {
 
   enqueue(build: QueuedBuild): void {
     if (this.queued.has(build.id)) return;
-    const workerWasIdle = this.waiters.some((w) => w.architectures.has(build.arch));
+    const workerWasIdle = this.waiters.some((w) => accepts(w, build.arch));
     this.queued.set(build.id, { ...build, since: performance.now(), workerWasIdle });
     const byNamespace = this.queues.get(build.arch) ?? new Map<number, ReadyHeap>();
     this.queues.set(build.arch, byNamespace);
@@ -107,7 +111,8 @@ export class Scheduler {
    * namespace is never starved by a large one), earliest in build order within a namespace.
    */
   take(architectures: readonly string[]): TakenBuild | null {
-    for (const arch of architectures) {
+    const arches = architectures.includes(ANY_ARCH) ? [...this.queues.keys()] : architectures;
+    for (const arch of arches) {
       const byNamespace = this.queues.get(arch);
       if (!byNamespace || byNamespace.size === 0) continue;
       const namespaceIds = [...byNamespace.keys()];
@@ -147,7 +152,7 @@ export class Scheduler {
   }
 
   private wakeOne(arch: string): void {
-    const waiter = this.waiters.find((w) => w.architectures.has(arch));
+    const waiter = this.waiters.find((w) => accepts(w, arch));
     waiter?.wake();
   }
 }

@@ -2,24 +2,29 @@
 // and loops, then serves createApp over HTTP.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ServerConfig } from "../config/server";
+import type { GitlabConfig, ServerConfig } from "../config/server";
 import { listArtifactArches } from "../db/artifacts";
 import { listBuildsByStatus } from "../db/builds";
 import { latestIterationIds } from "../db/iterations";
-import { listNamespaces } from "../db/namespaces";
+import { getNamespaceById, listNamespaces } from "../db/namespaces";
 import { openDatabase } from "../db/open";
+import { createGitlabClient, projectPathOf, RepositoryFetcher } from "../gitlab";
 import { createLogger } from "../lib/log";
 import { checkUpload, RepoIndex, storePackage } from "../pacman";
 import { createApp } from "./app";
 import { createCatalog } from "./catalog";
-import type { ServerDeps } from "./deps";
+import type { GitlabMode, ServerDeps } from "./deps";
 import { ServerEvents } from "./events";
 import { GraphIndexCache } from "./graph-index";
 import { startLeaseExpiry } from "./loops/lease-expiry";
+import { PipelineDispatcher } from "./loops/pipeline-dispatch";
+import { PipelineFollower } from "./loops/pipeline-follow";
 import { RecomputeLoop } from "./loops/recompute";
+import { startSourceTracking } from "./loops/source-tracking";
 import { RepoPublisher } from "./repo-publisher";
 import { Scheduler } from "./scheduler";
 import { newToken } from "./tokens";
+import { stopNamespacePipelines } from "./usecases/stop-namespace-pipelines";
 
 export interface RunningServer {
   url: string;
@@ -39,13 +44,81 @@ export function adminToken(config: ServerConfig): { token: string; file: string 
   return { token: readFileSync(file, "utf8").trim(), file };
 }
 
+/**
+ * GitLab mode (design.md §9): source tracking (webhook route, origin fetches, activity sweep), pipeline
+ * following, and with RUN_BUILDS_ON_GITLAB the dispatcher that turns pending builds into pipelines.
+ */
+function startGitlabMode(deps: ServerDeps, config: GitlabConfig, signal: AbortSignal): GitlabMode {
+  const client = createGitlabClient(
+    { url: config.url, token: config.token, group: config.group },
+    {
+      signal,
+      onRetry: (e) =>
+        deps.log.warn("GitLab call retried", {
+          what: e.what,
+          attempt: e.attempt,
+          delay_ms: e.delayMs,
+          reason: e.reason,
+        }),
+    },
+  );
+  const fetcher = new RepositoryFetcher(
+    deps.config.reposDir,
+    (target) => client.cloneUrl(target.fullPath),
+    { url: config.url, token: config.token },
+    config.fetchConcurrency,
+    signal,
+  );
+  let dispatcher: PipelineDispatcher | null = null;
+  const gitlab: GitlabMode = {
+    config,
+    client,
+    fetcher,
+    pokePipeline: (id) => follower.poke(id),
+    wake: () => {
+      dispatcher?.wake();
+      follower.wake();
+    },
+  };
+  deps.gitlab = gitlab;
+  const follower = new PipelineFollower(deps, gitlab, (id) => dispatcher?.creating.has(id) ?? false);
+  if (config.runBuilds) dispatcher = new PipelineDispatcher(deps, gitlab);
+  void follower.run(signal);
+  void dispatcher?.run(signal);
+  deps.events.subscribe((event) => {
+    if (event.type !== "namespace") return;
+    if (getNamespaceById(deps.db, event.namespaceId)?.status !== "cancelled") return;
+    try {
+      stopNamespacePipelines(deps, event.namespaceId, "the namespace was cancelled");
+    } catch (error) {
+      deps.log.error("cancelling pipelines failed", { namespace_id: event.namespaceId, error: String(error) });
+    }
+  });
+  startSourceTracking(deps, gitlab, signal);
+  deps.log.info("GitLab mode", {
+    url: config.url,
+    group: config.group,
+    run_builds: config.runBuilds,
+    webhooks: Boolean(config.webhookSecret || config.webhookSigningToken),
+    ci_config_path: config.ciConfigPath,
+  });
+  return gitlab;
+}
+
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = createLogger("server");
   const abort = new AbortController();
   const db = openDatabase(config.databasePath);
   const admin = adminToken(config);
   if (admin.file) log.info("admin token", { file: admin.file });
+  // GitLab mode clones into REPOS_DIR, which may not exist yet on a fresh server.
+  if (config.gitlab) mkdirSync(config.reposDir, { recursive: true });
   const catalog = await createCatalog(config, log);
+  if (config.gitlab && !config.sourceUrlTemplate) {
+    // Builds fetch their sources from GitLab, at the project path of the pkgbase.
+    const { url, group } = config.gitlab;
+    catalog.sourceUrl = (pkgbase) => `${url}/${group}/${projectPathOf(pkgbase)}.git`;
+  }
   const loop = new RecomputeLoop(() => deps);
   const deps: ServerDeps = {
     db,
@@ -82,6 +155,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     for (const arch of listArtifactArches(db, it)) await deps.publisher.publish(ns.name, it, arch);
   }
   startLeaseExpiry(deps, abort.signal);
+  if (config.gitlab) startGitlabMode(deps, config.gitlab, abort.signal);
   const refTimer = setInterval(() => void loop.request(), config.refCheckIntervalMs);
   void loop.request();
 

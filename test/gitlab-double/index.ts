@@ -11,6 +11,7 @@
 //   gl.url, gl.group, gl.apiToken                      // http://127.0.0.1:PORT, the packages group, a token with `api`
 //   gl.addProject({ name: "libc++", path: "libcplusplus", files: { PKGBUILD, ".SRCINFO", ".gitlab-ci.yml" } })
 //   await gl.push("libc++", { ".SRCINFO": "…" }, "upgpkg: 2")  // a real `git push` over HTTP → activity + push hooks
+//   await gl.push("zlib", files, "msg", "main", { hooks: false }) // …as if the webhook delivery were lost
 //   gl.addHook({ url, token?, signingToken? })          // a group hook: push and pipeline events
 //   gl.onPipelineCreated((p) => …)                      // p: DoublePipeline (id, project, ref, sha, variables, jobs)
 //   gl.setPipelineStatus(id, "running")                 // any status of contract §1.8; jobs follow; pipeline hook fires
@@ -161,7 +162,8 @@ export class GitlabDouble {
   readonly requests: { method: string; path: string; status: number; at: number }[] = [];
   readonly deliveries: { event: string; url: string; status: number | null; body: unknown }[] = [];
   private readonly tokens: Record<string, TokenScope>;
-  private readonly coalesceMs: number;
+  /** GitLab bumps last_activity_at at most this often (contract §2.4); may be changed at any time. */
+  activityCoalesceMs: number;
   private readonly root: string;
   private readonly reposRoot: string;
   private readonly projects: DoubleProject[] = [];
@@ -169,6 +171,8 @@ export class GitlabDouble {
   private readonly hooks: Hook[] = [];
   private readonly created: ((p: DoublePipeline) => void)[] = [];
   private faults: Fault[] = [];
+  /** A push made with `{ hooks: false }` is in progress: no deliveries (a hook that was missed). */
+  private hooksOff = false;
   private server: Server<unknown> | null = null;
   private nextId = { project: 100, pipeline: 1000, job: 5000 };
   private port = 0;
@@ -179,7 +183,7 @@ export class GitlabDouble {
     this.group = options.group ?? "archlinux/packaging/packages";
     this.tokens = options.tokens ?? { [`glpat-${randomBytes(8).toString("hex")}`]: "api" };
     this.apiToken = Object.entries(this.tokens).find(([, s]) => s === "api")?.[0] ?? "";
-    this.coalesceMs = options.activityCoalesceMs ?? 0;
+    this.activityCoalesceMs = options.activityCoalesceMs ?? 0;
     this.root = mkdtempSync(join(tmpdir(), "gitlab-double-"));
     this.reposRoot = join(this.root, "repositories");
     mkdirSync(this.reposRoot, { recursive: true });
@@ -290,7 +294,13 @@ export class GitlabDouble {
    * Commit `files` on `branch` (created from main when new) and push it over smart HTTP with the api
    * token, the way a packager pushes: the double records the activity and fires push hooks.
    */
-  async push(nameOrPath: string, files: Record<string, string>, message = "update", branch = "main"): Promise<string> {
+  async push(
+    nameOrPath: string,
+    files: Record<string, string>,
+    message = "update",
+    branch = "main",
+    options: { hooks?: boolean } = {},
+  ): Promise<string> {
     const p = this.project(nameOrPath);
     const work = this.workTree(p.fullPath, p.repoDir);
     git(work, "fetch", "--quiet", "origin");
@@ -314,7 +324,10 @@ export class GitlabDouble {
       ],
       { cwd: work, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, ...GIT_ENV }, stderr: "pipe" },
     );
-    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    this.hooksOff = options.hooks === false;
+    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]).finally(() => {
+      this.hooksOff = false;
+    });
     if (code !== 0) throw new Error(`git push to the double failed: ${err}`);
     return git(work, "rev-parse", "HEAD");
   }
@@ -344,7 +357,7 @@ export class GitlabDouble {
   /** A push landed: bump the activity (at most every activityCoalesceMs) and tell the hooks. */
   private pushed(p: DoubleProject, ref: string, before: string, after: string): void {
     const now = Date.now();
-    if (now - Date.parse(p.lastActivityAt) >= this.coalesceMs) p.lastActivityAt = iso(now);
+    if (now - Date.parse(p.lastActivityAt) >= this.activityCoalesceMs) p.lastActivityAt = iso(now);
     const tag = ref.startsWith("refs/tags/");
     this.deliver(tag ? "Tag Push Hook" : "Push Hook", "pushEvents", {
       object_kind: tag ? "tag_push" : "push",
@@ -407,6 +420,7 @@ export class GitlabDouble {
   }
 
   private deliver(event: string, kind: "pushEvents" | "pipelineEvents", body: unknown): void {
+    if (this.hooksOff) return;
     for (const hook of this.hooks) {
       if (!hook[kind]) continue;
       const text = JSON.stringify(body);

@@ -1,5 +1,5 @@
 import { Invalid } from "../../core/errors";
-import type { WorkerRecord } from "../../core/records";
+import type { BuildRecord, WorkerRecord } from "../../core/records";
 import { setStatus } from "../../db/builds";
 import { appendLog } from "../../db/logs";
 import { inTransaction, nowIso } from "../../db/tx";
@@ -9,9 +9,14 @@ import { currentLease } from "./current-lease";
 const MAX_CHUNK = 1024 * 1024;
 
 export function appendBuildLog(deps: ServerDeps, worker: WorkerRecord, leaseId: string, text: string): void {
+  appendLogTo(deps, () => currentLease(deps, leaseId, worker), text);
+}
+
+/** A log chunk for the build `current` names (a worker's lease or a pipeline's token). */
+export function appendLogTo(deps: ServerDeps, current: () => BuildRecord, text: string): void {
   if (text.length > MAX_CHUNK) throw new Invalid(`log chunks are limited to ${MAX_CHUNK} bytes; send smaller chunks`);
   const build = inTransaction(deps.db, () => {
-    const b = currentLease(deps, leaseId, worker);
+    const b = current();
     if (b.status === "scheduled") setStatus(deps.db, b.id, "building", { startedAt: nowIso() });
     if (text.length > 0) appendLog(deps.db, b.id, b.attempts, text);
     return b;

@@ -16,8 +16,21 @@ export function reportResult(
   leaseId: string,
   result: { status: "built" | "failed"; reason?: string },
 ): { status: "built" | "failed"; unblocked: number } {
+  return recordResult(deps, () => currentLease(deps, leaseId, worker), result, { worker: worker.name });
+}
+
+/**
+ * How every build ends with a result, whoever reports it (a worker's lease, a pipeline's token, the
+ * pipeline follower): `current` runs inside the transaction and throws when the reporter may not report.
+ */
+export function recordResult(
+  deps: ServerDeps,
+  current: () => BuildRecord,
+  result: { status: "built" | "failed"; reason?: string },
+  who: Record<string, unknown>,
+): { status: "built" | "failed"; unblocked: number } {
   const { build, unblocked } = inTransaction(deps.db, () => {
-    const b = currentLease(deps, leaseId, worker);
+    const b = current();
     let ready: BuildRecord[] = [];
     if (result.status === "built") {
       const uploaded = new Set(listBuildArtifacts(deps.db, b.id).map((a) => a.fileName));
@@ -34,8 +47,8 @@ export function reportResult(
   });
 
   const ns = getNamespaceById(deps.db, build.namespaceId);
-  const current = ns?.status === "active" && latestIterationIds(deps.db).get(build.namespaceId) === build.iterationId;
-  if (current) {
+  const isCurrent = ns?.status === "active" && latestIterationIds(deps.db).get(build.namespaceId) === build.iterationId;
+  if (isCurrent) {
     for (const b of unblocked)
       deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
   }
@@ -44,7 +57,7 @@ export function reportResult(
     iteration: build.iterationId,
     pkgbase: build.pkgbase,
     arch: build.arch,
-    worker: worker.name,
+    ...who,
   };
   if (result.status === "built") deps.log.info("build succeeded", { ...fields, unblocked: unblocked.length });
   else deps.log.warn("build failed", { ...fields, reason: result.reason });

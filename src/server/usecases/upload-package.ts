@@ -3,21 +3,31 @@
 import { expectedFiles } from "../../core/build-spec";
 import { Invalid } from "../../core/errors";
 import { formatVersion } from "../../core/package-file";
-import type { WorkerRecord } from "../../core/records";
+import type { BuildRecord, WorkerRecord } from "../../core/records";
 import { upsertArtifact } from "../../db/artifacts";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 import { currentLease } from "./current-lease";
 
-export async function uploadPackage(
+export function uploadPackage(
   deps: ServerDeps,
   worker: WorkerRecord,
   leaseId: string,
   fileName: string,
   bytes: Uint8Array,
 ): Promise<{ file: string; size: number }> {
-  const build = currentLease(deps, leaseId, worker);
+  return storeUpload(deps, () => currentLease(deps, leaseId, worker), fileName, bytes);
+}
+
+/** An upload for the build `current` names (a worker's lease or a pipeline's token); checked again before it counts. */
+export async function storeUpload(
+  deps: ServerDeps,
+  current: () => BuildRecord,
+  fileName: string,
+  bytes: Uint8Array,
+): Promise<{ file: string; size: number }> {
+  const build = current();
   const expected = expectedFiles(build.spec);
   if (!expected.includes(fileName)) {
     throw new Invalid(`${fileName} is not a package this build produces (expected: ${expected.join(", ")})`);
@@ -35,8 +45,8 @@ export async function uploadPackage(
   const ns = getNamespaceById(deps.db, build.namespaceId)!;
   await deps.packages.store(deps.publisher.dir(ns.name, build.iterationId, build.arch), fileName, bytes);
   inTransaction(deps.db, () => {
-    // Re-check: the lease may have ended while the file was written.
-    currentLease(deps, leaseId, worker);
+    // Re-check: the lease (or pipeline) may have ended while the file was written.
+    current();
     upsertArtifact(deps.db, {
       iterationId: build.iterationId,
       arch: build.arch,

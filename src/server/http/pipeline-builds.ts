@@ -1,0 +1,55 @@
+// Builds dispatched as GitLab pipelines (routes.ts pipelineBuild*): the executor in the pipeline reads
+// what to build, streams its log, uploads packages and reports — with the pipeline's build token, through
+// the same upload checks and result logic as workers' leases.
+import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import { BuildResult } from "../../api/schemas";
+import { Invalid, Unauthorized } from "../../core/errors";
+import type { ServerDeps } from "../deps";
+import { appendLogTo } from "../usecases/append-log";
+import { currentPipelineBuild } from "../usecases/pipeline-build-access";
+import { recordResult } from "../usecases/report-result";
+import { showPipelineBuild } from "../usecases/show-pipeline-build";
+import { storeUpload } from "../usecases/upload-package";
+import { bearer } from "./auth";
+import { jsonBody } from "./errors";
+
+const MAX_PACKAGE_BYTES = 4 * 1024 * 1024 * 1024;
+const BuildId = z.coerce.number({ error: "the build id must be a number" }).int().positive();
+
+type Env = { Variables: { token: string; buildId: number } };
+
+function access(deps: ServerDeps, c: Context<Env>) {
+  return () => currentPipelineBuild(deps, c.var.buildId, c.var.token).build;
+}
+
+export function pipelineBuildsRouter(deps: ServerDeps) {
+  const authenticate: MiddlewareHandler<Env> = async (c, next) => {
+    const token = bearer(c);
+    if (!token) throw new Unauthorized("pipeline builds must send Authorization: Bearer <BUILDBTW_BUILD_TOKEN>");
+    c.set("token", token);
+    c.set("buildId", BuildId.parse(c.req.param("build")));
+    await next();
+  };
+  return new Hono<Env>()
+    .use("/:build", authenticate)
+    .use("/:build/*", authenticate)
+    .get("/:build", (c) => c.json(showPipelineBuild(deps, c.var.buildId, c.var.token)))
+    .post("/:build/log", async (c) => {
+      appendLogTo(deps, access(deps, c), await c.req.text());
+      return c.body(null, 204);
+    })
+    .put("/:build/files/:file", async (c) => {
+      const length = Number(c.req.header("content-length") ?? "0");
+      if (length > MAX_PACKAGE_BYTES) throw new Invalid("package files are limited to 4 GiB");
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (bytes.byteLength === 0) throw new Invalid("the upload is empty");
+      return c.json(await storeUpload(deps, access(deps, c), c.req.param("file"), bytes), 201);
+    })
+    .post("/:build/result", async (c) => {
+      const body = BuildResult.parse(await jsonBody(c));
+      const { dispatch } = currentPipelineBuild(deps, c.var.buildId, c.var.token);
+      return c.json(recordResult(deps, access(deps, c), body, { pipeline: dispatch.pipelineId }));
+    });
+}

@@ -1,0 +1,273 @@
+// RUN_BUILDS_ON_GITLAB (design.md §9b): a pending build becomes a pipeline on its package's project, on
+// the node's branch, with variables naming what to build. The dispatch is recorded (and the build marked
+// scheduled) before GitLab is asked, so a pipeline is never created unrecorded; an ambiguous failure is
+// checked against GitLab before the create is repeated, and a GitLab outage only delays the build.
+import { PIPELINE_VARIABLES } from "../../api/routes";
+import { expectedFiles } from "../../core/build-spec";
+import type { BuildRecord, NamespaceRecord } from "../../core/records";
+import { getBuild, setStatus } from "../../db/builds";
+import { latestIterationIds } from "../../db/iterations";
+import { getNamespaceById } from "../../db/namespaces";
+import {
+  type DispatchRecord,
+  getDispatch,
+  insertDispatch,
+  latestDispatch,
+  setBuildPipeline,
+  updateDispatch,
+} from "../../db/pipelines";
+import { inTransaction, nowIso } from "../../db/tx";
+import { GitlabRefused, GitlabUnavailable, type Pipeline, projectPathOf } from "../../gitlab";
+import { backoffDelay, sleep } from "../../lib/backoff";
+import type { GitlabMode, ServerDeps } from "../deps";
+import { hashPipelineToken, newPipelineToken } from "./pipeline-build-access";
+import { repositoryUrl } from "./show-pipeline-build";
+
+export interface PipelineClaim {
+  build: BuildRecord;
+  namespace: NamespaceRecord;
+  dispatch: DispatchRecord;
+  /** The build token, known only in memory: the database keeps its hash. */
+  token: string;
+}
+
+/** The project of a pkgbase in the packages group. */
+export const projectOf = (gitlab: GitlabMode, pkgbase: string): string =>
+  `${gitlab.config.group}/${projectPathOf(pkgbase)}`;
+
+/**
+ * Pipelines run on branches or tags, not commits (contract §1.6): the node's ref, or the default branch
+ * when the origin named a commit id. BUILDBTW_COMMIT says what to build either way.
+ */
+const pipelineRef = (build: BuildRecord): string => (/^[0-9a-f]{40}$/.test(build.ref) ? "main" : build.ref);
+
+/** Take a pending, current build of an active namespace for a pipeline; null when it is not any more. */
+export function claimPipelineBuild(deps: ServerDeps, gitlab: GitlabMode, buildId: number): PipelineClaim | null {
+  return inTransaction(deps.db, () => {
+    const build = getBuild(deps.db, buildId);
+    if (build?.status !== "pending") return null;
+    const namespace = getNamespaceById(deps.db, build.namespaceId);
+    if (namespace?.status !== "active") return null;
+    if (latestIterationIds(deps.db).get(namespace.id) !== build.iterationId) return null;
+    const token = newPipelineToken();
+    const attempt = build.attempts + 1;
+    setStatus(deps.db, build.id, "scheduled", {
+      attempts: attempt,
+      startedAt: nowIso(),
+      finishedAt: null,
+      failureReason: null,
+    });
+    setBuildPipeline(deps.db, build.id, null);
+    const dispatch = insertDispatch(deps.db, {
+      buildId: build.id,
+      attempt,
+      project: projectOf(gitlab, build.pkgbase),
+      ref: pipelineRef(build),
+      tokenHash: hashPipelineToken(token),
+    });
+    return { build: { ...build, status: "scheduled", attempts: attempt }, namespace, dispatch, token };
+  });
+}
+
+export function pipelineVariables(deps: ServerDeps, claim: PipelineClaim): Record<string, string> {
+  const { build, namespace, token } = claim;
+  const V = PIPELINE_VARIABLES;
+  return {
+    [V.serverUrl]: deps.config.baseUrl,
+    [V.buildId]: String(build.id),
+    [V.token]: token,
+    [V.namespace]: namespace.name,
+    [V.iteration]: String(build.iterationId),
+    [V.arch]: build.arch,
+    [V.pkgbase]: build.pkgbase,
+    [V.commit]: build.commit,
+    [V.expectedFiles]: expectedFiles(build.spec).join(" "),
+    [V.repositoryUrl]: repositoryUrl(deps, namespace.name, build),
+  };
+}
+
+const fields = (claim: PipelineClaim) => ({
+  namespace: claim.namespace.name,
+  iteration: claim.build.iterationId,
+  pkgbase: claim.build.pkgbase,
+  arch: claim.build.arch,
+});
+
+// GitLab's pipeline-creation throttle is a 400, not a 429 (contract §1.4): it passes with time.
+const isThrottle = (e: GitlabRefused) => e.status === 400 && /too many pipelines/i.test(e.description);
+
+/**
+ * Create the claim's pipeline and record it. GitLab refusing it (no CI config, unknown ref, no permission)
+ * fails the build with GitLab's sentence; GitLab being away only delays it. Returns when recorded, failed,
+ * given up because the namespace was cancelled meanwhile, or aborted.
+ */
+export async function createBuildPipeline(
+  deps: ServerDeps,
+  gitlab: GitlabMode,
+  claim: PipelineClaim,
+  signal: AbortSignal,
+): Promise<void> {
+  const variables = pipelineVariables(deps, claim);
+  const { project, ref } = claim.dispatch;
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    let failure: GitlabUnavailable | GitlabRefused;
+    try {
+      const pipeline = await gitlab.client.createPipeline(project, ref, variables);
+      recordPipeline(deps, claim, pipeline);
+      return;
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof GitlabRefused && !isThrottle(error)) {
+        failDispatch(deps, claim, `GitLab refused to create a pipeline for ${project} at ${ref}: ${error.description}`);
+        return;
+      }
+      if (!(error instanceof GitlabRefused) && !(error instanceof GitlabUnavailable)) {
+        deps.log.error("pipeline creation failed", { ...fields(claim), error: String(error) });
+        failDispatch(deps, claim, `creating the pipeline failed: ${error instanceof Error ? error.message : error}`);
+        return;
+      }
+      failure = error;
+    }
+    // The request may have been carried out: look before creating a second pipeline.
+    if (failure instanceof GitlabUnavailable && failure.ambiguous) {
+      const found = await lookForPipeline(gitlab, claim.dispatch, claim.token).catch(() => null);
+      if (found) {
+        recordPipeline(deps, claim, found);
+        return;
+      }
+    }
+    if (getDispatch(deps.db, claim.dispatch.id)?.state !== "creating") {
+      updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: "cancelled before GitLab created it" });
+      return;
+    }
+    const delayMs = failure instanceof GitlabRefused ? 60_000 : backoffDelay(attempt, RETRY);
+    deps.log.warn("pipeline creation delayed", { ...fields(claim), reason: failure.message, retry_in_ms: delayMs });
+    updateDispatch(deps.db, claim.dispatch.id, { note: failure.message });
+    await sleep(delayMs, signal).catch(() => {});
+  }
+}
+
+const RETRY = { initialMs: 2_000, maxMs: 5 * 60_000, factor: 2, maxAttempts: Number.POSITIVE_INFINITY };
+
+/** A pipeline GitLab created for this dispatch, found by the hash of the token it carries. */
+export function lookForPipeline(
+  gitlab: GitlabMode,
+  dispatch: DispatchRecord,
+  token: string | null,
+): Promise<Pipeline | null> {
+  const tokenHash = token ? hashPipelineToken(token) : dispatch.tokenHash;
+  return gitlab.client.findPipeline(dispatch.project, {
+    ref: dispatch.ref,
+    since: new Date(dispatch.createdAt),
+    key: PIPELINE_VARIABLES.token,
+    match: (value) => hashPipelineToken(value) === tokenHash,
+  });
+}
+
+/** The pipeline exists: store its id and URL (shown in UI and CLI) before anything depends on it. */
+export function recordPipeline(
+  deps: ServerDeps,
+  claim: Pick<PipelineClaim, "dispatch" | "build" | "namespace">,
+  pipeline: Pipeline,
+): void {
+  const recorded = inTransaction(deps.db, () => {
+    const d = getDispatch(deps.db, claim.dispatch.id);
+    if (!d) return false;
+    const state = d.state === "creating" ? "following" : d.state;
+    updateDispatch(deps.db, d.id, {
+      state,
+      projectId: pipeline.projectId,
+      pipelineId: pipeline.id,
+      webUrl: pipeline.webUrl,
+      gitlabStatus: pipeline.status,
+      note: null,
+    });
+    if (state === "following" && latestDispatch(deps.db, d.buildId)?.id === d.id) {
+      setBuildPipeline(deps.db, d.buildId, { id: pipeline.id, url: pipeline.webUrl });
+    }
+    return state === "following";
+  });
+  deps.log.info("pipeline created", {
+    namespace: claim.namespace.name,
+    iteration: claim.build.iterationId,
+    pkgbase: claim.build.pkgbase,
+    arch: claim.build.arch,
+    pipeline: pipeline.id,
+    url: pipeline.webUrl,
+    ...(recorded ? {} : { note: "the namespace was cancelled meanwhile; the pipeline will be cancelled" }),
+  });
+  deps.events.emit({
+    type: "build",
+    namespaceId: claim.build.namespaceId,
+    iterationId: claim.build.iterationId,
+    buildId: claim.build.id,
+    status: "scheduled",
+  });
+  deps.gitlab?.wake();
+}
+
+/** GitLab will not create this pipeline: the build fails with GitLab's reason. */
+function failDispatch(deps: ServerDeps, claim: PipelineClaim, reason: string): void {
+  const failed = inTransaction(deps.db, () => {
+    updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: reason });
+    const build = getBuild(deps.db, claim.build.id);
+    const current = latestDispatch(deps.db, claim.build.id)?.id === claim.dispatch.id;
+    if (!current || (build?.status !== "scheduled" && build?.status !== "building")) return false;
+    setStatus(deps.db, claim.build.id, "failed", { finishedAt: nowIso(), failureReason: reason });
+    return true;
+  });
+  deps.log.warn("pipeline not created", { ...fields(claim), reason });
+  if (failed) {
+    deps.events.emit({
+      type: "build",
+      namespaceId: claim.build.namespaceId,
+      iterationId: claim.build.iterationId,
+      buildId: claim.build.id,
+      status: "failed",
+    });
+  }
+  deps.gitlab?.wake();
+}
+
+/**
+ * After a restart: a dispatch left `creating` may or may not have a pipeline in GitLab. Adopt the one
+ * carrying its token; else create it again with a new token (the old one never left this process).
+ */
+export async function resumeCreating(
+  deps: ServerDeps,
+  gitlab: GitlabMode,
+  dispatch: DispatchRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  const build = getBuild(deps.db, dispatch.buildId);
+  const namespace = build ? getNamespaceById(deps.db, build.namespaceId) : null;
+  if (!build || !namespace || build.status !== "scheduled" || namespace.status !== "active") {
+    updateDispatch(deps.db, dispatch.id, {
+      state: "ended",
+      note: "abandoned at restart: the build no longer waits for it",
+    });
+    return;
+  }
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      const found = await lookForPipeline(gitlab, dispatch, null);
+      if (found) {
+        recordPipeline(deps, { dispatch, build, namespace }, found);
+        return;
+      }
+      break;
+    } catch (error) {
+      deps.log.warn("looking up a pipeline after restart failed", {
+        namespace: namespace.name,
+        pkgbase: build.pkgbase,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      await sleep(backoffDelay(attempt, RETRY), signal).catch(() => {});
+    }
+  }
+  if (signal.aborted) return;
+  const token = newPipelineToken();
+  updateDispatch(deps.db, dispatch.id, { tokenHash: hashPipelineToken(token), createdAt: nowIso() });
+  const fresh = getDispatch(deps.db, dispatch.id)!;
+  await createBuildPipeline(deps, gitlab, { build, namespace, dispatch: fresh, token }, signal);
+}
