@@ -160,7 +160,7 @@ async function attrs(page: string, selector: string, name: string): Promise<stri
     .on(selector, {
       element(el) {
         const v = el.getAttribute(name);
-        if (v !== null) found.push(v);
+        if (v !== null) found.push(decode(v));
       },
     })
     .transform(new Response(page))
@@ -201,7 +201,11 @@ interface SseEvent {
 }
 
 /** Read a live stream until `until` holds for the events so far (or the deadline passes). */
-async function readEvents(path: string, until: (events: SseEvent[]) => boolean, act?: () => Promise<void>) {
+async function readEvents(
+  path: string,
+  until: (events: SseEvent[]) => boolean,
+  act?: (events: SseEvent[]) => Promise<void>,
+) {
   const abort = new AbortController();
   const res = await fetch(`${server.url}${path}`, { signal: abort.signal });
   expect(res.status).toBe(200);
@@ -214,7 +218,7 @@ async function readEvents(path: string, until: (events: SseEvent[]) => boolean, 
   const acting = (async () => {
     // The first bytes (the retry hint) mean the stream is subscribed: act only then.
     await waitFor("the stream to open", () => opened, 10_000, 10);
-    await act?.();
+    await act?.(events);
   })();
   try {
     while (!until(events)) {
@@ -514,18 +518,21 @@ describe("web UI over HTTP", () => {
     const page = await get("/namespaces/zlib");
     const live = (await attrs(page.text, "[data-live]", "data-live"))[0]!;
     const zlib = await nodeOf("zlib", "zlib");
-    let lease: Lease | undefined;
+    // zlib starts building after the page was rendered but before its stream connects: the stream replays it.
+    const lease = await leaseFor("zlib");
+    await worker(`/api/v1/leases/${lease.lease_id}/log`, undefined, "building\n");
+    expect(live).toContain("since=");
     const events = await readEvents(
       live,
       (es) => es.some((e) => e.event === "status" && e.data.includes('"failed"')),
-      async () => {
-        lease = await leaseFor("zlib");
-        await worker(`/api/v1/leases/${lease.lease_id}/log`, undefined, "building\n");
-        await waitFor("zlib to build", async () => (await nodeOf("zlib", "zlib")).status === "building");
-        await Bun.sleep(0);
+      async (so) => {
+        await waitFor("the replayed building status", () => so.some((e) => e.event === "status"), 10_000, 10);
         await worker(`/api/v1/leases/${lease.lease_id}/result`, { status: "failed", reason: "again" });
       },
     );
+    expect(
+      events.filter((e) => e.event === "status").flatMap((e) => JSON.parse(e.data) as [number, string][])[0],
+    ).toEqual([zlib.id, "building"]);
     const statuses = events
       .filter((e) => e.event === "status")
       .flatMap((e) => JSON.parse(e.data) as [number, string][]);
@@ -619,15 +626,25 @@ describe("web UI over HTTP", () => {
 
     const before = (await detail("zlib")).iterations.length;
     page = await get("/namespaces/zlib", session);
-    res = await post(
-      "/namespaces/zlib/retry",
-      { _csrf: (await attrs(page.text, "#ns-head input[name=_csrf]", "value"))[0]! },
-      session,
+    // A page left open on the old iteration is told that a new one replaced it.
+    const notices = await readEvents(
+      (await attrs(page.text, "[data-live]", "data-live"))[0]!,
+      (es) => es.some((e) => e.event === "notice"),
+      async () => {
+        res = await post(
+          "/namespaces/zlib/retry",
+          { _csrf: (await attrs(page.text, "#ns-head input[name=_csrf]", "value"))[0]! },
+          session,
+        );
+      },
     );
     expect(res.status).toBe(303);
     const after = await detail("zlib");
     expect(after.iterations.length).toBe(before + 1);
     expect(after.iteration!.reason).toBe("retry");
+    expect(notices.find((e) => e.event === "notice")!.data).toContain(
+      `Iteration ${after.iteration!.id} has replaced iteration`,
+    );
 
     // fonts now also needs cairo: a new edge, so a new iteration whose diff the page spells out.
     commit(join(repos, "fonts"), {

@@ -89,8 +89,8 @@ function liveStream(
   opts: {
     relevant: (e: ServerEvent) => boolean;
     batchMs: number;
-    /** Called once before waiting, with what the page missed since it was rendered (may be empty). */
-    flush: (batch: ServerEvent[], id: string, stream: SSEStreamingApi) => Promise<boolean>;
+    /** Called first with what the page missed since it was rendered (`replay`, may be empty), then per batch. */
+    flush: (batch: ServerEvent[], id: string, stream: SSEStreamingApi, replay: boolean) => Promise<boolean>;
     warn: (message: string, fields: Record<string, unknown>) => void;
   },
 ): Response {
@@ -132,18 +132,13 @@ function liveStream(
           // Let a burst of events (a worker reporting, its dependents unblocking) arrive as one update.
           await stream.sleep(opts.batchMs);
         }
+        const replay = first;
         first = false;
         const batch = queue;
         queue = [];
         const id = String(batch.at(-1)?.seq ?? from);
-        if (
-          await opts.flush(
-            batch.map((n) => n.event),
-            id,
-            stream,
-          )
-        )
-          break;
+        const events = batch.map((n) => n.event);
+        if (await opts.flush(events, id, stream, replay)) break;
       }
     } catch (error) {
       if (!closed) opts.warn("live update stream failed", { path: c.req.path, error: String(error) });
@@ -207,13 +202,14 @@ export function namespaceStream(
     urls.namespace(q.name, { iteration: it.id, arch: q.arch, ...x });
   const back = link({ status: q.status, q: q.q });
   let newest = detail.iterations[0]?.id ?? it.id;
+  let superseded = it.superseded;
   let active = detail.namespace.status === "active" && !it.superseded;
 
   return liveStream(c, l.log, {
     relevant: (e) => (e.type === "log" ? byId.has(e.buildId) : e.namespaceId === nsId),
     batchMs: 300,
     warn: deps.log.warn.bind(deps.log),
-    flush: async (batch, id, stream) => {
+    flush: async (batch, id, stream, replay) => {
       const now = deps.now();
       const parts: string[] = [];
       const changedIds = new Set<number>();
@@ -223,7 +219,8 @@ export function namespaceStream(
         else if (e.type === "iteration" && e.iterationId > newest) newest = e.iterationId;
         else if (e.type === "build" || e.type === "log") changedIds.add(e.buildId);
       }
-      if (newest !== it.id) {
+      if (newest !== it.id && !superseded) {
+        superseded = true;
         active = false;
         await stream.writeSSE({
           event: "notice",
@@ -250,7 +247,8 @@ export function namespaceStream(
           record.status === before.status &&
           record.attempts === before.attempts &&
           record.leaseWorker === before.worker;
-        if (same) continue;
+        // What the page missed happened before this stream's snapshot: send it even if the snapshot agrees.
+        if (same && !replay) continue;
         const node = buildJson(record, before.pkgnames, record.status === "blocked" ? blockedBy(record.pkgbase) : []);
         nodes.set(node.pkgbase, node);
         byId.set(node.id, node);
