@@ -61,7 +61,10 @@ const CSP = [
   "base-uri 'none'",
 ].join("; ");
 
-export function pagesRouter(deps: ServerDeps, settings: UiSettings = loadUiSettings(environment())) {
+export function pagesRouter(
+  deps: ServerDeps,
+  settings: UiSettings = loadUiSettings(environment(), deps.config.gitlab),
+) {
   const views = new GraphViewCache();
   const events = new UiEventLog(deps.events);
   const assets = { css: assetUrl("app.css"), htmx: assetUrl("htmx.min.js"), ui: assetUrl("ui.js") };
