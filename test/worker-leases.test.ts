@@ -129,9 +129,14 @@ describe("worker against the lease routes", () => {
     expect(log).toContain("building rebuild-1/1 zlib (x86_64)");
     expect(log).toContain("minizip-1.0-1-x86_64.pkg.tar.zst");
 
+    // The worker logs "built" after the server has answered the result: wait for it, don't race it.
+    const built = await until(
+      () => logs.find((l) => l.fields.lease_id === lease.lease_id && l.msg.startsWith("built ")),
+      "the worker's built log line",
+    );
     const lines = logs.filter((l) => l.fields.lease_id === lease.lease_id);
     expect(lines.map((l) => l.msg)).toContain("leased rebuild-1/1 zlib (x86_64)");
-    expect(lines.find((l) => l.msg.startsWith("built "))?.fields).toMatchObject({
+    expect(built.fields).toMatchObject({
       namespace: "rebuild-1",
       iteration: 1,
       pkgbase: "zlib",
