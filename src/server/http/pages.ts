@@ -75,9 +75,8 @@ export function pagesRouter(
   const live = (c: Context) => ({ deps, log: events, views, settings, csrf: viewerOf(deps, c).csrf });
   const isHtmx = (c: Context) => c.req.header("hx-request") === "true";
 
-  /** A whole page: doctype, security headers, gzip when the browser takes it. */
-  async function page(c: Context, view: unknown, status: 200 | 401 | 403 | 404 | 400 | 409 | 500 = 200) {
-    const body = `<!doctype html>${await html(view)}`;
+  /** HTML with security headers, gzipped when the browser takes it and it is worth it. */
+  function send(c: Context, body: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 500 = 200) {
     c.header("content-security-policy", CSP);
     c.header("x-content-type-options", "nosniff");
     c.header("referrer-policy", "same-origin");
@@ -91,7 +90,12 @@ export function pagesRouter(
     return c.body(body, status);
   }
 
-  const fragment = async (c: Context, view: unknown) => c.html(await html(view));
+  /** A whole page. */
+  const page = async (c: Context, view: unknown, status: 200 | 400 | 401 | 403 | 404 | 409 | 500 = 200) =>
+    send(c, `<!doctype html>${await html(view)}`, status);
+
+  /** A part of a page, for htmx to swap in. */
+  const fragment = async (c: Context, view: unknown) => send(c, await html(view));
 
   const app = new Hono();
   app.onError(async (error, c) => {
