@@ -43,6 +43,14 @@ gen-universe OUT="data/universe" *ARGS: setup
 bench-plan *ARGS: setup
     bun scripts/bench-plan.ts {{ARGS}}
 
+# Benchmark the web UI: a ≥5,000-node namespace page and the home page with 50 namespaces.
+bench-ui *ARGS: setup
+    bun scripts/bench-ui.ts {{ARGS}}
+
+# Benchmark the scheduler: ≥2,000 fake builds end to end with 16 worker slots.
+bench-scheduler *ARGS: setup
+    bun scripts/bench-scheduler.ts {{ARGS}}
+
 # The main job on the embedded defaults: demo packages built by a makepkg worker, installed with pacman.
 demo: build
     bun scripts/demo.ts
