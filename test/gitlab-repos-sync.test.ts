@@ -17,7 +17,6 @@ interface SyncJson {
   unchanged: number;
   failed: { pkgbase: string; reason: string }[];
   skipped: { project: string; reason: string }[];
-  recorded: boolean;
 }
 
 let gl: GitlabDouble;
@@ -71,7 +70,6 @@ describe("repos sync", () => {
     expect(r.json!.cloned.sort()).toEqual(PACKAGES);
     expect(r.json!.skipped.map((s) => s.project).sort()).toEqual([`${gl.group}/docs`, `${gl.group}/foobar`]);
     expect(r.json!.skipped.find((s) => s.project.endsWith("foobar"))!.reason).toContain('"foo-bar"');
-    expect(r.json!.recorded).toBe(true);
     for (const pkgbase of PACKAGES) {
       expect(head(reposDir, pkgbase)).toBe(gl.head(pkgbase));
       // A clone a packager can use: the default branch checked out, PKGBUILD in the work tree.
@@ -101,7 +99,7 @@ describe("repos sync", () => {
     expect(all.json!.fetched.sort()).toEqual(PACKAGES);
   });
 
-  test("is resumable: a failed clone is not recorded as a sync, and the rerun finishes only what is missing", async () => {
+  test("is resumable: what failed or was interrupted is remembered, and the rerun does only that", async () => {
     const reposDir = join(dir, "resume");
     // One clone fails (GitLab errors on its git requests); another was interrupted right after `git init`.
     gl.failNext({ count: 1, status: 500, match: /\/libpng\.git\// });
@@ -113,18 +111,23 @@ describe("repos sync", () => {
     expect(first.code).toBe(1);
     expect(first.json!.failed.map((f) => f.pkgbase)).toEqual(["libpng"]);
     expect(first.json!.failed[0]!.reason).toContain("git fetch failed");
-    expect(first.json!.recorded).toBe(false);
     // The interrupted clone counts as a clone: it had nothing fetched yet.
     expect(first.json!.cloned.sort()).toEqual(["dvd+rw-tools", "libc++", "tree", "zlib"]);
     expect(existsSync(join(reposDir, "tree", "PKGBUILD"))).toBe(true);
     expect(head(reposDir, "tree")).toBe(gl.head("tree"));
-    expect(existsSync(join(reposDir, ".buildbtw-sync.json"))).toBe(false);
+    const state = JSON.parse(readFileSync(join(reposDir, ".buildbtw-sync.json"), "utf8"));
+    expect(state.retry).toEqual([{ pkgbase: "libpng", fullPath: `${gl.group}/libpng` }]);
 
+    // Quiet projects are left alone next time; the failed one is done whatever its activity.
+    for (const p of PACKAGES) gl.project(p).lastActivityAt = new Date(Date.now() - 2 * 60 * 60_000).toISOString();
     const second = await sync(reposDir);
     expect(second.code).toBe(0);
+    // Its first attempt stopped after `git init`: finishing it is a clone.
     expect(second.json!.cloned).toEqual(["libpng"]);
-    expect(second.json!.recorded).toBe(true);
+    expect(second.json!.fetched).toEqual([]);
+    expect(second.json!.unchanged).toBe(4);
     expect(head(reposDir, "libpng")).toBe(gl.head("libpng"));
+    expect(JSON.parse(readFileSync(join(reposDir, ".buildbtw-sync.json"), "utf8")).retry).toEqual([]);
   });
 
   test("human output is a summary; bad settings and an unknown group are one clear sentence", async () => {

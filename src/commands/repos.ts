@@ -31,9 +31,9 @@ function summary(r: GroupSyncResult): string[] {
   if (r.failed.length > 20) lines.push(`  … and ${r.failed.length - 20} more`);
   for (const s of r.skipped.slice(0, 20)) lines.push(`  skipped ${s.project}: ${s.reason}`);
   lines.push(
-    r.recorded
-      ? `Recorded as the last sync (${r.started_at}); the next sync fetches only projects active since.`
-      : "Not recorded as a complete sync: run it again to finish (clones already made are kept).",
+    r.failed.length === 0
+      ? `The next sync fetches only projects active since ${r.started_at} (less an hour's margin).`
+      : `The next sync retries the ${r.failed.length} that failed, whatever their activity.`,
   );
   return lines;
 }

@@ -48,6 +48,7 @@ function gitEnv(auth: GitAuth): Record<string, string> {
 }
 
 async function git(cwd: string, args: string[], auth: GitAuth, signal?: AbortSignal): Promise<string> {
+  if (signal?.aborted) throw new GitSyncFailed(`git ${args[0]} not started: interrupted`);
   const proc = Bun.spawn(["git", "-c", "gc.auto=0", ...args], {
     cwd,
     env: gitEnv(auth),
@@ -171,6 +172,10 @@ export class RepositoryFetcher {
 
   private async run(target: RepositoryTarget): Promise<FetchResult> {
     await this.slot();
+    if (this.signal?.aborted) {
+      this.release();
+      return { pkgbase: target.pkgbase, outcome: "failed", error: "interrupted before it started" };
+    }
     try {
       const outcome = await syncRepository(this.reposDir, target, this.remoteUrl(target), this.auth, this.signal);
       return { pkgbase: target.pkgbase, outcome };
@@ -181,9 +186,13 @@ export class RepositoryFetcher {
         error: error instanceof Error ? error.message : String(error),
       };
     } finally {
-      this.running--;
-      this.queue.shift()?.();
+      this.release();
     }
+  }
+
+  private release(): void {
+    this.running--;
+    this.queue.shift()?.();
   }
 
   private slot(): Promise<void> {

@@ -18,10 +18,12 @@ const SYNC_STATE_FILE = ".buildbtw-sync.json";
 
 const SyncState = z.object({
   group: z.string(),
-  /** Start of the last sync or sweep that fetched everything it had to, ISO time. */
+  /** Start of the last sync or sweep, ISO time. */
   last_sync: z.string(),
+  /** Repositories that sync or sweep failed to fetch: the next one fetches them whatever their activity. */
+  retry: z.array(z.object({ pkgbase: z.string(), fullPath: z.string() })).default([]),
 });
-export type SyncState = z.infer<typeof SyncState>;
+export type SyncState = z.output<typeof SyncState>;
 
 /** The state of REPOS_DIR for `group`, or null (never synced, another group, unreadable). */
 export function loadSyncState(reposDir: string, group: string): SyncState | null {
@@ -74,15 +76,14 @@ export interface GroupSyncResult {
   unchanged: number;
   failed: { pkgbase: string; reason: string }[];
   skipped: SkippedProject[];
-  /** Whether this run became the new last sync (it does only when nothing failed). */
-  recorded: boolean;
+
   ms: number;
 }
 
 /**
  * Clone every project of the group that is missing and fetch those active since the last sync (all of
- * them with `all`, or when there was none). Resumable: clones already done are not repeated, and the last
- * sync time only moves forward when everything succeeded, so a rerun fetches what an interrupted one did not.
+ * them with `all`, or when there was none), plus those the last one failed to fetch. Resumable: clones
+ * already done are not repeated, and what failed (or was interrupted) is remembered and done next time.
  */
 export async function syncGroup(
   client: GitlabClient,
@@ -96,9 +97,11 @@ export async function syncGroup(
   const { targets, skipped } = targetsOf(projects);
   const activity = new Map(projects.map((p) => [p.fullPath, Date.parse(p.lastActivityAt)]));
   const threshold = state && !options.all ? Date.parse(state.last_sync) - ACTIVITY_MARGIN_MS : null;
+  const retry = new Set(state?.retry.map((r) => r.pkgbase));
   const chosen = targets.filter(
     (t) =>
       threshold === null ||
+      retry.has(t.pkgbase) ||
       !existsSync(join(reposDir, t.pkgbase, ".git")) ||
       (activity.get(t.fullPath) ?? 0) >= threshold,
   );
@@ -110,8 +113,12 @@ export async function syncGroup(
   const failed = results
     .filter((r) => r.outcome === "failed")
     .map((r) => ({ pkgbase: r.pkgbase, reason: r.error ?? "failed" }));
-  const recorded = failed.length === 0;
-  if (recorded) saveSyncState(reposDir, { group: client.group, last_sync: started.toISOString() });
+  const failedSet = new Set(failed.map((f) => f.pkgbase));
+  saveSyncState(reposDir, {
+    group: client.group,
+    last_sync: started.toISOString(),
+    retry: chosen.filter((t) => failedSet.has(t.pkgbase)).map((t) => ({ pkgbase: t.pkgbase, fullPath: t.fullPath })),
+  });
   return {
     group: client.group,
     started_at: started.toISOString(),
@@ -121,7 +128,6 @@ export async function syncGroup(
     unchanged: targets.length - chosen.length,
     failed,
     skipped,
-    recorded,
     ms: Date.now() - started.getTime(),
   };
 }

@@ -2,8 +2,6 @@
 import { Hono } from "hono";
 import { api } from "../api/routes";
 import { NotFound } from "../core/errors";
-import { listLeasedBuilds } from "../db/builds";
-import { listWorkers } from "../db/workers";
 import type { ServerDeps } from "./deps";
 import { requireAdmin } from "./http/auth";
 import { buildsRouter } from "./http/builds";
@@ -15,6 +13,7 @@ import { pagesRouter } from "./http/pages";
 import { pipelineBuildsRouter } from "./http/pipeline-builds";
 import { planRouter } from "./http/plan";
 import { repoRouter } from "./http/repo";
+import { showWorkers } from "./usecases/show-home";
 
 export function createApp(deps: ServerDeps) {
   const app = new Hono();
@@ -31,17 +30,16 @@ export function createApp(deps: ServerDeps) {
     void deps.requestRecompute();
     return c.json({ accepted: true }, 202);
   });
-  app.get(api.workers, (c) => {
-    const leased = listLeasedBuilds(deps.db);
-    return c.json({
-      workers: listWorkers(deps.db).map((w) => ({
+  app.get(api.workers, (c) =>
+    c.json({
+      workers: showWorkers(deps).map((w) => ({
         name: w.name,
         architectures: w.architectures,
         last_seen: w.lastSeen,
-        current_builds: leased.filter((b) => b.leaseWorker === w.name).map((b) => b.id),
+        current_builds: w.builds.map((b) => b.id),
       })),
-    });
-  });
+    }),
+  );
   app.route("/repo", repoRouter(deps));
   app.route("/", pagesRouter(deps));
   app.all("/api/*", () => {

@@ -40,23 +40,17 @@ export function every(
   signal: AbortSignal,
   log: Logger,
   task: () => Promise<void>,
-): { wake(): void; idle(): Promise<void> } {
+): { wake(): void } {
   const waker = new Waker();
-  let idle: Promise<void> = Promise.resolve();
   void (async () => {
     while (!signal.aborted) {
-      let finish = () => {};
-      idle = new Promise((r) => {
-        finish = r;
-      });
       try {
         await task();
       } catch (error) {
         log.error(`${name} failed`, { error: error instanceof Error ? error.message : String(error) });
       }
-      finish();
       await waker.wait(intervalMs, signal);
     }
   })();
-  return { wake: () => waker.wake(), idle: () => idle };
+  return { wake: () => waker.wake() };
 }

@@ -93,8 +93,11 @@ const fields = (claim: PipelineClaim) => ({
   arch: claim.build.arch,
 });
 
-// GitLab's pipeline-creation throttle is a 400, not a 429 (contract §1.4): it passes with time.
-const isThrottle = (e: GitlabRefused) => e.status === 400 && /too many pipelines/i.test(e.description);
+// Refusals that time (or an administrator) will lift, so the build waits instead of failing: GitLab's
+// pipeline-creation throttle is a 400, not a 429 (contract §1.4); 401/403 say the token is wrong or
+// lacks a right, which is our configuration, not the build's fault.
+const isPassing = (e: GitlabRefused) =>
+  e.status === 401 || e.status === 403 || (e.status === 400 && /too many pipelines/i.test(e.description));
 
 /**
  * Create the claim's pipeline and record it. GitLab refusing it (no CI config, unknown ref, no permission)
@@ -117,7 +120,7 @@ export async function createBuildPipeline(
       return;
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof GitlabRefused && !isThrottle(error)) {
+      if (error instanceof GitlabRefused && !isPassing(error)) {
         failDispatch(deps, claim, `GitLab refused to create a pipeline for ${project} at ${ref}: ${error.description}`);
         return;
       }

@@ -56,7 +56,8 @@ export async function applyPipeline(
 
   if (phase === "waiting" || phase === "running") {
     const started = inTransaction(deps.db, () => {
-      updateDispatch(deps.db, dispatch.id, { gitlabStatus: pipeline.status });
+      if (dispatch.gitlabStatus !== pipeline.status)
+        updateDispatch(deps.db, dispatch.id, { gitlabStatus: pipeline.status });
       if (phase !== "running") return null;
       try {
         const b = currentFor(deps, dispatch.id);

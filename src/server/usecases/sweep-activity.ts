@@ -1,8 +1,8 @@
 // The net under webhooks and origin polling (design.md §9a): projects of the group sorted by activity,
 // read page by page back to the last sweep less a safety margin (GitLab bumps last_activity_at at most
 // hourly and never updatedAt on pushes, contract §2.4), and each of them fetched. Without a previous
-// sweep it syncs the whole group, like `buildbtw repos sync`. The sweep's start time is remembered only
-// when every fetch succeeded, so nothing a failed fetch missed falls out of the window.
+// sweep it syncs the whole group, like `buildbtw repos sync`. Repositories a sweep failed to fetch are
+// remembered and fetched by the next one whatever their activity, so nothing falls out of the window.
 import {
   ACTIVITY_MARGIN_MS,
   loadSyncState,
@@ -41,12 +41,20 @@ export async function sweepActivity(deps: ServerDeps, gitlab: GitlabMode): Promi
   }
   const since = new Date(Date.parse(state.last_sync) - ACTIVITY_MARGIN_MS);
   const active = await gitlab.client.activeProjectsSince(since);
-  const targets: RepositoryTarget[] = [];
+  const targets = new Map<string, RepositoryTarget>(state.retry.map((r) => [r.pkgbase, r]));
   for (const p of active) {
     const id = pkgbaseOfProject({ name: p.name, path: p.fullPath.split("/").pop() ?? "" });
-    if (id.ok) targets.push({ pkgbase: id.pkgbase, fullPath: p.fullPath });
+    if (id.ok) targets.set(id.pkgbase, { pkgbase: id.pkgbase, fullPath: p.fullPath });
   }
-  const { ok, failed } = await fetchSources(deps, gitlab, targets, "activity sweep");
-  if (failed.length === 0) saveSyncState(reposDir, { group: gitlab.config.group, last_sync: started.toISOString() });
+  const { ok, failed } = await fetchSources(deps, gitlab, [...targets.values()], "activity sweep");
+  // What failed is fetched by the next sweep whatever its activity; the window itself moves on.
+  const failedSet = new Set(failed.map((f) => f.pkgbase));
+  saveSyncState(reposDir, {
+    group: gitlab.config.group,
+    last_sync: started.toISOString(),
+    retry: [...targets.values()]
+      .filter((t) => failedSet.has(t.pkgbase))
+      .map((t) => ({ pkgbase: t.pkgbase, fullPath: t.fullPath })),
+  });
   return { kind: "activity", projects: active.length, fetched: ok, failed: failed.length };
 }
