@@ -131,6 +131,14 @@ describe("serve + fake workers", () => {
       60_000,
     );
 
+    // Both workers are known, with their architectures and when they were last seen.
+    const workersList = await server.api<{
+      workers: { name: string; architectures: string[]; last_seen: string | null; current_builds: number[] }[];
+    }>("/api/v1/workers");
+    expect(workersList.body.workers.map((w) => w.name).sort()).toEqual(["w1", "w2"]);
+    for (const w of workersList.body.workers)
+      expect(w).toMatchObject({ architectures: ["x86_64"], last_seen: expect.any(String), current_builds: [] });
+
     // No build started before every build it depends on had finished.
     const nodes = new Map(nodesOf(done).map((n) => [n.pkgbase, n]));
     for (const [from, to] of done.iteration!.architectures.x86_64!.edges) {
