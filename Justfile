@@ -31,7 +31,23 @@ fmt:
 # What CI runs, in order.
 ci-dev: lint test build
 
-# Run a command of the CLI from source, e.g. `just run-client plan zlib/main --repos DIR`.
+# Run the server from source on the settings in .env / the environment (defaults: ./data, :8080).
+run-server *ARGS: setup
+    bun src/main.ts serve {{ARGS}}
+
+# Run the server from source, restarting on changes.
+watch-server *ARGS: setup
+    bun --watch src/main.ts serve {{ARGS}}
+
+# Run a makepkg worker from source (needs SERVER_URL and BUILDBTW_TOKEN, see `buildbtw token create`).
+run-worker *ARGS: setup
+    bun src/main.ts worker --driver makepkg {{ARGS}}
+
+# Run a worker that makes fake packages instantly, to cycle through the whole flow quickly.
+run-worker-fake *ARGS: setup
+    bun src/main.ts worker --driver fake {{ARGS}}
+
+# Run a client command from source, e.g. `just run-client new openimageio/main`.
 run-client *ARGS: setup
     bun src/main.ts {{ARGS}}
 
