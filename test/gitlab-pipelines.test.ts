@@ -294,6 +294,16 @@ describe("pipelines", () => {
     expect(gl.requests.some((r) => r.method === "POST" && r.path.endsWith("/pipeline") && r.status === 502)).toBe(true);
   });
 
+  test("a rate-limited pipeline creation waits as long as GitLab's Retry-After asks, then succeeds", async () => {
+    gl.rateLimit({ count: 1, retryAfterS: 2, style: "app", match: /\/pipeline$/ });
+    const t = Date.now();
+    await createNamespace("cxx-rl", "libc++/main", 1);
+    await waitFor("the pipeline id", async () => (await node("cxx-rl", "libc++"))?.pipeline_id);
+    const creates = gl.requests.filter((r) => r.at >= t && r.method === "POST" && r.path.endsWith("/pipeline"));
+    expect(creates.map((r) => r.status)).toEqual([429, 201]);
+    expect(creates[1]!.at - creates[0]!.at).toBeGreaterThanOrEqual(1950);
+  });
+
   test("a GitLab outage delays work but loses none", async () => {
     const giflib = (await node("gif", "giflib"))!;
     const p = gl.pipeline(giflib.pipeline_id!);
@@ -351,5 +361,29 @@ describe("pipelines", () => {
       .filter((x) => x.variables.some((v) => v.key === V.buildId && v.value === String(cxx.id)));
     expect(forBuild).toHaveLength(1);
     expect(cxx.pipeline_url).toBe(forBuild[0]!.webUrl);
+  });
+
+  test("a namespace cancelled while GitLab is down gets no pipeline; resumed, exactly one", async () => {
+    await gl.stop();
+    await createNamespace("gif2", "giflib/main", 1);
+    const giflib = await waitFor("giflib to be scheduled", async () => {
+      const n = await node("gif2", "giflib");
+      return n?.status === "scheduled" ? n : undefined;
+    });
+    const patch = await server.api("/api/v1/namespaces/gif2", { method: "PATCH", body: '{"status":"cancelled"}' });
+    expect(patch.status).toBe(200);
+    expect(await node("gif2", "giflib")).toMatchObject({ status: "pending", pipeline_id: null });
+    await gl.start();
+    await server.api("/api/v1/namespaces/gif2", { method: "PATCH", body: '{"status":"active"}' });
+    const p = await waitPipeline(giflib.id);
+    await waitFor("the pipeline to be recorded", async () => (await node("gif2", "giflib"))?.pipeline_id === p.id);
+    // The first dispatch, retrying in the background, gives up instead of creating a pipeline.
+    await waitFor("the cancelled dispatch to give up", () =>
+      server.logs.some((l) => l.includes('"pipeline creation abandoned"') && l.includes('"namespace":"gif2"')),
+    );
+    expect(
+      gl.pipelines().filter((x) => x.variables.some((v) => v.key === V.buildId && v.value === String(giflib.id))),
+    ).toHaveLength(1);
+    expect(p.status).toBe("created");
   });
 });

@@ -24,6 +24,8 @@ export class GitlabUnavailable extends Error {
     readonly what: string,
     readonly last: string,
     readonly ambiguous: boolean,
+    /** How long GitLab asked us to wait (Retry-After), when it did. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(`GitLab did not complete ${what} (${last})`);
   }

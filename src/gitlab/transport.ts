@@ -76,9 +76,9 @@ export function describeBody(text: string, contentType: string | null): string {
 
 export interface Transport {
   /**
-   * Send until a 2xx (returned) or a final answer (GitlabRefused). `idempotent: false` stops at the
-   * first 5xx or lost connection and throws an ambiguous GitlabUnavailable instead of repeating it;
-   * 429 is always retried (a throttled request was not carried out).
+   * Send until a 2xx (returned) or a final answer (GitlabRefused). `idempotent: false` never repeats
+   * the request: its first 429, 5xx or network failure is thrown as GitlabUnavailable, `ambiguous` when
+   * GitLab may have carried it out, with the Retry-After GitLab asked for.
    */
   send(what: string, request: () => Request, opts: { idempotent: boolean }): Promise<Response>;
 }
@@ -116,7 +116,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
           ambiguous = response.status !== 429;
           delayHint = retryAfterMs(response.headers, now());
         }
-        if (ambiguous && !idempotent) throw new GitlabUnavailable(what, last, true);
+        // A call that must not be repeated blindly is retried by its caller, who can look first.
+        if (!idempotent) throw new GitlabUnavailable(what, last, ambiguous, delayHint);
         if (attempt >= policy.maxAttempts)
           throw new GitlabUnavailable(what, `${attempt} attempts, last: ${last}`, false);
         const backoff = backoffDelay(attempt, { ...policy, factor: 2, maxAttempts: policy.maxAttempts });

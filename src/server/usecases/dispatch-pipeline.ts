@@ -112,9 +112,26 @@ export async function createBuildPipeline(
 ): Promise<void> {
   const variables = pipelineVariables(deps, claim);
   const { project, ref } = claim.dispatch;
+  // After an ambiguous failure GitLab may have the pipeline already: find out before creating again,
+  // and if GitLab cannot even be asked, wait and ask again rather than risk a second pipeline.
+  let mustLook = false;
   for (let attempt = 1; !signal.aborted; attempt++) {
+    if (attempt > 1 && getDispatch(deps.db, claim.dispatch.id)?.state !== "creating") {
+      // Cancelled while we waited: the follower cancels the pipeline should GitLab have made it after all.
+      deps.log.info("pipeline creation abandoned", { ...fields(claim), reason: "the dispatch was cancelled" });
+      deps.gitlab?.wake();
+      return;
+    }
     let failure: GitlabUnavailable | GitlabRefused;
     try {
+      if (mustLook) {
+        const found = await lookForPipeline(gitlab, claim.dispatch, claim.token);
+        if (found) {
+          recordPipeline(deps, claim, found);
+          return;
+        }
+        mustLook = false;
+      }
       const pipeline = await gitlab.client.createPipeline(project, ref, variables);
       recordPipeline(deps, claim, pipeline);
       return;
@@ -130,27 +147,16 @@ export async function createBuildPipeline(
         return;
       }
       failure = error;
+      if (failure instanceof GitlabUnavailable && failure.ambiguous) mustLook = true;
     }
-    // The request may have been carried out: look before creating a second pipeline.
-    if (failure instanceof GitlabUnavailable && failure.ambiguous) {
-      const found = await lookForPipeline(gitlab, claim.dispatch, claim.token).catch(() => null);
-      if (found) {
-        recordPipeline(deps, claim, found);
-        return;
-      }
-    }
-    if (getDispatch(deps.db, claim.dispatch.id)?.state !== "creating") {
-      updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: "cancelled before GitLab created it" });
-      return;
-    }
-    const delayMs = failure instanceof GitlabRefused ? 60_000 : backoffDelay(attempt, RETRY);
+    const delayMs = failure instanceof GitlabRefused ? 60_000 : (failure.retryAfterMs ?? backoffDelay(attempt, RETRY));
     deps.log.warn("pipeline creation delayed", { ...fields(claim), reason: failure.message, retry_in_ms: delayMs });
     updateDispatch(deps.db, claim.dispatch.id, { note: failure.message });
     await sleep(delayMs, signal).catch(() => {});
   }
 }
 
-const RETRY = { initialMs: 2_000, maxMs: 5 * 60_000, factor: 2, maxAttempts: Number.POSITIVE_INFINITY };
+const RETRY = { initialMs: 2_000, maxMs: 60_000, factor: 2, maxAttempts: Number.POSITIVE_INFINITY };
 
 /** A pipeline GitLab created for this dispatch, found by the hash of the token it carries. */
 export function lookForPipeline(
@@ -245,10 +251,12 @@ export async function resumeCreating(
   const build = getBuild(deps.db, dispatch.buildId);
   const namespace = build ? getNamespaceById(deps.db, build.namespaceId) : null;
   if (!build || !namespace || build.status !== "scheduled" || namespace.status !== "active") {
+    // The follower cancels the pipeline should GitLab have made it after all, then ends the dispatch.
     updateDispatch(deps.db, dispatch.id, {
-      state: "ended",
+      state: "cancelling",
       note: "abandoned at restart: the build no longer waits for it",
     });
+    deps.gitlab?.wake();
     return;
   }
   for (let attempt = 1; !signal.aborted; attempt++) {
