@@ -51,6 +51,10 @@ run-worker-fake *ARGS: setup
 run-client *ARGS: setup
     bun src/main.ts {{ARGS}}
 
+# Clone or update every project of the GitLab packages group into REPOS_DIR (resumable).
+repos-sync *ARGS: setup
+    bun src/main.ts repos sync {{ARGS}}
+
 # Generate the synthetic Arch-scale universe (real git repos) for benchmarks.
 gen-universe OUT="data/universe" *ARGS: setup
     bun scripts/gen-universe.ts --out {{OUT}} {{ARGS}}
