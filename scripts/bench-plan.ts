@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPlanner } from "../src/core/graph";
 import { loadUniverse, openSrcinfoCache } from "../src/sources";
-import { rankByDirectDependents } from "./universe-roots";
+import { rankByDirectDependents } from "./bench-support";
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPlanner } from "../src/core/graph";
 import { loadUniverse, openSrcinfoCache } from "../src/sources";
-import { rankByDirectDependents } from "./universe-roots";
+import { benchServer, rankByDirectDependents } from "./bench-support";
 
 const { values } = parseArgs({
   options: {
@@ -44,21 +44,13 @@ for (const candidate of rankByDirectDependents(universe.entries, 60)) {
 if (!root) throw new Error(`no root with ≥ ${minNodes} nodes in ${repos}`);
 console.error(`root ${root}: ${rootNodes} nodes`);
 
-const port = 18000 + Math.floor(Math.random() * 1000);
-const url = `http://127.0.0.1:${port}`;
-const admin = "bench-admin-token-0123456789";
-const env = {
-  ...process.env,
-  PORT: String(port),
-  INTERFACE: "127.0.0.1",
-  DATA_DIR: data,
-  REPOS_DIR: repos,
-  BUILDBTW_ADMIN_TOKEN: admin,
-  BUILDBTW_LOG_FORMAT: "json",
-  BUILDBTW_REF_CHECK_INTERVAL_MS: "3600000",
-};
-const profile = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(values.profile)}`] : [];
-const server = Bun.spawn([process.execPath, ...profile, main, "serve"], { env, stdout: "ignore", stderr: "pipe" });
+const { url, admin, env, cmd } = benchServer({
+  main,
+  data,
+  repos,
+  profileDir: values.profile ? resolve(values.profile) : undefined,
+});
+const server = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "pipe" });
 const logLines: string[] = [];
 const reading = (async () => {
   let buf = "";

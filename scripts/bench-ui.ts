@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPlanner } from "../src/core/graph";
 import { loadUniverse, openSrcinfoCache } from "../src/sources";
-import { rankByDirectDependents } from "./universe-roots";
+import { benchServer, rankByDirectDependents } from "./bench-support";
 
 const { values } = parseArgs({
   options: {
@@ -58,21 +58,13 @@ for (const pkgbase of [...universe.entries.keys()].sort()) {
 }
 log(`root ${root}: ${rootNodes} nodes; ${small.length} small namespaces`);
 
-const port = 19000 + Math.floor(Math.random() * 1000);
-const url = `http://127.0.0.1:${port}`;
-const admin = "bench-admin-token-0123456789";
-const env = {
-  ...process.env,
-  PORT: String(port),
-  INTERFACE: "127.0.0.1",
-  DATA_DIR: data,
-  REPOS_DIR: repos,
-  BUILDBTW_ADMIN_TOKEN: admin,
-  BUILDBTW_LOG_FORMAT: "json",
-  BUILDBTW_REF_CHECK_INTERVAL_MS: "3600000",
-};
-const profile = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(values.profile)}`] : [];
-const server = Bun.spawn([process.execPath, ...profile, main, "serve"], { env, stdout: "ignore", stderr: "ignore" });
+const { url, admin, env, cmd } = benchServer({
+  main,
+  data,
+  repos,
+  profileDir: values.profile ? resolve(values.profile) : undefined,
+});
+const server = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "ignore" });
 const workers: ReturnType<typeof Bun.spawn>[] = [];
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, ms: number): Promise<T> {

@@ -20,8 +20,8 @@ import { inTransaction, nowIso } from "../../db/tx";
 import { GitlabRefused, GitlabUnavailable, type Pipeline, projectPathOf } from "../../gitlab";
 import { backoffDelay, sleep } from "../../lib/backoff";
 import type { GitlabMode, ServerDeps } from "../deps";
+import { repositoryUrl } from "./build-job";
 import { hashPipelineToken, newPipelineToken } from "./pipeline-build-access";
-import { repositoryUrl } from "./show-pipeline-build";
 
 export interface PipelineClaim {
   build: BuildRecord;

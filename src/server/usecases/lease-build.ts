@@ -1,8 +1,6 @@
 // A worker asks for work (design.md §7): long-poll until a pending build of its architectures is ready.
 
-import { repoName } from "../../api/routes";
 import type { Lease } from "../../api/schemas";
-import { expectedFiles } from "../../core/build-spec";
 import type { WorkerRecord } from "../../core/records";
 import { getBuild, setLease } from "../../db/builds";
 import { latestIterationIds } from "../../db/iterations";
@@ -11,6 +9,7 @@ import { inTransaction } from "../../db/tx";
 import { touchWorker } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { newLeaseId } from "../tokens";
+import { buildJob } from "./build-job";
 
 export async function leaseBuild(
   deps: ServerDeps,
@@ -74,20 +73,6 @@ function tryLease(
     lease_id: leaseId,
     ttl_ms: deps.config.leaseTtlMs,
     expires_at: new Date(expiresAt).toISOString(),
-    build_id: build.id,
-    namespace: ns.name,
-    iteration: build.iterationId,
-    arch: build.arch,
-    pkgbase: build.pkgbase,
-    commit: build.commit,
-    source_url: deps.catalog.sourceUrl(build.pkgbase),
-    version: build.spec.version,
-    packages: build.spec.packages,
-    expected_files: expectedFiles(build.spec),
-    repository: {
-      name: repoName(ns.name),
-      url: `${deps.config.baseUrl}/repo/${ns.name}/${build.iterationId}/os/${build.arch}/`,
-    },
-    attempt: build.attempts,
+    ...buildJob(deps, ns, build),
   };
 }

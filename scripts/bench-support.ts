@@ -1,0 +1,43 @@
+// Shared by the benchmark scripts: picking roots in a (synthetic) universe — pkgbases ranked by their
+// number of direct runtime dependents, which in a heavy-tailed universe is where the large transitive
+// rebuilds start — and the settings of a benchmark's server process.
+
+import { relationName } from "../src/core/merge";
+import type { SourceEntry } from "../src/core/types";
+
+export function rankByDirectDependents(entries: ReadonlyMap<string, SourceEntry>, limit: number): string[] {
+  const owner = new Map<string, string>();
+  for (const e of entries.values()) for (const p of e.srcinfo.packages) owner.set(p.pkgname, e.pkgbase);
+  const direct = new Map<string, number>();
+  for (const e of entries.values())
+    for (const p of e.srcinfo.packages)
+      for (const d of p.depends) {
+        const o = owner.get(relationName(d));
+        if (o) direct.set(o, (direct.get(o) ?? 0) + 1);
+      }
+  return [...direct.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([p]) => p);
+}
+
+/**
+ * The settings and command line of a benchmark's `serve` process on a random loopback port, with
+ * periodic ref checks pushed out of the way and, with `profileDir`, a CPU profile written on exit.
+ */
+export function benchServer(opts: { main: string; data: string; repos: string; profileDir?: string }) {
+  const port = 18000 + Math.floor(Math.random() * 2000);
+  const admin = "bench-admin-token-0123456789";
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    INTERFACE: "127.0.0.1",
+    DATA_DIR: opts.data,
+    REPOS_DIR: opts.repos,
+    BUILDBTW_ADMIN_TOKEN: admin,
+    BUILDBTW_LOG_FORMAT: "json",
+    BUILDBTW_REF_CHECK_INTERVAL_MS: "3600000",
+  };
+  const profile = opts.profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${opts.profileDir}`] : [];
+  return { port, url: `http://127.0.0.1:${port}`, admin, env, cmd: [process.execPath, ...profile, opts.main, "serve"] };
+}
