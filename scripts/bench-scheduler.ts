@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPlanner } from "../src/core/graph";
 import { loadUniverse, openSrcinfoCache } from "../src/sources";
-import { benchServer, rankByDirectDependents } from "./bench-support";
+import { benchServer, rankByDirectDependents, startBenchWorker } from "./bench-support";
 
 const { values } = parseArgs({
   options: {
@@ -78,30 +78,15 @@ const workerCount = Number(values.workers);
 const perWorker = Math.ceil(Number(values.slots) / workerCount);
 const workers = [];
 for (let i = 0; i < workerCount; i++) {
-  const token = Bun.spawnSync([process.execPath, main, "token", "create", "--worker", `bench${i}`, "--json"], {
-    env,
-  }).stdout.toString();
   workers.push(
-    Bun.spawn(
-      [
-        process.execPath,
-        main,
-        "worker",
-        "--server",
-        url,
-        "--token",
-        JSON.parse(token).token,
-        "--concurrency",
-        String(perWorker),
-        "--work-dir",
-        join(data, `w${i}`),
-      ],
-      {
-        env: { ...process.env, BUILDBTW_LOG_FORMAT: "json" },
-        stdout: "ignore",
-        stderr: "ignore",
-      },
-    ),
+    startBenchWorker({
+      main,
+      env,
+      url,
+      name: `bench${i}`,
+      workDir: join(data, `w${i}`),
+      args: ["--concurrency", String(perWorker)],
+    }),
   );
 }
 

@@ -41,3 +41,33 @@ export function benchServer(opts: { main: string; data: string; repos: string; p
   const profile = opts.profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${opts.profileDir}`] : [];
   return { port, url: `http://127.0.0.1:${port}`, admin, env, cmd: [process.execPath, ...profile, opts.main, "serve"] };
 }
+
+/** Create a worker token through the CLI and start a fake-driver worker with it. */
+export function startBenchWorker(opts: {
+  main: string;
+  env: Record<string, string | undefined>;
+  url: string;
+  name: string;
+  workDir: string;
+  args: string[];
+}) {
+  const out = Bun.spawnSync([process.execPath, opts.main, "token", "create", "--worker", opts.name, "--json"], {
+    env: opts.env,
+  });
+  const { token } = JSON.parse(out.stdout.toString()) as { token: string };
+  return Bun.spawn(
+    [
+      process.execPath,
+      opts.main,
+      "worker",
+      "--server",
+      opts.url,
+      "--token",
+      token,
+      "--work-dir",
+      opts.workDir,
+      ...opts.args,
+    ],
+    { env: { ...process.env, BUILDBTW_LOG_FORMAT: "json" }, stdout: "ignore", stderr: "ignore" },
+  );
+}

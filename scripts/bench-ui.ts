@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPlanner } from "../src/core/graph";
 import { loadUniverse, openSrcinfoCache } from "../src/sources";
-import { benchServer, rankByDirectDependents } from "./bench-support";
+import { benchServer, rankByDirectDependents, startBenchWorker } from "./bench-support";
 
 const { values } = parseArgs({
   options: {
@@ -122,30 +122,18 @@ try {
 
   // A mix of statuses: two fake workers build for a while, then stop.
   for (let i = 0; i < 2; i++) {
-    const out = Bun.spawnSync([process.execPath, main, "token", "create", "--worker", `bench${i}`, "--json"], {
-      env,
-    }).stdout.toString();
     workers.push(
-      Bun.spawn(
-        [
-          process.execPath,
-          main,
-          "worker",
-          "--server",
-          url,
-          "--token",
-          JSON.parse(out).token,
-          "--concurrency",
-          "4",
-          "--fake-delay-ms",
-          "200",
-          "--work-dir",
-          join(data, `work${i}`),
-        ],
-        { env: { ...process.env, BUILDBTW_LOG_FORMAT: "json" }, stdout: "ignore", stderr: "ignore" },
-      ),
+      startBenchWorker({
+        main,
+        env,
+        url,
+        name: `bench${i}`,
+        workDir: join(data, `work${i}`),
+        args: ["--concurrency", "4", "--fake-delay-ms", "200"],
+      }),
     );
   }
+
   await Bun.sleep(Number(values["build-ms"]));
   for (const w of workers) w.kill("SIGKILL");
 
