@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { defineCommand } from "citty";
+import { planBody } from "../api/plan";
 import { clientFlags } from "../config/client";
 import { loadPlanConfig } from "../config/plan";
 import { Invalid, NotFound } from "../core/errors";
@@ -104,16 +105,8 @@ export default defineCommand({
           include,
           defaultArch: config.defaultArch,
         });
-        const output = {
-          origins: originEntries.map((e) => ({ pkgbase: e.pkgbase, ref: e.ref, commit: e.commit })),
-          architectures: result.architectures,
-          stats: {
-            pkgbases: universe.entries.size,
-            unresolved: result.unresolved,
-            skipped_srcinfo: universe.skipped.length,
-            ms: Math.round(performance.now() - started),
-          },
-        };
+        const sources = { pkgbases: universe.entries.size, skipped: universe.skipped.length };
+        const output = planBody(originEntries, result, sources, performance.now() - started);
         if (args.json) printJson(output);
         else printLines(planLines(output));
         return 0;

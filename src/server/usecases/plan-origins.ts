@@ -1,6 +1,7 @@
 // What a rebuild of some origin changesets involves, computed on the server's sources (design.md §4):
 // the same computation and JSON as the local `buildbtw plan --json`, without a checkout on the laptop.
 import type { z } from "zod";
+import { planBody } from "../../api/plan";
 import type { Plan, PlanRequest } from "../../api/schemas";
 import { parseOriginChangeset } from "../../core/names";
 import type { ServerDeps } from "../deps";
@@ -14,15 +15,5 @@ export function planOrigins(deps: ServerDeps, request: z.output<typeof PlanReque
     include: request.include,
     defaultArch: deps.config.defaultArch,
   });
-  const sources = deps.catalog.stats();
-  return {
-    origins: origins.map((e) => ({ pkgbase: e.pkgbase, ref: e.ref, commit: e.commit })),
-    architectures: result.architectures,
-    stats: {
-      pkgbases: sources.pkgbases,
-      unresolved: result.unresolved,
-      skipped_srcinfo: sources.skipped,
-      ms: Math.round(performance.now() - started),
-    },
-  };
+  return planBody(origins, result, deps.catalog.stats(), performance.now() - started);
 }
