@@ -25,21 +25,8 @@ export interface DispatchRecord {
 
 type Row = typeof pipelines.$inferSelect;
 
-const toRecord = (r: Row): DispatchRecord => ({
-  id: r.id,
-  buildId: r.buildId,
-  attempt: r.attempt,
-  project: r.project,
-  ref: r.ref,
-  tokenHash: r.tokenHash,
-  state: r.state,
-  projectId: r.projectId,
-  pipelineId: r.pipelineId,
-  webUrl: r.webUrl,
-  gitlabStatus: r.gitlabStatus,
-  note: r.note,
-  createdAt: r.createdAt,
-});
+// The row is the record plus its bookkeeping timestamp.
+const toRecord = ({ updatedAt: _, ...record }: Row): DispatchRecord => record;
 
 export function insertDispatch(
   db: Db,
@@ -78,17 +65,6 @@ export function latestDispatch(db: Db, buildId: number): DispatchRecord | null {
 
 export function listDispatches(db: Db, states: DispatchState[]): DispatchRecord[] {
   return db.select().from(pipelines).where(inArray(pipelines.state, states)).orderBy(pipelines.id).all().map(toRecord);
-}
-
-export function findDispatchByPipeline(db: Db, pipelineId: number): DispatchRecord | null {
-  const row = db
-    .select()
-    .from(pipelines)
-    .where(eq(pipelines.pipelineId, pipelineId))
-    .orderBy(desc(pipelines.id))
-    .limit(1)
-    .get();
-  return row ? toRecord(row) : null;
 }
 
 /** Dispatches not ended yet: what counts against the in-flight limit. */
