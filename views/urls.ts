@@ -41,5 +41,4 @@ export const urls = {
   buildLog: (id: number) => `/builds/${id}/log.txt`,
   buildEvents: (id: number, offset: number, since: number) => `/builds/${id}/events${query({ offset, since })}`,
   homeEvents: (since: number) => `/events${query({ since })}`,
-  api: (path: string) => path,
 };

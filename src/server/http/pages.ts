@@ -187,7 +187,7 @@ export function pagesRouter(
       authorizeAction(deps, c, await c.req.parseBody());
       const name = NamespaceNameSchema.parse(c.req.param("name"));
       await run(name);
-      return c.redirect(`${urls.namespace(name)}${done ? `?done=${done}` : ""}`, 303);
+      return c.redirect(`${urls.namespace(name)}?done=${done}`, 303);
     });
   action("cancel", (name) => updateNamespace(deps, name, { status: "cancelled" }), "cancelled");
   action("resume", (name) => updateNamespace(deps, name, { status: "active" }), "resumed");
