@@ -5,11 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lease } from "../src/api/schemas";
-import { createApiClient } from "../src/client/api-client";
 import { createMakepkgDriver } from "../src/drivers/makepkg";
-import { createLogger } from "../src/lib/log";
 import { FAILED_MARKER } from "../src/worker/build-dirs";
-import { runWorker, type WorkerSettings } from "../src/worker/run-worker";
+import type { WorkerSettings } from "../src/worker/run-worker";
 import {
   isRunning,
   leaseFor,
@@ -21,25 +19,17 @@ import {
 } from "./drivers-fixtures";
 import { makeRepo, removeDir } from "./support/git";
 import { waitFor } from "./support/processes";
-import { type FakeServer, type FakeServerOptions, readPkginfo, startFakeServer } from "./worker-fake-server";
+import { type FakeServer, type FakeServerOptions, readPkginfo, startWorker, stopWorkers } from "./worker-fake-server";
 
 let tmp: string;
 let shared: string;
 let n = 0;
-const running: { server: FakeServer; stop: AbortController; abandon: AbortController; done: Promise<void> }[] = [];
 
 beforeAll(() => {
   tmp = reachableTempDir("drivers-worker-");
   shared = sharedTempDir("drivers-worker-pids-");
 });
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.abandon.abort();
-    r.stop.abort();
-    await r.done.catch(() => {});
-    await r.server.stop();
-  }
-});
+afterEach(stopWorkers);
 afterAll(() => {
   removeDir(tmp);
   removeDir(shared);
@@ -47,27 +37,9 @@ afterAll(() => {
 
 const driver = createMakepkgDriver({ buildUser: "buildbtw-build", graceMs: 500 });
 
+/** A fake server and a worker with the makepkg driver against it. */
 function start(options: { server?: FakeServerOptions; settings?: Partial<WorkerSettings>; workDir?: string } = {}) {
-  const server = startFakeServer(options.server);
-  const logs: string[] = [];
-  const log = createLogger("worker", { BUILDBTW_LOG_FORMAT: "json" });
-  log.setReporters([{ log: (entry) => void logs.push(String(entry.args[0])) }]);
-  const workDir = options.workDir ?? join(tmp, `work-${++n}`);
-  const stop = new AbortController();
-  const abandon = new AbortController();
-  const settings: WorkerSettings = {
-    architectures: ["x86_64"],
-    concurrency: 1,
-    workDir,
-    waitMs: 200,
-    logFlushMs: 20,
-    backoff: { initialMs: 20, maxMs: 100 },
-    ...options.settings,
-  };
-  const client = createApiClient({ serverUrl: server.url, token: "worker-token" });
-  const done = runWorker(settings, { client, driver, log }, stop.signal, abandon.signal);
-  running.push({ server, stop, abandon, done });
-  return { server, logs, workDir };
+  return startWorker({ ...options, driver, workDir: options.workDir ?? join(tmp, `work-${++n}`) });
 }
 
 /** A source repository for `r` and the lease for it (heartbeats every 100 ms). */
@@ -151,7 +123,7 @@ describe("worker with the makepkg driver", () => {
       const pid = await waitFor("the sleep to start", () => readPid(pidFile), 60_000);
       expect(isRunning(pid)).toBe(true);
       stopNow = true;
-      await waitFor("the lease to be dropped", () => logs.find((l) => l.startsWith("dropped lease")), 30_000);
+      await waitFor("the lease to be dropped", () => logs.find((l) => l.msg.startsWith("dropped lease")), 30_000);
       expect(isRunning(pid)).toBe(false);
       expect(resultOf(server, lease)).toBeUndefined();
       // Nobody will look at a build the server moved on from: its directory goes.
@@ -184,10 +156,15 @@ describe("sweeping the work directory", () => {
     writeFileSync(join(workDir, "unrelated.txt"), "not ours to judge\n");
 
     const { logs } = start({ workDir, settings: { keepFailedMs: 24 * 3_600_000 } });
-    await waitFor("the first sweep", () => logs.some((l) => l.startsWith("worker started")));
+    await waitFor("the first sweep", () => logs.some((l) => l.msg.startsWith("worker started")));
     expect(readdirSync(workDir).sort()).toEqual(["build-2-recent", "chroots", "unrelated.txt"]);
     expect(readdirSync(join(workDir, "chroots"))).toEqual(["busy-ns"]);
-    expect(logs.filter((l) => l.startsWith("removed ")).sort()).toEqual([
+    expect(
+      logs
+        .map((l) => l.msg)
+        .filter((m) => m.startsWith("removed "))
+        .sort(),
+    ).toEqual([
       expect.stringMatching(/^removed .*\/build-1-expired: failed build kept since /),
       expect.stringMatching(/^removed .*\/build-3-leftover: left by a build that is no longer running$/),
       expect.stringMatching(/^removed .*\/chroots\/idle-ns: chroot of namespace idle-ns, unused since /),
@@ -201,7 +178,7 @@ describe("sweeping the work directory", () => {
     await waitFor("the result", () => resultOf(server, lease), 60_000);
     expect(buildDirs(workDir)).toHaveLength(1);
     await waitFor("the sweep", () => buildDirs(workDir).length === 0, 30_000);
-    expect(logs.some((l) => /^removed .*\/build-\d+-[0-9a-f]+: failed build kept since /.test(l))).toBe(true);
+    expect(logs.some((l) => /^removed .*\/build-\d+-[0-9a-f]+: failed build kept since /.test(l.msg))).toBe(true);
   });
 
   test("--keep-failed-hours 0 removes a failed build's directory at once", async () => {

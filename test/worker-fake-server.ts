@@ -5,8 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
+import type { LogObject } from "consola";
 import { api } from "../src/api/routes";
 import { BuildResult, type Lease, LeaseRequest } from "../src/api/schemas";
+import { createApiClient } from "../src/client/api-client";
+import type { Driver } from "../src/drivers/driver";
+import { createLogger } from "../src/lib/log";
+import { runWorker, type WorkerSettings } from "../src/worker/run-worker";
 
 export type Event =
   | { kind: "lease"; leaseId: string }
@@ -239,5 +244,64 @@ export function readPkginfo(bytes: Uint8Array): Record<string, string[]> {
     return fields;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A worker running in-process (runWorker with the real client) against a fake server, its logs captured. */
+export interface RunningWorker {
+  server: FakeServer;
+  stop: AbortController;
+  abandon: AbortController;
+  done: Promise<void>;
+  logs: { level: string; msg: string; fields: Record<string, unknown> }[];
+  workDir: string;
+}
+
+const runningWorkers: RunningWorker[] = [];
+
+/** Start a fake server and a worker against it, with test-sized waits; `stopWorkers` ends them all. */
+export function startWorker(options: {
+  driver: Driver;
+  workDir: string;
+  server?: FakeServerOptions;
+  settings?: Partial<WorkerSettings>;
+  token?: string;
+}): RunningWorker {
+  const server = startFakeServer(options.server);
+  const logs: RunningWorker["logs"] = [];
+  const log = createLogger("worker", { BUILDBTW_LOG_FORMAT: "json" });
+  log.setReporters([
+    {
+      log: (entry: LogObject) => {
+        const [msg, fields] = entry.args as [string, Record<string, unknown> | undefined];
+        logs.push({ level: entry.type, msg: String(msg), fields: fields ?? {} });
+      },
+    },
+  ]);
+  const stop = new AbortController();
+  const abandon = new AbortController();
+  const settings: WorkerSettings = {
+    architectures: ["x86_64"],
+    concurrency: 1,
+    workDir: options.workDir,
+    waitMs: 200,
+    logFlushMs: 20,
+    backoff: { initialMs: 20, maxMs: 100 },
+    ...options.settings,
+  };
+  const client = createApiClient({ serverUrl: server.url, token: options.token ?? "worker-token" });
+  const done = runWorker(settings, { client, driver: options.driver, log }, stop.signal, abandon.signal);
+  const running = { server, stop, abandon, done, logs, workDir: options.workDir };
+  runningWorkers.push(running);
+  return running;
+}
+
+/** Abandon every worker `startWorker` started and stop its server (for afterEach). */
+export async function stopWorkers(): Promise<void> {
+  for (const r of runningWorkers.splice(0)) {
+    r.abandon.abort();
+    r.stop.abort();
+    await r.done.catch(() => {});
+    await r.server.stop();
   }
 }

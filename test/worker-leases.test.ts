@@ -4,50 +4,33 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LogObject } from "consola";
-import { createApiClient } from "../src/client/api-client";
 import { Forbidden } from "../src/core/errors";
 import type { Driver } from "../src/drivers/driver";
 import { createFakeDriver } from "../src/drivers/fake";
-import { createLogger } from "../src/lib/log";
 import { buildPackage } from "../src/pacman";
-import { runWorker, type WorkerSettings } from "../src/worker/run-worker";
+import type { WorkerSettings } from "../src/worker/run-worker";
 import {
   type Event,
-  type FakeServer,
   type FakeServerOptions,
   makeLease,
+  type RunningWorker,
   readPkginfo,
-  startFakeServer,
+  startWorker,
+  stopWorkers,
   until,
 } from "./worker-fake-server";
 
-interface Running {
-  server: FakeServer;
-  stop: AbortController;
-  abandon: AbortController;
-  done: Promise<void>;
-  logs: { level: string; msg: string; fields: Record<string, unknown> }[];
-  workDir: string;
-}
-
 let workRoot: string;
-const running: Running[] = [];
 
 beforeEach(() => {
   workRoot = mkdtempSync(join(tmpdir(), "worker-test-"));
 });
 afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.abandon.abort();
-    r.stop.abort();
-    await r.done.catch(() => {});
-    await r.server.stop();
-  }
+  await stopWorkers();
   rmSync(workRoot, { recursive: true, force: true });
 });
 
-/** A fake server and a worker against it, logs captured. */
+/** A fake server and a worker against it (the fake driver unless told otherwise), logs captured. */
 function start(
   options: {
     server?: FakeServerOptions;
@@ -56,36 +39,9 @@ function start(
     fakeDelayMs?: number;
     token?: string;
   } = {},
-): Running {
-  const server = startFakeServer(options.server);
-  const logs: Running["logs"] = [];
-  const log = createLogger("worker", { BUILDBTW_LOG_FORMAT: "json" });
-  log.setReporters([
-    {
-      log: (entry: LogObject) => {
-        const [msg, fields] = entry.args as [string, Record<string, unknown> | undefined];
-        logs.push({ level: entry.type, msg: String(msg), fields: fields ?? {} });
-      },
-    },
-  ]);
-  const stop = new AbortController();
-  const abandon = new AbortController();
-  const workDir = join(workRoot, "work");
-  const client = createApiClient({ serverUrl: server.url, token: options.token ?? "worker-token" });
+): RunningWorker {
   const driver = options.driver ?? createFakeDriver({ buildPackage, delayMs: options.fakeDelayMs ?? 0 });
-  const settings: WorkerSettings = {
-    architectures: ["x86_64"],
-    concurrency: 1,
-    workDir,
-    waitMs: 200,
-    logFlushMs: 20,
-    backoff: { initialMs: 20, maxMs: 100 },
-    ...options.settings,
-  };
-  const done = runWorker(settings, { client, driver, log }, stop.signal, abandon.signal);
-  const r = { server, stop, abandon, done, logs, workDir };
-  running.push(r);
-  return r;
+  return startWorker({ ...options, driver, workDir: join(workRoot, "work") });
 }
 
 const of = (events: Event[], leaseId: string) => events.filter((e) => "leaseId" in e && e.leaseId === leaseId);
