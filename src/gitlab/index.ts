@@ -11,7 +11,7 @@ export {
   type Pipeline,
 } from "./client";
 export { GitlabQueryFailed, GitlabRefused, GitlabUnavailable, isGitlabError } from "./errors";
-export { isFinished, type PipelinePhase, pipelinePhase } from "./pipeline-status";
+export { type PipelinePhase, pipelinePhase } from "./pipeline-status";
 export { pkgbaseOfProject, projectPathOf } from "./project-path";
 export {
   type FetchResult,

@@ -34,6 +34,3 @@ const PHASES: Record<string, PipelinePhase> = {
 export function pipelinePhase(status: string): PipelinePhase {
   return PHASES[status] ?? "waiting";
 }
-
-export const isFinished = (phase: PipelinePhase): boolean =>
-  phase === "succeeded" || phase === "failed" || phase === "cancelled" || phase === "skipped";
