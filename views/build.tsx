@@ -1,6 +1,6 @@
 // The build page: what is being built where, why it failed, its packages, and its log (live while it runs).
 import type { BuildPage } from "../src/server/usecases/show-build-page";
-import { Commit, type CommitUrl, Duration, formatBytes, RunsOn, Status, Time } from "./components";
+import { Columns, Commit, type CommitUrl, Duration, formatBytes, RunsOn, Status, Time } from "./components";
 import { Layout, type Site } from "./layout";
 import { urls } from "./urls";
 
@@ -113,14 +113,7 @@ export function Artifacts(p: { page: BuildPage }) {
         <p class="muted">No package uploaded yet.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col" class="num">
-                Size
-              </th>
-            </tr>
-          </thead>
+          <Columns names={["File", { num: "Size" }]} />
           <tbody>
             {files.map((f) => (
               <tr>

@@ -99,6 +99,23 @@ export const CountList = (p: { counts: Partial<Record<string, number>> }) => (
   </ul>
 );
 
+/** A table's column headers; `{ num }` columns hold numbers and are right-aligned like their cells. */
+export const Columns = (p: { names: (string | { num: string })[] }) => (
+  <thead>
+    <tr>
+      {p.names.map((c) =>
+        typeof c === "string" ? (
+          <th scope="col">{c}</th>
+        ) : (
+          <th scope="col" class="num">
+            {c.num}
+          </th>
+        ),
+      )}
+    </tr>
+  </thead>
+);
+
 export const CsrfField = (p: { csrf: string }) => <input type="hidden" name="_csrf" value={p.csrf} />;
 
 /** "12 more" after a capped list. */

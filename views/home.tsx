@@ -1,6 +1,6 @@
 // The home page: namespaces with their progress, builds running anywhere, connected workers.
 import type { Home, NamespaceRow, RunningBuild, WorkerRow } from "../src/server/usecases/show-home";
-import { Duration, Progress, RunsOn, Status, Time } from "./components";
+import { Columns, Duration, Progress, RunsOn, Status, Time } from "./components";
 import { Layout, type Site } from "./layout";
 import { urls } from "./urls";
 
@@ -27,25 +27,19 @@ export function HomePage(p: { site: Site; home: Home; since: number }) {
         </h2>
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Namespace</th>
-                <th scope="col">Status</th>
-                <th scope="col">Origin changesets</th>
-                <th scope="col">Created</th>
-                <th scope="col">Progress</th>
-                <th scope="col" class="num">
-                  Built
-                </th>
-                <th scope="col" class="num">
-                  Failed
-                </th>
-                <th scope="col" class="num">
-                  Total
-                </th>
-                <th scope="col">Latest iteration</th>
-              </tr>
-            </thead>
+            <Columns
+              names={[
+                "Namespace",
+                "Status",
+                "Origin changesets",
+                "Created",
+                "Progress",
+                { num: "Built" },
+                { num: "Failed" },
+                { num: "Total" },
+                "Latest iteration",
+              ]}
+            />
             <tbody>
               {p.home.namespaces.length === 0 ? (
                 <tr>
@@ -116,16 +110,7 @@ export function Running(p: { builds: RunningBuild[]; now: number }) {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Package</th>
-                <th scope="col">Namespace</th>
-                <th scope="col">Arch</th>
-                <th scope="col">Status</th>
-                <th scope="col">Runs on</th>
-                <th scope="col">Elapsed</th>
-              </tr>
-            </thead>
+            <Columns names={["Package", "Namespace", "Arch", "Status", "Runs on", "Elapsed"]} />
             <tbody>
               {p.builds.map((b) => (
                 <tr>
@@ -167,14 +152,7 @@ export function Workers(p: { workers: WorkerRow[]; now: number }) {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Worker</th>
-                <th scope="col">Architectures</th>
-                <th scope="col">Current builds</th>
-                <th scope="col">Last seen</th>
-              </tr>
-            </thead>
+            <Columns names={["Worker", "Architectures", "Current builds", "Last seen"]} />
             <tbody>
               {p.workers.map((w) => (
                 <tr id={`worker-${w.name}`}>

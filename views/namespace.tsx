@@ -6,6 +6,7 @@ import type { ArchDiff, GraphDiff } from "../src/core/graph-diff";
 import type { NodeExplanation } from "../src/server/usecases/graph-view";
 import type { NamespacePage, StatusCounts } from "../src/server/usecases/show-namespace-page";
 import {
+  Columns,
   Commit,
   type CommitUrl,
   CsrfField,
@@ -209,13 +210,7 @@ function Iterations(p: { page: NamespacePage; name: string; now: number }) {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Iteration</th>
-                <th scope="col">Created</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
+            <Columns names={["Iteration", "Created", "Reason"]} />
             <tbody>
               {p.page.detail.iterations.slice(0, 20).map((s) => (
                 <tr aria-current={s.id === shown?.id ? "true" : undefined}>
@@ -423,19 +418,7 @@ function BuildTable(p: { v: NamespaceView; link: (l: NamespaceLink) => string })
             Builds in build order{query.status ? `, status ${query.status}` : ""}
             {query.q ? `, pkgbase containing ${query.q}` : ""}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Package</th>
-              <th scope="col">Commit</th>
-              <th scope="col">Runs on</th>
-              <th scope="col">Duration</th>
-              <th scope="col" class="num">
-                Attempts
-              </th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
+          <Columns names={["Status", "Package", "Commit", "Runs on", "Duration", { num: "Attempts" }, "Details"]} />
           <tbody>
             {t.rows.length === 0 ? (
               <tr>
@@ -675,13 +658,7 @@ function Cycles(p: { cycles: string[][]; removed: { from: string; to: string; ki
         <div class="table-wrap">
           <table>
             <caption class="visually-hidden">Edges ignored to break cycles</caption>
-            <thead>
-              <tr>
-                <th scope="col">Package</th>
-                <th scope="col">Ignored dependency</th>
-                <th scope="col">Meaning</th>
-              </tr>
-            </thead>
+            <Columns names={["Package", "Ignored dependency", "Meaning"]} />
             <tbody>
               {p.removed.slice(0, LIST_CAP).map((e) => (
                 <tr>
