@@ -20,7 +20,7 @@ import type { GraphViewCache } from "../usecases/graph-view";
 import { artifactsOf } from "../usecases/show-build-page";
 import { showNamespaceRow, showRunning, showWorkers } from "../usecases/show-home";
 import { buildJson, namespaceJson, showNamespace } from "../usecases/show-namespace";
-import { countStatuses, depthGroups, viewOf } from "../usecases/show-namespace-page";
+import { countStatuses, depthGroups, nodesOf, viewOf } from "../usecases/show-namespace-page";
 import { requireNamespace } from "../usecases/update-namespace";
 import type { UiSettings } from "./ui-settings";
 
@@ -196,7 +196,7 @@ export function namespaceStream(
   const it = detail.iteration!;
   const nsId = requireNamespace(deps, q.name).id;
   const view = viewOf(l.views, it, q.arch);
-  const nodes = new Map(it.architectures[q.arch]!.nodes.map((n) => [n.pkgbase, n]));
+  const nodes = nodesOf(it, q.arch);
   const byId = new Map<number, BuildNode>([...nodes.values()].map((n) => [n.id, n]));
   const link = (x: { status?: string; q?: string; node?: string }) =>
     urls.namespace(q.name, { iteration: it.id, arch: q.arch, ...x });

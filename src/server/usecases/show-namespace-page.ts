@@ -62,6 +62,10 @@ export function countStatuses(nodes: Iterable<{ status: BuildStatus }>): StatusC
   return counts;
 }
 
+/** One architecture's builds by pkgbase. */
+export const nodesOf = (iteration: Iteration, arch: string): Map<string, BuildNode> =>
+  new Map(iteration.architectures[arch]!.nodes.map((n) => [n.pkgbase, n]));
+
 export function viewOf(views: GraphViewCache, iteration: Iteration, arch: string): ArchGraphView {
   const a = iteration.architectures[arch]!;
   return views.get(iteration.id, arch, () => ({ order: a.order, edges: a.edges }));
@@ -99,14 +103,13 @@ export function showNamespacePage(
   }));
   if (!arch) return { ...empty, arches, diff: it.diff as GraphDiff | null };
 
-  const graph = it.architectures[arch]!;
-  const nodes = new Map(graph.nodes.map((n) => [n.pkgbase, n]));
+  const nodes = nodesOf(it, arch);
   const view = viewOf(views, it, arch);
   if (q.node !== undefined && !nodes.has(q.node))
     throw new NotFound(`${q.node} is not in iteration ${it.id}'s ${arch} graph`);
 
   const needle = q.q?.trim().toLowerCase() ?? "";
-  const matching = graph.nodes.filter(
+  const matching = [...nodes.values()].filter(
     (n) => (!q.status || n.status === q.status) && (!needle || n.pkgbase.toLowerCase().includes(needle)),
   );
   const pages = Math.max(1, Math.ceil(matching.length / TABLE_PAGE_SIZE));
@@ -154,7 +157,7 @@ export function depthGroups(view: ArchGraphView, nodes: Map<string, BuildNode>):
   }));
 }
 
-export function groupMembers(view: ArchGraphView, nodes: Map<string, BuildNode>, depth: number): BuildNode[] {
+function groupMembers(view: ArchGraphView, nodes: Map<string, BuildNode>, depth: number): BuildNode[] {
   return (view.levels[depth] ?? []).map((p) => nodes.get(p)).filter((n): n is BuildNode => n !== undefined);
 }
 
@@ -172,6 +175,5 @@ export function showDepthGroup(
     throw new NotFound(
       `iteration ${q.iteration}'s ${q.arch} graph has no depth ${q.depth} (it has ${view.levels.length})`,
     );
-  const nodes = new Map(it.architectures[q.arch]!.nodes.map((n) => [n.pkgbase, n]));
-  return { ...q, members: groupMembers(view, nodes, q.depth) };
+  return { ...q, members: groupMembers(view, nodesOf(it, q.arch), q.depth) };
 }
