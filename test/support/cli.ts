@@ -14,22 +14,25 @@ export function cliCommand(): string[] {
   return process.env.BUILDBTW_BIN ? [process.env.BUILDBTW_BIN] : [process.execPath, MAIN];
 }
 
-export async function runCli(
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+/** Run a process to its end and collect what it printed; the environment is exactly `env`. */
+export async function runProcess(
+  command: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<CliResult> {
-  const proc = Bun.spawn([...cliCommand(), ...args], {
-    cwd: opts.cwd ?? root,
-    env: { ...process.env, NO_COLOR: "1", ...opts.env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const proc = Bun.spawn(command, { cwd: opts.cwd, env: opts.env, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
   return { code, stdout, stderr };
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return runProcess([...cliCommand(), ...args], {
+    cwd: opts.cwd ?? root,
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+  });
 }
 
 export async function runCliJson<T = unknown>(
