@@ -29,3 +29,6 @@ export function createLogger(tag: string, env: Record<string, string | undefined
 }
 
 export type Logger = ConsolaInstance;
+
+/** The message of anything thrown, for a log line or a reason: an Error's message, anything else as text. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

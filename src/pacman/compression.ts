@@ -2,6 +2,7 @@
 // default, and what workers build), gzip (Debian's makepkg default), or none. Output is bounded, so a
 // small file cannot expand into all of the server's memory.
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
+import { messageOf } from "../lib/log";
 
 export type Compression = "zstd" | "gzip" | "none";
 
@@ -53,9 +54,7 @@ export function decompress(bytes: Uint8Array, maxBytes = DEFAULT_MAX_UNPACKED_BY
     if (error instanceof RangeError || /larger than/i.test(String(error))) {
       throw new CompressionError(`it unpacks to more than ${maxBytes} bytes`);
     }
-    throw new CompressionError(
-      `its ${compression} stream is corrupt (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new CompressionError(`its ${compression} stream is corrupt (${messageOf(error)})`);
   }
 }
 

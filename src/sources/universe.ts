@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { NotFound } from "../core/errors";
 import { parsePkgbase } from "../core/names";
 import type { CommitId, Pkgbase, SourceEntry } from "../core/types";
+import { messageOf } from "../lib/log";
 import { GitRepository } from "./git-repository";
 import { entryFrom, readSrcinfoAt } from "./read-source";
 import type { SrcinfoCache, SrcinfoResult } from "./srcinfo-cache";
@@ -61,8 +62,6 @@ export const DEFAULT_REF = "main";
 const BATCH = 250;
 // Cache writes go in transactions of this many rows: bounded memory, few commits.
 const WRITE_BATCH = 2000;
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
 
 /** A repository whose ref resolved; `id` is what the ref names, an annotated tag not yet peeled. */
@@ -106,7 +105,7 @@ async function locateAll(
       const repo = GitRepository.open(join(reposDir, pkgbase));
       located.push({ pkgbase, repo, id: repo.resolveRef(ref).id });
     } catch (error) {
-      skipped.push({ pkgbase: name, reason: message(error) });
+      skipped.push({ pkgbase: name, reason: messageOf(error) });
     }
   }
   options.onProgress?.({ phase: "refs", done: names.length, total: names.length });
@@ -171,7 +170,7 @@ export async function loadUniverse(reposDir: string, options: LoadOptions = {}):
       }
       entries.set(pkgbase, entryFrom(pkgbase, ref, commit, result, repo.path));
     } catch (error) {
-      skipped.push({ pkgbase, reason: message(error) });
+      skipped.push({ pkgbase, reason: messageOf(error) });
     } finally {
       repo.close();
     }
@@ -205,7 +204,7 @@ export async function readRefs(
     try {
       commits.set(pkgbase, previous?.get(pkgbase)?.commit === id ? (id as CommitId) : repo.peelToCommit(id, ref));
     } catch (error) {
-      skipped.push({ pkgbase, reason: message(error) });
+      skipped.push({ pkgbase, reason: messageOf(error) });
     } finally {
       repo.close();
     }

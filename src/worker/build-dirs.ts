@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { messageOf } from "../lib/log";
 import { pathInside } from "../lib/paths";
 
 /** Written into a kept build directory; its time is when the build failed. */
@@ -72,7 +73,7 @@ export function createBuildDirs(root: string, keepFailedMs: number): BuildDirs {
           await rm(path, { recursive: true, force: true });
           removed.push({ path, why });
         } catch (error) {
-          removed.push({ path, why, error: error instanceof Error ? error.message : String(error) });
+          removed.push({ path, why, error: messageOf(error) });
         }
       };
       for (const name of await list(root)) {

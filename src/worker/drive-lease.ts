@@ -11,7 +11,7 @@ import { formatDuration } from "../config/worker";
 import { Conflict, Forbidden, Invalid, NotFound } from "../core/errors";
 import type { BuildOutcome, Driver } from "../drivers/driver";
 import { type BackoffPolicy, retry } from "../lib/backoff";
-import type { Logger } from "../lib/log";
+import { type Logger, messageOf } from "../lib/log";
 import { type BuildDirs, createBuildDirs } from "./build-dirs";
 import { createLogStream } from "./log-stream";
 
@@ -125,7 +125,7 @@ export async function driveLease(
 
   const dropped = (): LeaseEnd => {
     logs.discard();
-    const reason = stop.signal.reason instanceof Error ? stop.signal.reason.message : String(stop.signal.reason);
+    const reason = messageOf(stop.signal.reason);
     log.warn(`dropped lease of ${what}: ${reason}`, { ...fields, reason });
     return { kind: "dropped", reason };
   };
@@ -263,5 +263,3 @@ async function buildWithin(
     clearTimeout(timer);
   }
 }
-
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -5,8 +5,9 @@ import type { Lease } from "../api/schemas";
 import { isTransient, UnexpectedResponse } from "../client/errors";
 import { DomainError } from "../core/errors";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, retry, sleep } from "../lib/backoff";
+import { messageOf } from "../lib/log";
 import { createBuildDirs } from "./build-dirs";
-import { DEFAULT_KEEP_FAILED_MS, driveLease, type LeaseDeps, leaseFields, messageOf } from "./drive-lease";
+import { DEFAULT_KEEP_FAILED_MS, driveLease, type LeaseDeps, leaseFields } from "./drive-lease";
 
 export interface WorkerSettings {
   architectures: string[];
