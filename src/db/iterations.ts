@@ -90,3 +90,13 @@ export function latestIterationIds(db: Db): Map<number, number> {
     .all();
   return new Map(rows.map((r) => [r.namespaceId, r.id]));
 }
+
+/** The newest iteration id of one namespace (an index lookup: this is asked on every lease and result). */
+export function latestIterationId(db: Db, namespaceId: number): number | null {
+  const row = db
+    .select({ id: sql<number | null>`max(${iterations.id})` })
+    .from(iterations)
+    .where(eq(iterations.namespaceId, namespaceId))
+    .get();
+  return row?.id ?? null;
+}

@@ -146,7 +146,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     .map((ns) => latest.get(ns.id))
     .filter((id): id is number => id !== undefined);
   for (const b of listBuildsByStatus(db, ["pending"], current)) {
-    deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
+    deps.scheduler.enqueue(b);
   }
   // Databases are written without fsync (they are derived): rewrite the current ones from SQLite.
   for (const ns of listNamespaces(db, { all: true })) {

@@ -1,9 +1,9 @@
 import { Invalid } from "../../core/errors";
 import type { BuildRecord, WorkerRecord } from "../../core/records";
-import { setStatus } from "../../db/builds";
 import { appendLog } from "../../db/logs";
-import { inTransaction, nowIso } from "../../db/tx";
+import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { markBuilding } from "./build-lifecycle";
 import { currentLease } from "./current-lease";
 
 const MAX_CHUNK = 1024 * 1024;
@@ -15,11 +15,12 @@ export function appendBuildLog(deps: ServerDeps, worker: WorkerRecord, leaseId: 
 /** A log chunk for the build `current` names (a worker's lease or a pipeline's token). */
 export function appendLogTo(deps: ServerDeps, current: () => BuildRecord, text: string): void {
   if (text.length > MAX_CHUNK) throw new Invalid(`log chunks are limited to ${MAX_CHUNK} bytes; send smaller chunks`);
-  const build = inTransaction(deps.db, () => {
+  const { build, started } = inTransaction(deps.db, () => {
     const b = current();
-    if (b.status === "scheduled") setStatus(deps.db, b.id, "building", { startedAt: nowIso() });
+    const started = markBuilding(deps, b);
     if (text.length > 0) appendLog(deps.db, b.id, b.attempts, text);
-    return b;
+    return { build: b, started };
   });
+  started.announce();
   deps.events.emit({ type: "log", buildId: build.id });
 }

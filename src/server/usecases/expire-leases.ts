@@ -2,10 +2,10 @@
 // MAX_ATTEMPTS leases without a result it fails with that reason (design.md §7).
 import { MAX_ATTEMPTS } from "../../core/build-states";
 import { clearLease, listExpiredLeases, setStatus } from "../../db/builds";
-import { latestIterationIds } from "../../db/iterations";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction, nowIso } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { mayStart } from "./build-lifecycle";
 
 export function expireLeases(deps: ServerDeps): number {
   const now = deps.now();
@@ -24,7 +24,6 @@ export function expireLeases(deps: ServerDeps): number {
     }
     return builds;
   });
-  const latest = latestIterationIds(deps.db);
   for (const b of expired) {
     const ns = getNamespaceById(deps.db, b.namespaceId);
     const failed = b.attempts >= MAX_ATTEMPTS;
@@ -37,9 +36,7 @@ export function expireLeases(deps: ServerDeps): number {
       attempt: b.attempts,
       outcome: failed ? "failed" : "pending",
     });
-    if (!failed && ns?.status === "active" && latest.get(b.namespaceId) === b.iterationId) {
-      deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
-    }
+    if (!failed && mayStart(deps, b)) deps.scheduler.enqueue(b);
     deps.events.emit({
       type: "build",
       namespaceId: b.namespaceId,

@@ -3,13 +3,13 @@
 import type { Lease } from "../../api/schemas";
 import type { WorkerRecord } from "../../core/records";
 import { getBuild, setLease } from "../../db/builds";
-import { latestIterationIds } from "../../db/iterations";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import { touchWorker } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { newLeaseId } from "../tokens";
 import { buildJob } from "./build-job";
+import { mayStart } from "./build-lifecycle";
 
 export async function leaseBuild(
   deps: ServerDeps,
@@ -43,9 +43,8 @@ function tryLease(
   const leased = inTransaction(deps.db, () => {
     const build = getBuild(deps.db, buildId);
     if (build?.status !== "pending") return null;
-    const ns = getNamespaceById(deps.db, build.namespaceId);
-    if (ns?.status !== "active") return null;
-    if (latestIterationIds(deps.db).get(ns.id) !== build.iterationId) return null;
+    if (!mayStart(deps, build)) return null;
+    const ns = getNamespaceById(deps.db, build.namespaceId)!;
     const leaseId = newLeaseId();
     const expiresAt = deps.now() + deps.config.leaseTtlMs;
     setLease(deps.db, build.id, { leaseId, worker: worker.name, expiresAt });

@@ -3,10 +3,10 @@ import { Invalid } from "../../core/errors";
 import type { BuildRecord, WorkerRecord } from "../../core/records";
 import { listBuildArtifacts } from "../../db/artifacts";
 import { clearLease, setStatus } from "../../db/builds";
-import { latestIterationIds } from "../../db/iterations";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction, nowIso } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { mayStart } from "./build-lifecycle";
 import { currentLease } from "./current-lease";
 import { unblockDependents } from "./unblock-dependents";
 
@@ -47,11 +47,7 @@ export function recordResult(
   });
 
   const ns = getNamespaceById(deps.db, build.namespaceId);
-  const isCurrent = ns?.status === "active" && latestIterationIds(deps.db).get(build.namespaceId) === build.iterationId;
-  if (isCurrent) {
-    for (const b of unblocked)
-      deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
-  }
+  if (mayStart(deps, build)) for (const b of unblocked) deps.scheduler.enqueue(b);
   const fields = {
     namespace: ns?.name,
     iteration: build.iterationId,

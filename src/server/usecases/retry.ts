@@ -47,8 +47,7 @@ export function retryNode(deps: ServerDeps, name: string, pkgbase: string, arch?
     }),
   );
   for (const b of updated) {
-    if (b.status === "pending")
-      deps.scheduler.enqueue({ id: b.id, namespaceId: b.namespaceId, arch: b.arch, position: b.position });
+    if (b.status === "pending") deps.scheduler.enqueue(b);
     deps.log.info("build retried", { namespace: name, iteration: b.iterationId, pkgbase: b.pkgbase, arch: b.arch });
     deps.events.emit({
       type: "build",

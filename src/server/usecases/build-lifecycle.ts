@@ -1,0 +1,38 @@
+// The checks and small transitions every way of running a build shares (worker leases, pipelines,
+// expiry, results): one place each, so they cannot drift apart.
+import type { BuildRecord } from "../../core/records";
+import { setStatus } from "../../db/builds";
+import { latestIterationId } from "../../db/iterations";
+import { getNamespaceById } from "../../db/namespaces";
+import { nowIso } from "../../db/tx";
+import type { ServerDeps } from "../deps";
+
+/**
+ * Whether builds of this iteration may be started: the namespace is active and the iteration is its
+ * latest (a cancelled namespace gets no new builds; a superseded iteration's builds are not started).
+ */
+export function mayStart(deps: ServerDeps, build: Pick<BuildRecord, "namespaceId" | "iterationId">): boolean {
+  return (
+    getNamespaceById(deps.db, build.namespaceId)?.status === "active" &&
+    latestIterationId(deps.db, build.namespaceId) === build.iterationId
+  );
+}
+
+/**
+ * The first sign of life from a build host (heartbeat or log chunk) moves a scheduled build to
+ * building. Call inside the transaction; call `announce` after it commits.
+ */
+export function markBuilding(deps: ServerDeps, build: BuildRecord): { announce(): void } {
+  if (build.status !== "scheduled") return { announce() {} };
+  setStatus(deps.db, build.id, "building", { startedAt: nowIso() });
+  return {
+    announce: () =>
+      deps.events.emit({
+        type: "build",
+        namespaceId: build.namespaceId,
+        iterationId: build.iterationId,
+        buildId: build.id,
+        status: "building",
+      }),
+  };
+}
