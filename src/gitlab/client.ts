@@ -3,7 +3,7 @@
 // paths. Answers are parsed with zod at this edge; errors are errors.ts's, never carrying the token.
 import { Gitlab } from "@gitbeaker/rest";
 import { z } from "zod";
-import { GitlabQueryFailed, GitlabUnavailable } from "./errors";
+import { GitlabQueryFailed } from "./errors";
 import { gitbeakerRequester } from "./requester";
 import { createTransport, type Transport, type TransportOptions } from "./transport";
 
@@ -262,6 +262,3 @@ export function createGitlabClient(settings: GitlabSettings, options: TransportO
   };
   return client;
 }
-
-/** Whether a failed call may be tried again later (GitLab was unreachable or throttling us). */
-export const isTransient = (error: unknown): boolean => error instanceof GitlabUnavailable;

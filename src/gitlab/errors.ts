@@ -35,6 +35,3 @@ export class GitlabUnavailable extends Error {
 export class GitlabQueryFailed extends Error {
   override name = "GitlabQueryFailed";
 }
-
-export const isGitlabError = (e: unknown): e is GitlabRefused | GitlabUnavailable | GitlabQueryFailed =>
-  e instanceof GitlabRefused || e instanceof GitlabUnavailable || e instanceof GitlabQueryFailed;

@@ -7,10 +7,9 @@ export {
   type GitlabClient,
   type GitlabSettings,
   type GroupProject,
-  isTransient,
   type Pipeline,
 } from "./client";
-export { GitlabQueryFailed, GitlabRefused, GitlabUnavailable, isGitlabError } from "./errors";
+export { GitlabQueryFailed, GitlabRefused, GitlabUnavailable } from "./errors";
 export { type PipelinePhase, pipelinePhase } from "./pipeline-status";
 export { pkgbaseOfProject, projectPathOf } from "./project-path";
 export {
@@ -19,15 +18,13 @@ export {
   RepositoryFetcher,
   type RepositoryTarget,
   type SyncOutcome,
-  syncRepository,
 } from "./repositories";
-export { ACTIVITY_MARGIN_MS, type GroupSyncResult, loadSyncState, saveSyncState, syncGroup, targetsOf } from "./sync";
-export { DEFAULT_RETRY, type RetryEvent, type RetryPolicy, retryAfterMs } from "./transport";
+export { ACTIVITY_MARGIN_MS, type GroupSyncResult, loadSyncState, saveSyncState, syncGroup } from "./sync";
+export { type RetryEvent, type RetryPolicy, retryAfterMs } from "./transport";
 export {
   type GitlabEvent,
   InvalidWebhook,
   parseWebhook,
-  signDelivery,
   verifyWebhook,
   type WebhookSecrets,
 } from "./webhook";

@@ -20,11 +20,11 @@ export const SIGNATURE_TOLERANCE_S = 5 * 60;
 const same = (a: string, b: string): boolean =>
   timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 
-export function signingKey(signingToken: string): Buffer {
+function signingKey(signingToken: string): Buffer {
   return Buffer.from(signingToken.replace(/^whsec_/, ""), "base64");
 }
 
-/** The `webhook-signature` value GitLab sends for a delivery (exported for the test double). */
+/** The `webhook-signature` value GitLab sends for a delivery. */
 export function signDelivery(signingToken: string, id: string, timestamp: string, body: string): string {
   return `v1,${createHmac("sha256", signingKey(signingToken)).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
 }
