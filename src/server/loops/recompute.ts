@@ -1,6 +1,9 @@
 // One recompute at a time, off the request path: ref checks (periodic and on demand) and namespace
 // recomputes are queued here. The loop never dies: each namespace's failure is logged and skipped.
+
+import { mayAffect } from "../../core/affected";
 import { parseOriginChangeset } from "../../core/names";
+import { latestIteration } from "../../db/iterations";
 import { listNamespaces } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
 import { recomputeNamespace } from "../usecases/recompute-namespace";
@@ -58,64 +61,17 @@ export class RecomputeLoop {
     if (changed.length > 0)
       deps.log.info("sources changed", { pkgbases: changed.length, sample: changed.slice(0, 10) });
     for (const ns of active) {
-      if (changed.length === 0 && !this.missingIteration(ns.id)) continue;
-      if (changed.length > 0 && !this.affected(ns.originChangesets, changed, ns.id)) continue;
+      if (!this.affected(ns.originChangesets, changed, ns.id)) continue;
       await this.recompute(ns.id, false);
     }
   }
 
-  private missingIteration(namespaceId: number): boolean {
-    const row = this.deps()
-      .db.$client.query("SELECT 1 FROM iterations WHERE namespace_id = ? LIMIT 1")
-      .get(namespaceId);
-    return row === null;
-  }
-
-  /**
-   * Whether a namespace's inputs may have changed: an origin moved, or a changed pkgbase is a member
-   * (its commit or relations changed) or may have become one (it now depends on a member).
-   */
+  /** Whether a namespace's inputs may have changed: it has no iteration yet, an origin moved, or mayAffect. */
   private affected(origins: string[], changed: string[], namespaceId: number): boolean {
     const deps = this.deps();
-    const changedSet = new Set(changed);
-    if (origins.some((o) => changedSet.has(parseOriginChangeset(o).pkgbase))) return true;
-    if (this.missingIteration(namespaceId)) return true;
-    const row = deps.db.$client
-      .query<{ graph: string }, [number]>(
-        "SELECT graph FROM iterations WHERE namespace_id = ? ORDER BY id DESC LIMIT 1",
-      )
-      .get(namespaceId);
-    if (!row) return true;
-    const graph = JSON.parse(row.graph) as Record<string, { nodes: { pkgbase: string; pkgnames: string[] }[] }>;
-    const memberNames = new Set<string>();
-    for (const g of Object.values(graph)) {
-      for (const n of g.nodes) {
-        if (changedSet.has(n.pkgbase)) return true;
-        memberNames.add(n.pkgbase);
-        for (const p of n.pkgnames) memberNames.add(p);
-      }
-    }
-    // A changed non-member matters only if it now mentions a member's package (or provides one of its names).
-    for (const pkgbase of changed) {
-      const entry = deps.catalog.entry(pkgbase);
-      if (!entry) return true;
-      for (const p of entry.srcinfo.packages) {
-        const names = [
-          ...p.depends,
-          ...p.makedepends,
-          ...p.checkdepends,
-          ...p.provides,
-          ...Object.values(p.archSpecific).flatMap((s) => [
-            ...(s.depends ?? []),
-            ...(s.makedepends ?? []),
-            ...(s.checkdepends ?? []),
-            ...(s.provides ?? []),
-          ]),
-        ];
-        if (names.some((n) => memberNames.has(n.split(/[<>=:]/)[0]!))) return true;
-      }
-    }
-    return false;
+    if (origins.some((o) => changed.includes(parseOriginChangeset(o).pkgbase))) return true;
+    const latest = latestIteration(deps.db, namespaceId);
+    return latest === null || mayAffect(latest.graph, changed, (p) => deps.catalog.entry(p));
   }
 
   private async recompute(id: number, retry: boolean): Promise<void> {
