@@ -34,6 +34,13 @@ export async function asAdmin<T>(call: Promise<T>): Promise<T> {
   }
 }
 
+export type ListedNamespace = NamespaceListBody["namespaces"][number];
+
+/** A namespace as the list shows it (status, counts, latest iteration: light, no nodes), cancelled ones too. */
+export async function listedNamespace(client: ApiClient, name: string): Promise<ListedNamespace | undefined> {
+  return (await client.namespaces.list({ all: true })).namespaces.find((n) => n.name === name);
+}
+
 /** The web UI's page of a namespace. */
 export const namespaceUrl = (serverUrl: string, name: string) => `${serverUrl}/namespaces/${encodeURIComponent(name)}`;
 
@@ -126,7 +133,7 @@ const GROUP_SHOWN = 25;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** `2025-01-01T12:00:03.123Z` → `2025-01-01 12:00 UTC`; anything else as given. */
-export function when(iso: string): string {
+function when(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
@@ -165,7 +172,7 @@ export function countsText(counts: Record<string, number>, paint: Paint): string
 const ANSI = /\x1b\[[0-9;]*m/g;
 const width = (s: string) => [...s.replace(ANSI, "")].length;
 
-export function table(headers: string[], rows: string[][], paint: Paint): string[] {
+function table(headers: string[], rows: string[][], paint: Paint): string[] {
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
   const line = (cells: string[]) =>
     cells

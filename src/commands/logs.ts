@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import type { ApiClient, BuildDetailBody, BuildListBody } from "../client/api-client";
 import { clientFlags } from "../config/client";
 import { Invalid, NotFound } from "../core/errors";
-import { archArg, connect, iterationArg, namespaceArg, pkgbaseArg } from "./client-output";
+import { archArg, connect, iterationArg, listedNamespace, namespaceArg, pkgbaseArg } from "./client-output";
 import { execute, jsonFlag, printJson } from "./support";
 
 const POLL_MS = 300;
@@ -36,7 +36,7 @@ async function findBuild(
  * cancelled, its iteration superseded before it started, or it waits on a dependency that failed.
  */
 async function wontFinish(client: ApiClient, name: string, build: BuildDetailBody): Promise<string | null> {
-  const ns = (await client.namespaces.list({ all: true })).namespaces.find((n) => n.name === name);
+  const ns = await listedNamespace(client, name);
   if (!ns) return `namespace ${name} is gone`;
   if (ns.status === "cancelled")
     return `namespace ${name} is cancelled; ${build.pkgbase} is not built until \`buildbtw resume ${name}\``;

@@ -1,6 +1,6 @@
 // `buildbtw new ORIGIN…`: open a build namespace on the server, optionally following it to the end.
 import { defineCommand } from "citty";
-import type { ApiClient, NamespaceListBody } from "../client/api-client";
+import type { ApiClient } from "../client/api-client";
 import { clientFlags } from "../config/client";
 import { NotFound } from "../core/errors";
 import {
@@ -8,6 +8,8 @@ import {
   connect,
   countsText,
   includeArg,
+  type ListedNamespace,
+  listedNamespace,
   namespaceArg,
   namespaceUrl,
   originArgs,
@@ -21,12 +23,10 @@ const POLL_MS = 500;
 /** Without a terminal, a progress line at most this often (CI logs stay short). */
 const PLAIN_PROGRESS_MS = 10_000;
 
-type ListedNamespace = NamespaceListBody["namespaces"][number];
-
 /** Where a followed namespace stands: still going, or finished one way or the other. Decisions are data. */
-export type WaitState = "waiting" | "built" | "failed" | "cancelled";
+type WaitState = "waiting" | "built" | "failed" | "cancelled";
 
-export function waitState(ns: ListedNamespace): WaitState {
+function waitState(ns: ListedNamespace): WaitState {
   if (ns.status === "cancelled") return "cancelled";
   if (!ns.latest_iteration) return "waiting";
   const p = progressOf(ns.counts);
@@ -36,7 +36,7 @@ export function waitState(ns: ListedNamespace): WaitState {
 }
 
 async function listed(client: ApiClient, name: string): Promise<ListedNamespace> {
-  const ns = (await client.namespaces.list({ all: true })).namespaces.find((n) => n.name === name);
+  const ns = await listedNamespace(client, name);
   if (!ns) throw new NotFound(`no namespace named ${name}`);
   return ns;
 }
