@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { formatDuration } from "../config/worker";
 import { messageOf } from "../lib/log";
 import { pathInside } from "../lib/paths";
 
@@ -22,6 +23,8 @@ export interface Removed {
 
 export interface BuildDirs {
   readonly root: string;
+  /** How long a failed build's directory is kept (0: removed at once) and an idle chroot survives. */
+  readonly keepFailedMs: number;
   /** A fresh directory for this build, spared by sweeps until `release`d. */
   create(buildId: number, namespace: string): Promise<string>;
   /** The build is over: remove its directory, or keep it (with the reason written next to it) when it failed. */
@@ -37,6 +40,7 @@ export function createBuildDirs(root: string, keepFailedMs: number): BuildDirs {
 
   return {
     root,
+    keepFailedMs,
     async create(buildId, namespace) {
       // The name is reserved before the directory exists, so a sweep running meanwhile never takes it.
       const dir = pathInside(root, `build-${buildId}-${randomBytes(4).toString("hex")}`);
@@ -56,7 +60,7 @@ export function createBuildDirs(root: string, keepFailedMs: number): BuildDirs {
         if (end.keep && keepFailedMs > 0) {
           await writeFile(
             join(dir, FAILED_MARKER),
-            `failed at ${new Date().toISOString()}: ${end.reason}\nremoved after ${keepFailedMs / 3_600_000} h\n`,
+            `failed at ${new Date().toISOString()}: ${end.reason}\nremoved after ${formatDuration(keepFailedMs)}\n`,
           );
           return "kept";
         }

@@ -12,7 +12,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from "../core/errors";
 import type { BuildOutcome, Driver } from "../drivers/driver";
 import { type BackoffPolicy, retry } from "../lib/backoff";
 import { type Logger, messageOf } from "../lib/log";
-import { type BuildDirs, createBuildDirs } from "./build-dirs";
+import type { BuildDirs } from "./build-dirs";
 import { createLogStream } from "./log-stream";
 
 /** Why a build stopped before its result: the abort reason of its signal. */
@@ -32,14 +32,10 @@ export interface LeaseDeps {
 }
 
 export interface LeaseSettings {
-  /** Parent of the per-build work directories. */
-  workDir: string;
   /** A build running longer is stopped and fails ("build timed out after 4h"); default: no limit. */
   buildTimeoutMs?: number;
-  /** How long a failed build's directory is kept (default 24 h; 0 removes it at once). */
-  keepFailedMs?: number;
   /** The worker's build directories (shared by its slots so sweeps spare running builds). */
-  buildDirs?: BuildDirs;
+  buildDirs: BuildDirs;
   logFlushMs?: number;
   logFlushBytes?: number;
   backoff?: Partial<BackoffPolicy>;
@@ -131,7 +127,6 @@ export async function driveLease(
   };
 
   log.info(`leased ${what}`, fields);
-  const dirs = settings.buildDirs ?? createBuildDirs(settings.workDir, settings.keepFailedMs ?? DEFAULT_KEEP_FAILED_MS);
   let interval: ReturnType<typeof setInterval> | undefined;
   let dir: string | undefined;
   // Set when the build must keep its directory: it failed (or broke), and someone may want to look.
@@ -145,7 +140,7 @@ export async function driveLease(
       return dropped();
     }
 
-    dir = await dirs.create(lease.build_id, lease.namespace);
+    dir = await settings.buildDirs.create(lease.build_id, lease.namespace);
     logs.write(`==> buildbtw: building ${what} at ${lease.commit} with the ${driver.name} driver\n`);
     const outcome = await buildWithin(settings.buildTimeoutMs, driver, lease, {
       workDir: dir,
@@ -163,7 +158,7 @@ export async function driveLease(
     keepReason = result.status === "failed" ? result.reason : undefined;
     if (result.status === "failed") {
       logs.write(`==> buildbtw: build failed: ${result.reason}\n`);
-      const keepMs = settings.keepFailedMs ?? DEFAULT_KEEP_FAILED_MS;
+      const keepMs = settings.buildDirs.keepFailedMs;
       if (keepMs > 0)
         logs.write(`==> buildbtw: the build directory stays on ${hostname()} for ${formatDuration(keepMs)}: ${dir}\n`);
     }
@@ -189,7 +184,7 @@ export async function driveLease(
     abandon?.removeEventListener("abort", onAbandon);
     if (!stop.signal.aborted) stop.abort(new BuildStopped("the lease is finished"));
     if (dir) {
-      const kept = await dirs.release(
+      const kept = await settings.buildDirs.release(
         dir,
         keepReason === undefined ? { keep: false } : { keep: true, reason: keepReason },
       );
@@ -225,8 +220,6 @@ export async function driveLease(
     return { status: "built" };
   }
 }
-
-export const DEFAULT_KEEP_FAILED_MS = 24 * 3_600_000;
 
 /** Why a build was stopped by its deadline rather than by the lease. */
 class TimedOut extends Error {

@@ -7,7 +7,7 @@ import { DomainError } from "../core/errors";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, retry, sleep } from "../lib/backoff";
 import { messageOf } from "../lib/log";
 import { createBuildDirs } from "./build-dirs";
-import { DEFAULT_KEEP_FAILED_MS, driveLease, type LeaseDeps, leaseFields } from "./drive-lease";
+import { driveLease, type LeaseDeps, leaseFields } from "./drive-lease";
 
 export interface WorkerSettings {
   architectures: string[];
@@ -43,7 +43,7 @@ export async function runWorker(
 ): Promise<void> {
   const { client, driver, log } = deps;
   await mkdir(settings.workDir, { recursive: true });
-  const keepFailedMs = settings.keepFailedMs ?? DEFAULT_KEEP_FAILED_MS;
+  const keepFailedMs = settings.keepFailedMs ?? 24 * 3_600_000;
   const buildDirs = createBuildDirs(settings.workDir, keepFailedMs);
   const sweep = async () => {
     try {
@@ -104,7 +104,7 @@ export async function runWorker(
       }
       if (!lease) continue;
       try {
-        await driveLease(lease, deps, { ...settings, keepFailedMs, buildDirs }, abandon);
+        await driveLease(lease, deps, { ...settings, buildDirs }, abandon);
         failures = 0;
       } catch (error) {
         // A bug or an unforeseen answer in one lease must not end the slot; the lease expires on the server.
