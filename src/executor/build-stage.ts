@@ -13,7 +13,7 @@ import type { Driver } from "../drivers/driver";
 import { pathInside } from "../lib/paths";
 import { createLogStream } from "../worker/log-stream";
 import { buildHere, type HereBuild } from "./build-here";
-import { BuildFailure, SystemFailure } from "./failures";
+import { BuildFailure, messageOf, SystemFailure } from "./failures";
 import { type BuildJob, buildJob, jobDir, jobSlot, projectDir } from "./job";
 import { runProcess } from "./process";
 import { type ClientFactory, defaultClient, ServerUnavailable, serverCalls } from "./server";
@@ -282,5 +282,3 @@ export function withoutSecrets(env: Env): Record<string, string> {
   }
   return out;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -4,7 +4,7 @@
 // never fails: "nothing to clean" is success. It also sweeps what jobs of a runner that died never cleaned.
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { BuildFailure } from "./failures";
+import { BuildFailure, messageOf } from "./failures";
 import { buildsDir, jobDir, jobIdOf, jobSlot, jobsRoot } from "./job";
 import { type Env, loadExecutorPaths } from "./settings";
 
@@ -68,5 +68,3 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

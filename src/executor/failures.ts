@@ -24,6 +24,8 @@ export class SystemFailure extends Error {
   override name = "SystemFailure";
 }
 
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export interface FailureCodes {
   build: number;
   system: number;
@@ -59,8 +61,7 @@ export type Outcome =
 export function classify(error: unknown): Outcome {
   if (error instanceof BuildFailure) return { kind: "build", message: error.message, exitCode: error.exitCode };
   if (error instanceof SystemFailure || error instanceof Invalid) return { kind: "system", message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
-  return { kind: "system", message: `internal error: ${message}` };
+  return { kind: "system", message: `internal error: ${messageOf(error)}` };
 }
 
 /**

@@ -5,21 +5,20 @@ import { constants } from "node:os";
 import { SystemFailure } from "./failures";
 
 export interface RunOptions {
-  cwd?: string;
   env?: Record<string, string | undefined>;
   /** Every chunk of stdout and stderr, as it arrives (already written to our stdout). */
   onOutput?: (chunk: string) => void;
-  /** Aborting terminates the child: SIGTERM, then SIGKILL after `killAfterMs`. */
+  /** Aborting terminates the child: SIGTERM, then SIGKILL after KILL_AFTER_MS. */
   signal?: AbortSignal;
-  killAfterMs?: number;
 }
+
+const KILL_AFTER_MS = 10_000;
 
 /** Run `argv` to its end and return its exit status (128 + signal number when a signal ended it). */
 export async function runProcess(argv: string[], options: RunOptions = {}): Promise<number> {
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn(argv, {
-      cwd: options.cwd,
       env: options.env,
       stdin: "ignore",
       stdout: "pipe",
@@ -31,7 +30,7 @@ export async function runProcess(argv: string[], options: RunOptions = {}): Prom
   }
   const onAbort = () => {
     child.kill("SIGTERM");
-    setTimeout(() => child.kill("SIGKILL"), options.killAfterMs ?? 10_000).unref();
+    setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS).unref();
   };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort);

@@ -6,7 +6,7 @@ import { type ApiClient, createApiClient } from "../client/api-client";
 import { isTransient, UnexpectedResponse } from "../client/errors";
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from "../core/errors";
 import { type BackoffPolicy, retry } from "../lib/backoff";
-import { BuildFailure, SystemFailure } from "./failures";
+import { BuildFailure, messageOf, SystemFailure } from "./failures";
 import type { ExecutorSettings } from "./settings";
 
 /** The server could not be reached or answered nonsense: the runner host's problem, and the server cannot be told. */
@@ -47,5 +47,3 @@ export function serverCalls(settings: Pick<ExecutorSettings, "serverAttempts">, 
 
 export type ServerCall = ReturnType<typeof serverCalls>;
 export type ClientFactory = (serverUrl: string, token: string) => ApiClient;
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
