@@ -164,7 +164,8 @@ export interface LiveDeps {
 export function homeStream(c: Context, l: LiveDeps): Response {
   const { deps } = l;
   return liveStream(c, l.log, {
-    relevant: () => true,
+    // Log chunks change nothing on the home page: a build's first sign of life is its own build event.
+    relevant: (e) => e.type !== "log",
     batchMs: 1000,
     warn: deps.log.warn.bind(deps.log),
     flush: async (batch, id, stream) => {
@@ -206,7 +207,9 @@ export function namespaceStream(
   let active = detail.namespace.status === "active" && !it.superseded;
 
   return liveStream(c, l.log, {
-    relevant: (e) => (e.type === "log" ? byId.has(e.buildId) : e.namespaceId === nsId),
+    // Only build, iteration and namespace events change this page: log chunks do not (the first one's
+    // move to building comes as a build event of its own, see usecases/build-lifecycle.ts).
+    relevant: (e) => e.type !== "log" && e.namespaceId === nsId,
     batchMs: 300,
     warn: deps.log.warn.bind(deps.log),
     flush: async (batch, id, stream, replay) => {
@@ -217,7 +220,7 @@ export function namespaceStream(
       for (const e of batch) {
         if (e.type === "namespace") namespaceChanged = true;
         else if (e.type === "iteration" && e.iterationId > newest) newest = e.iterationId;
-        else if (e.type === "build" || e.type === "log") changedIds.add(e.buildId);
+        else if (e.type === "build") changedIds.add(e.buildId);
       }
       if (newest !== it.id && !superseded) {
         superseded = true;
