@@ -2,6 +2,7 @@
 // commit, upstream PGP keys, and picking the predicted package files out of PKGDEST.
 import { existsSync } from "node:fs";
 import { chown, readdir, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import type { Lease } from "../api/schemas";
 import { InvalidName, parseCommitId } from "../core/names";
@@ -92,6 +93,9 @@ export async function checkReachable(user: BuildUser, dir: string, ctx: BuildCon
       `the build user ${user.name} cannot write ${dir}: make every parent directory searchable by it (chmod o+x) or choose a --work-dir it can reach`,
     );
 }
+
+/** The builds' PACKAGER: a known identity instead of "Unknown Packager", which other tooling often rejects. */
+export const workerPackager = (): string => `buildbtw worker on ${hostname()} <buildbtw@${hostname()}>`;
 
 export const hostPath = (): string =>
   process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

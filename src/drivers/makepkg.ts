@@ -4,7 +4,6 @@
 // .pkg.tar.gz), and hands back exactly the predicted package files.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Lease } from "../api/schemas";
 import {
@@ -19,6 +18,7 @@ import {
   StepFailed,
   steps,
   upstreamKeys,
+  workerPackager,
 } from "./build-host";
 import type { Driver } from "./driver";
 import { withRepository } from "./pacman-conf";
@@ -110,7 +110,6 @@ export function makepkgEnvironment(
   user: { name: string },
   pacmanManaged: boolean,
 ): Record<string, string> {
-  const host = hostname();
   return {
     PATH: hostPath(),
     HOME: layout.home,
@@ -125,8 +124,7 @@ export function makepkgEnvironment(
     LOGDEST: layout.logdest,
     PKGEXT: ".pkg.tar.zst",
     SRCEXT: ".src.tar.gz",
-    // A known identity instead of "Unknown Packager", which other tooling often rejects.
-    PACKAGER: `buildbtw worker on ${host} <buildbtw@${host}>`,
+    PACKAGER: workerPackager(),
     ...(pacmanManaged ? { PACMAN: layout.pacmanWrapper } : {}),
   };
 }

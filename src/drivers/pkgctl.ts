@@ -6,7 +6,6 @@
 // the namespace's own, so namespaces never see each other's packages and the host stays untouched.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { InvalidName, parseNamespaceName } from "../core/names";
 import { pathInside } from "../lib/paths";
@@ -24,6 +23,7 @@ import {
   StepFailed,
   steps,
   upstreamKeys,
+  workerPackager,
 } from "./build-host";
 import type { Driver } from "./driver";
 import { withRepository } from "./pacman-conf";
@@ -103,7 +103,7 @@ export function pkgctlCommand(inv: PkgctlInvocation): { argv: string[]; env: Rec
       LOGNAME: inv.user.name,
       LANG: "C.UTF-8",
       PKGDEST: inv.pkgdest,
-      PACKAGER: `buildbtw worker on ${hostname()} <buildbtw@${hostname()}>`,
+      PACKAGER: workerPackager(),
     },
   };
 }

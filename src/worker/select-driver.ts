@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import type { DriverName } from "../config/worker";
 import { assertNever, Invalid } from "../core/errors";
+import { isRoot } from "../drivers/build-host";
 import type { Driver } from "../drivers/driver";
 import { createFakeDriver, type PackageBuilder } from "../drivers/fake";
 import { createMakepkgDriver } from "../drivers/makepkg";
@@ -39,7 +40,7 @@ export function selectDriver(settings: DriverSettings, needs: DriverNeeds): Driv
       return createMakepkgDriver({ buildUser: settings.buildUser });
     case "pkgctl":
       need("pkgctl", "install devtools (pacman -S devtools), or use --driver makepkg");
-      if (process.getuid?.() !== 0)
+      if (!isRoot())
         throw new Invalid(
           "the pkgctl driver must run as root: it mounts a per-namespace chroot configuration for each build",
         );
