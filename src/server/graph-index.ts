@@ -10,7 +10,7 @@ export interface ArchIndex {
   dependents: Map<string, string[]>;
 }
 
-export function indexGraph(g: ArchGraph): ArchIndex {
+export function indexGraph(g: Pick<ArchGraph, "edges">): ArchIndex {
   const deps = new Map<string, string[]>();
   const dependents = new Map<string, string[]>();
   for (const [from, to] of g.edges) {

@@ -3,6 +3,7 @@
 // computed once and cached; statuses are laid over it per request.
 import type { BuildStatus } from "../../core/build-states";
 import { type Layout, layersOf, layoutGraph, transitiveReduction } from "../../core/graph-layout";
+import { indexGraph } from "../graph-index";
 
 /** Up to this many nodes a graph is drawn; beyond it, a drawing is a hairball and groups read better. */
 export const DRAWN_GRAPH_LIMIT = 150;
@@ -34,12 +35,7 @@ export function archGraphView(graph: { order: string[]; edges: [string, string][
     if (!levels[d]) levels[d] = [];
     levels[d].push(pkgbase);
   }
-  const deps = new Map<string, string[]>();
-  const dependents = new Map<string, string[]>();
-  for (const [from, to] of graph.edges) {
-    (deps.get(to) ?? deps.set(to, []).get(to)!).push(from);
-    (dependents.get(from) ?? dependents.set(from, []).get(from)!).push(to);
-  }
+  const { deps, dependents } = indexGraph(graph);
   const drawn = graph.order.length <= DRAWN_GRAPH_LIMIT ? transitiveReduction(graph.order, graph.edges) : null;
   return {
     depth,
