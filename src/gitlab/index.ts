@@ -11,7 +11,7 @@ export {
 } from "./client";
 export { GitlabQueryFailed, GitlabRefused, GitlabUnavailable } from "./errors";
 export { type PipelinePhase, pipelinePhase } from "./pipeline-status";
-export { pkgbaseOfProject, projectPathOf } from "./project-path";
+export { pkgbaseOfProject, projectFullPath, projectPathOf } from "./project-path";
 export {
   type FetchResult,
   type GitAuth,

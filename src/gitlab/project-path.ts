@@ -21,6 +21,9 @@ export function projectPathOf(pkgbase: string): string {
     .replace(/[_-]{2,}/g, "-");
 }
 
+/** The full path of a pkgbase's project in the packages group `group`. */
+export const projectFullPath = (group: string, pkgbase: string): string => `${group}/${projectPathOf(pkgbase)}`;
+
 export type ProjectIdentity = { ok: true; pkgbase: string } | { ok: false; reason: string };
 
 /**

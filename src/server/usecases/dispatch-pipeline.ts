@@ -17,7 +17,7 @@ import {
   updateDispatch,
 } from "../../db/pipelines";
 import { inTransaction, nowIso } from "../../db/tx";
-import { GitlabRefused, GitlabUnavailable, type Pipeline, projectPathOf } from "../../gitlab";
+import { GitlabRefused, GitlabUnavailable, type Pipeline, projectFullPath } from "../../gitlab";
 import { backoffDelay, sleep } from "../../lib/backoff";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { repositoryUrl } from "./build-job";
@@ -30,10 +30,6 @@ export interface PipelineClaim {
   /** The build token, known only in memory: the database keeps its hash. */
   token: string;
 }
-
-/** The project of a pkgbase in the packages group. */
-export const projectOf = (gitlab: GitlabMode, pkgbase: string): string =>
-  `${gitlab.config.group}/${projectPathOf(pkgbase)}`;
 
 /**
  * Pipelines run on branches or tags, not commits (contract §1.6): the node's ref, or the default branch
@@ -61,7 +57,7 @@ export function claimPipelineBuild(deps: ServerDeps, gitlab: GitlabMode, buildId
     const dispatch = insertDispatch(deps.db, {
       buildId: build.id,
       attempt,
-      project: projectOf(gitlab, build.pkgbase),
+      project: projectFullPath(gitlab.config.group, build.pkgbase),
       ref: pipelineRef(build),
       tokenHash: hashPipelineToken(token),
     });

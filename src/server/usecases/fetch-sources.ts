@@ -2,7 +2,7 @@
 // bounded concurrency in the fetcher, then one refresh that recomputes only affected namespaces.
 import { parseOriginChangeset } from "../../core/names";
 import { listNamespaces } from "../../db/namespaces";
-import { type FetchResult, projectPathOf, type RepositoryTarget } from "../../gitlab";
+import { type FetchResult, projectFullPath, type RepositoryTarget } from "../../gitlab";
 import type { GitlabMode, ServerDeps } from "../deps";
 
 export async function fetchSources(
@@ -36,8 +36,5 @@ export function originTargets(deps: ServerDeps, gitlab: GitlabMode): RepositoryT
   for (const ns of listNamespaces(deps.db, { all: false })) {
     for (const o of ns.originChangesets) pkgbases.add(parseOriginChangeset(o).pkgbase);
   }
-  return [...pkgbases].sort().map((pkgbase) => ({
-    pkgbase,
-    fullPath: `${gitlab.config.group}/${projectPathOf(pkgbase)}`,
-  }));
+  return [...pkgbases].sort().map((pkgbase) => ({ pkgbase, fullPath: projectFullPath(gitlab.config.group, pkgbase) }));
 }
