@@ -3,33 +3,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cliCommand, runCli } from "./support/cli";
+import type { NamespaceDetail as Detail, Plan } from "../src/api/schemas";
+import { cliCommand } from "./support/cli";
 import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
-
-interface Node {
-  id: number;
-  pkgbase: string;
-  arch: string;
-  status: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-interface Detail {
-  namespace: { name: string; status: string; origin_changesets: string[] };
-  iteration: {
-    id: number;
-    reason: string;
-    architectures: Record<string, { nodes: Node[]; counts: Record<string, number> }>;
-    repository: { pacman_conf: string };
-  } | null;
-  iterations: { id: number; reason: string }[];
-}
-interface Plan {
-  origins: unknown[];
-  architectures: Record<string, { order: string[] }>;
-  stats: { pkgbases: number; unresolved: number; skipped_srcinfo: number; ms: number };
-}
 
 let tmp: string;
 let repos: string;
@@ -74,14 +51,6 @@ afterAll(async () => {
   removeDir(tmp);
 });
 
-/** The CLI pointed at the test server, with the admin token. */
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  runCli(args, { env: { SERVER_URL: server.url, BUILDBTW_TOKEN: server.adminToken, ...env } });
-async function cliJson<T>(args: string[]): Promise<T> {
-  const r = await cli([...args, "--json"]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
 const nodesOf = (d: Detail) => Object.values(d.iteration?.architectures ?? {}).flatMap((a) => a.nodes);
 const show = async (name: string) => (await server.api<Detail>(`/api/v1/namespaces/${name}`)).body;
 const allBuilt = (name: string) =>
@@ -97,7 +66,7 @@ const allBuilt = (name: string) =>
 
 describe("new → list → show", () => {
   test("new creates the namespace and prints its page and pacman.conf section", async () => {
-    const r = await cli(["new", "zlib/main"]);
+    const r = await server.cli(["new", "zlib/main"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${server.url}/namespaces/zlib`);
     expect(r.stdout).toContain(
@@ -109,7 +78,7 @@ describe("new → list → show", () => {
   });
 
   test("new --json prints the API's namespace; --name and --include reach the server", async () => {
-    const created = await cliJson<{ name: string; include: string[]; origin_changesets: string[] }>([
+    const created = await server.cliJson<{ name: string; include: string[]; origin_changesets: string[] }>([
       "new",
       "zlib/main",
       "--name",
@@ -127,7 +96,7 @@ describe("new → list → show", () => {
   test("list shows each namespace's status, origins, progress and iteration; --json is the API's JSON", async () => {
     await allBuilt("zlib");
     await allBuilt("zlib-wide");
-    const r = await cli(["list"]);
+    const r = await server.cli(["list"]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^NAME\s+STATUS\s+ORIGINS\s+PROGRESS\s+ITERATION\s+CREATED$/);
@@ -135,13 +104,13 @@ describe("new → list → show", () => {
     expect(zlib).toMatch(/^zlib\s+active\s+zlib\/main\s+6\/6 built\s+\d+ \(first\)\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     expect(lines.some((l) => /^zlib-wide\s+active\s+zlib\/main\s+7\/7 built/.test(l))).toBe(true);
 
-    expect(await cliJson(["list"])).toEqual((await server.api("/api/v1/namespaces")).body);
-    expect(await cliJson(["list", "--all"])).toEqual((await server.api("/api/v1/namespaces?all=true")).body);
+    expect(await server.cliJson(["list"])).toEqual((await server.api("/api/v1/namespaces")).body);
+    expect(await server.cliJson(["list", "--all"])).toEqual((await server.api("/api/v1/namespaces?all=true")).body);
   });
 
   test("show groups builds by status with icons and counts, shows cycles and the pacman.conf section", async () => {
     const d = await allBuilt("zlib");
-    const r = await cli(["show", "zlib"]);
+    const r = await server.cli(["show", "zlib"]);
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout;
     expect(out).toContain(`Namespace zlib (active)  ${server.url}/namespaces/zlib`);
@@ -163,9 +132,9 @@ describe("new → list → show", () => {
 
   test("show --json equals the API's JSON for the same call, with --iteration and --arch too", async () => {
     const d = await allBuilt("zlib");
-    expect(await cliJson(["show", "zlib"])).toEqual(d);
+    expect(await server.cliJson(["show", "zlib"])).toEqual(d);
     const id = d.iteration!.id;
-    expect(await cliJson(["show", "zlib", "--iteration", String(id), "--arch", "x86_64"])).toEqual(
+    expect(await server.cliJson(["show", "zlib", "--iteration", String(id), "--arch", "x86_64"])).toEqual(
       (await server.api(`/api/v1/namespaces/zlib?iteration=${id}&arch=x86_64`)).body,
     );
   });
@@ -174,22 +143,22 @@ describe("new → list → show", () => {
 describe("logs", () => {
   test("prints a finished build's log; --json is the API's log chunk", async () => {
     const d = await allBuilt("zlib");
-    const r = await cli(["logs", "zlib", "libpng"]);
+    const r = await server.cli(["logs", "zlib", "libpng"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("==> fake build of libpng 1.0.0-1 (x86_64)");
     expect(r.stdout).toContain("==> finished fake build of libpng: 1 package(s)");
     const libpng = nodesOf(d).find((n) => n.pkgbase === "libpng")!;
     const api = (await server.api<{ text: string }>(`/api/v1/builds/${libpng.id}/log`)).body;
     expect(r.stdout).toBe(api.text);
-    expect(await cliJson(["logs", "zlib", "libpng"])).toEqual(api);
+    expect(await server.cliJson(["logs", "zlib", "libpng"])).toEqual(api);
   });
 
   test("--follow streams a running build until it ends and exits 0 for built", async () => {
     // A build that takes a while: a namespace of its own, followed before it has even started.
-    const created = await cli(["new", "slow/main"]);
+    const created = await server.cli(["new", "slow/main"]);
     expect(created.code, created.stderr).toBe(0);
     const followedAt = new Date().toISOString();
-    const r = await cli(["logs", "slow", "slow", "--follow"]);
+    const r = await server.cli(["logs", "slow", "slow", "--follow"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("==> fake build of slow 1.0.0-1 (x86_64)");
     expect(r.stdout).toContain("==> pretending to compile for 400 ms");
@@ -205,14 +174,14 @@ describe("logs", () => {
   });
 
   test("--follow --json prints one log chunk per line, the last one finished", async () => {
-    const lines = (await cli(["logs", "zlib", "cairo", "--follow", "--json"])).stdout.trimEnd().split("\n");
+    const lines = (await server.cli(["logs", "zlib", "cairo", "--follow", "--json"])).stdout.trimEnd().split("\n");
     const chunks = lines.map((l) => JSON.parse(l) as { text: string; finished: boolean; offset: number });
     expect(chunks.at(-1)!.finished).toBe(true);
     expect(chunks.map((c) => c.text).join("")).toContain("==> finished fake build of cairo");
   });
 
   test("an unknown pkgbase says it is not in the namespace", async () => {
-    const r = await cli(["logs", "zlib", "unrelated"]);
+    const r = await server.cli(["logs", "zlib", "unrelated"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("buildbtw: unrelated is not in the latest iteration of zlib\n");
   });
@@ -220,7 +189,7 @@ describe("logs", () => {
 
 describe("new --wait", () => {
   test("follows the namespace until all is built, exits 0, and --json prints the finished namespace", async () => {
-    const r = await cli(["new", "libpng/main", "--name", "waited", "--wait", "--json"]);
+    const r = await server.cli(["new", "libpng/main", "--name", "waited", "--wait", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Detail;
     expect(out.namespace.name).toBe("waited");
@@ -229,7 +198,7 @@ describe("new --wait", () => {
   });
 
   test("without --json, prints the page, the pacman.conf section and the final counts", async () => {
-    const r = await cli(["new", "cairo/main", "--name", "waited-human", "--wait"]);
+    const r = await server.cli(["new", "cairo/main", "--name", "waited-human", "--wait"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${server.url}/namespaces/waited-human`);
     expect(r.stdout).toMatch(/waited-human, iteration \d+: 1 build: 1 built\n$/);
@@ -244,8 +213,15 @@ describe("plan --server", () => {
       ["zlib/main", "--include", "makedepends"],
       ["libpng/main", "--arch", "x86_64"],
     ]) {
-      const remote = await cliJson<Plan>(["plan", ...args, "--server"]);
-      const local = await cliJson<Plan>(["plan", ...args, "--repos", repos, "--data-dir", join(tmp, "plan-data")]);
+      const remote = await server.cliJson<Plan>(["plan", ...args, "--server"]);
+      const local = await server.cliJson<Plan>([
+        "plan",
+        ...args,
+        "--repos",
+        repos,
+        "--data-dir",
+        join(tmp, "plan-data"),
+      ]);
       expect(remote.stats.ms).toBeGreaterThanOrEqual(0);
       expect({ ...remote, stats: { ...remote.stats, ms: 0 } }).toEqual({ ...local, stats: { ...local.stats, ms: 0 } });
       expect(remote.stats.skipped_srcinfo).toBe(1);
@@ -253,8 +229,8 @@ describe("plan --server", () => {
   });
 
   test("prints the same human output as the local plan", async () => {
-    const remote = await cli(["plan", "zlib/main", "--server"]);
-    const local = await cli(["plan", "zlib/main", "--repos", repos, "--data-dir", join(tmp, "plan-data")]);
+    const remote = await server.cli(["plan", "zlib/main", "--server"]);
+    const local = await server.cli(["plan", "zlib/main", "--repos", repos, "--data-dir", join(tmp, "plan-data")]);
     expect(remote.code, remote.stderr).toBe(0);
     const withoutTime = (s: string) => s.replace(/, \d+ ms\n$/, "");
     expect(withoutTime(remote.stdout)).toBe(withoutTime(local.stdout));
@@ -262,11 +238,11 @@ describe("plan --server", () => {
   });
 
   test("an unknown origin is the server's one sentence; --server with --repos is refused", async () => {
-    const r = await cli(["plan", "nosuch/main", "--server"]);
+    const r = await server.cli(["plan", "nosuch/main", "--server"]);
     expect(r.code).toBe(1);
     expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
     expect(r.stderr).toMatch(/^buildbtw: .*nosuch/);
-    const both = await cli(["plan", "zlib/main", "--server", "--repos", repos]);
+    const both = await server.cli(["plan", "zlib/main", "--server", "--repos", repos]);
     expect(both.code).toBe(1);
     expect(both.stderr).toContain("leave out --repos");
   });
@@ -290,7 +266,7 @@ describe("colours", () => {
     await allBuilt("zlib");
     for (const env of [{ NO_COLOR: "1" }, { NO_COLOR: "" }]) {
       for (const args of [["show", "zlib"], ["list"], ["logs", "zlib", "zlib"], ["plan", "zlib/main", "--server"]]) {
-        const r = await cli(args, env);
+        const r = await server.cli(args, env);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).not.toContain(ESC);
         expect(r.stderr).not.toContain(ESC);

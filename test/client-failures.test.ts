@@ -4,34 +4,10 @@
 // bad input: one sentence on stderr, exit 1, and nothing changed on the server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { cliCommand, runCli } from "./support/cli";
+import type { NamespaceDetail as Detail, Lease, BuildNode as Node } from "../src/api/schemas";
+import { cliCommand } from "./support/cli";
 import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
 import { freePort, type ServerProcess, startServer, waitFor } from "./support/processes";
-
-interface Node {
-  id: number;
-  pkgbase: string;
-  arch: string;
-  status: string;
-  blocked_by: string[];
-  failure_reason: string | null;
-}
-interface Detail {
-  namespace: { name: string; status: string };
-  iteration: {
-    id: number;
-    reason: string;
-    superseded: boolean;
-    architectures: Record<string, { nodes: Node[] }>;
-  } | null;
-  iterations: { id: number; reason: string }[];
-}
-interface Lease {
-  lease_id: string;
-  namespace: string;
-  pkgbase: string;
-  build_id: number;
-}
 
 let tmp: string;
 let server: ServerProcess;
@@ -59,13 +35,6 @@ afterAll(async () => {
   removeDir(tmp);
 });
 
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  runCli(args, { env: { SERVER_URL: server.url, BUILDBTW_TOKEN: server.adminToken, ...env } });
-async function cliJson<T>(args: string[]): Promise<T> {
-  const r = await cli([...args, "--json"]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
 /** Exit 1 and exactly one line on stderr, never a stack trace. */
 function expectOneLineFailure(r: { code: number; stderr: string; stdout: string }, ...phrases: string[]) {
   expect(r.code).toBe(1);
@@ -138,7 +107,7 @@ describe("a failing build", () => {
   let firstIteration: number;
 
   test("logs --follow prints the log as it is written and exits 1 when the build fails", async () => {
-    expect((await cli(["new", "zlib/main", "--name", "broken-zlib"])).code).toBe(0);
+    expect((await server.cli(["new", "zlib/main", "--name", "broken-zlib"])).code).toBe(0);
     firstIteration = (await pendingIn("broken-zlib", "zlib")).iteration!.id;
     const follower = spawnCli(["logs", "broken-zlib", "zlib", "--follow"]);
     const lease = await leaseBuild("broken-zlib", "zlib");
@@ -153,7 +122,7 @@ describe("a failing build", () => {
   });
 
   test("show gives the failure's reason and what the blocked builds wait for", async () => {
-    const r = await cli(["show", "broken-zlib"]);
+    const r = await server.cli(["show", "broken-zlib"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("x86_64: 3 builds: 1 failed, 2 blocked");
     expect(r.stdout).toContain("❌ failed (1)\n      zlib  compiler exploded\n");
@@ -163,62 +132,72 @@ describe("a failing build", () => {
   });
 
   test("logs --follow of a build blocked by a failure ends with 1 and says why", async () => {
-    const r = await cli(["logs", "broken-zlib", "libpng", "--follow"]);
+    const r = await server.cli(["logs", "broken-zlib", "libpng", "--follow"]);
     expectOneLineFailure(r, "libpng stays blocked", "buildbtw show broken-zlib");
   });
 
   test("retry PKGBASE puts the failed build back in the queue; --json is the build as the API shows it", async () => {
-    const retried = await cliJson<Node & { namespace: string; iteration: number }>(["retry", "broken-zlib", "zlib"]);
+    const retried = await server.cliJson<Node & { namespace: string; iteration: number }>([
+      "retry",
+      "broken-zlib",
+      "zlib",
+    ]);
     expect(retried).toMatchObject({ pkgbase: "zlib", arch: "x86_64", status: "pending", failure_reason: null });
     expect(retried).toEqual((await server.api(`/api/v1/builds/${retried.id}`)).body as typeof retried);
     expect(retried.iteration).toBe(firstIteration);
     // Not failed any more: a second retry is refused with the server's sentence.
-    expectOneLineFailure(await cli(["retry", "broken-zlib", "zlib"]), "zlib has not failed (status: x86_64 pending)");
+    expectOneLineFailure(
+      await server.cli(["retry", "broken-zlib", "zlib"]),
+      "zlib has not failed (status: x86_64 pending)",
+    );
     // It builds again: a worker gets it.
     await fail(await leaseBuild("broken-zlib", "zlib"), "still broken");
-    const human = await cli(["retry", "broken-zlib", "zlib", "--arch", "x86_64"]);
+    const human = await server.cli(["retry", "broken-zlib", "zlib", "--arch", "x86_64"]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain("zlib (x86_64) is pending again in iteration");
   });
 
   test("retry NAME starts a new iteration; the old one shows as superseded", async () => {
-    const it = await cliJson<{ id: number; reason: string; superseded: boolean }>(["retry", "broken-zlib"]);
+    const it = await server.cliJson<{ id: number; reason: string; superseded: boolean }>(["retry", "broken-zlib"]);
     expect(it.reason).toBe("retry");
     expect(it.id).toBeGreaterThan(firstIteration);
     expect(it).toEqual((await show("broken-zlib")).iteration as unknown as typeof it);
-    const old = await cli(["show", "broken-zlib", "--iteration", String(firstIteration)]);
+    const old = await server.cli(["show", "broken-zlib", "--iteration", String(firstIteration)]);
     expect(old.code, old.stderr).toBe(0);
     expect(old.stdout).toContain(`iteration: ${firstIteration} (first,`);
     expect(old.stdout).toContain(`superseded: the latest is ${it.id}`);
-    expectOneLineFailure(await cli(["retry", "broken-zlib", "--arch", "x86_64"]), "name its PKGBASE");
+    expectOneLineFailure(await server.cli(["retry", "broken-zlib", "--arch", "x86_64"]), "name its PKGBASE");
   });
 });
 
 describe("cancel and resume", () => {
   test("cancel stops the namespace, list hides it, retry and follow refuse; resume makes it active again", async () => {
-    const cancelled = await cliJson<{ name: string; status: string }>(["cancel", "broken-zlib"]);
+    const cancelled = await server.cliJson<{ name: string; status: string }>(["cancel", "broken-zlib"]);
     expect(cancelled).toMatchObject({ name: "broken-zlib", status: "cancelled" });
     expect((await show("broken-zlib")).namespace.status).toBe("cancelled");
 
-    const active = await cli(["list"]);
+    const active = await server.cli(["list"]);
     expect(active.stdout).not.toContain("broken-zlib");
-    const all = await cli(["list", "--all"]);
+    const all = await server.cli(["list", "--all"]);
     expect(all.stdout).toMatch(/^broken-zlib\s+cancelled\s+zlib\/main\s/m);
 
-    expectOneLineFailure(await cli(["retry", "broken-zlib"]), "namespace broken-zlib is cancelled; resume it first");
     expectOneLineFailure(
-      await cli(["logs", "broken-zlib", "zlib", "--follow"]),
+      await server.cli(["retry", "broken-zlib"]),
+      "namespace broken-zlib is cancelled; resume it first",
+    );
+    expectOneLineFailure(
+      await server.cli(["logs", "broken-zlib", "zlib", "--follow"]),
       "namespace broken-zlib is cancelled",
       "buildbtw resume broken-zlib",
     );
 
-    const human = await cli(["resume", "broken-zlib"]);
+    const human = await server.cli(["resume", "broken-zlib"]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toBe("Resumed broken-zlib: its builds go on; see `buildbtw show broken-zlib`.\n");
     expect((await show("broken-zlib")).namespace.status).toBe("active");
     // Its pending build is offered to workers again.
     await leaseBuild("broken-zlib", "zlib");
-    const again = await cli(["cancel", "broken-zlib"]);
+    const again = await server.cli(["cancel", "broken-zlib"]);
     expect(again.stdout).toBe("Cancelled broken-zlib: nothing more is built until `buildbtw resume broken-zlib`.\n");
   });
 });
@@ -246,7 +225,7 @@ describe("bad input and errors", () => {
       ["retry", "nope", "zlib"],
       ["logs", "nope", "zlib"],
     ])
-      expectOneLineFailure(await cli(args), "no namespace named nope");
+      expectOneLineFailure(await server.cli(args), "no namespace named nope");
   });
 
   test("invalid names and values are refused with one sentence, and nothing changes", async () => {
@@ -259,22 +238,31 @@ describe("bad input and errors", () => {
       ["logs", "../x", "zlib"],
       ["new", "zlib/main", "--name", "../x"],
     ])
-      expectOneLineFailure(await cli(args), '"../x" is not a valid namespace name');
-    expectOneLineFailure(await cli(["logs", "broken-zlib", "../zlib"]), '"../zlib" is not a valid pkgbase');
-    expectOneLineFailure(await cli(["retry", "broken-zlib", "zlib", "--arch", "any"]), "not a concrete architecture");
-    expectOneLineFailure(await cli(["new", "zlib"]), "is not an origin changeset; write pkgbase/ref");
-    expectOneLineFailure(await cli(["new", "zlib/main", "--include", "optdepends"]), "--include takes makedepends");
-    expectOneLineFailure(await cli(["show", "broken-zlib", "--iteration", "0"]), "--iteration takes an iteration id");
-    expectOneLineFailure(await cli(["show", "broken-zlib", "--iteration", "999"]), "has no iteration 999");
-    expectOneLineFailure(await cli(["plan", "zlib/../main", "--server"]), "is not a valid git ref");
+      expectOneLineFailure(await server.cli(args), '"../x" is not a valid namespace name');
+    expectOneLineFailure(await server.cli(["logs", "broken-zlib", "../zlib"]), '"../zlib" is not a valid pkgbase');
+    expectOneLineFailure(
+      await server.cli(["retry", "broken-zlib", "zlib", "--arch", "any"]),
+      "not a concrete architecture",
+    );
+    expectOneLineFailure(await server.cli(["new", "zlib"]), "is not an origin changeset; write pkgbase/ref");
+    expectOneLineFailure(
+      await server.cli(["new", "zlib/main", "--include", "optdepends"]),
+      "--include takes makedepends",
+    );
+    expectOneLineFailure(
+      await server.cli(["show", "broken-zlib", "--iteration", "0"]),
+      "--iteration takes an iteration id",
+    );
+    expectOneLineFailure(await server.cli(["show", "broken-zlib", "--iteration", "999"]), "has no iteration 999");
+    expectOneLineFailure(await server.cli(["plan", "zlib/../main", "--server"]), "is not a valid git ref");
     expect(await namespaces()).toEqual(before);
   });
 
   test("the server's refusals are its one sentence: unknown origin, duplicate name", async () => {
     const before = await namespaces();
-    expectOneLineFailure(await cli(["new", "nosuch/main"]), "nosuch");
+    expectOneLineFailure(await server.cli(["new", "nosuch/main"]), "nosuch");
     expectOneLineFailure(
-      await cli(["new", "zlib/main", "--name", "broken-zlib"]),
+      await server.cli(["new", "zlib/main", "--name", "broken-zlib"]),
       "a namespace named broken-zlib already exists",
     );
     expect(await namespaces()).toEqual(before);
@@ -289,54 +277,54 @@ describe("bad input and errors", () => {
       ["retry", "broken-zlib"],
     ]) {
       expectOneLineFailure(
-        await cli(args, { BUILDBTW_TOKEN: "" }),
+        await server.cli(args, { BUILDBTW_TOKEN: "" }),
         "--token or BUILDBTW_TOKEN",
         "DATA_DIR/admin-token",
       );
       expectOneLineFailure(
-        await cli(args, { BUILDBTW_TOKEN: workerToken }),
+        await server.cli(args, { BUILDBTW_TOKEN: workerToken }),
         "the admin token is needed",
         "DATA_DIR/admin-token",
       );
     }
     expect(await namespaces()).toEqual(before);
     // Reading needs no token.
-    expect((await cli(["list"], { BUILDBTW_TOKEN: "" })).code).toBe(0);
+    expect((await server.cli(["list"], { BUILDBTW_TOKEN: "" })).code).toBe(0);
   });
 
   test("an unreachable server is named, from the flag or SERVER_URL", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     expectOneLineFailure(
-      await cli(["list", "--server-url", url]),
+      await server.cli(["list", "--server-url", url]),
       `cannot reach the buildbtw server at ${url}: connection refused`,
     );
     expectOneLineFailure(
-      await cli(["show", "zlib"], { SERVER_URL: url }),
+      await server.cli(["show", "zlib"], { SERVER_URL: url }),
       `cannot reach the buildbtw server at ${url}`,
     );
-    expectOneLineFailure(await cli(["plan", "zlib/main", "--server"], { SERVER_URL: url }), url);
-    expectOneLineFailure(await cli(["list", "--server-url", "ftp://x"]), "must be an http:// or https:// URL");
+    expectOneLineFailure(await server.cli(["plan", "zlib/main", "--server"], { SERVER_URL: url }), url);
+    expectOneLineFailure(await server.cli(["list", "--server-url", "ftp://x"]), "must be an http:// or https:// URL");
   });
 
   test("a pkgbase built for several architectures needs --arch for its log", async () => {
-    expect((await cli(["new", "multi/main"])).code).toBe(0);
+    expect((await server.cli(["new", "multi/main"])).code).toBe(0);
     await waitFor("multi's iteration", async () => nodesOf(await show("multi")).length === 2);
     expectOneLineFailure(
-      await cli(["logs", "multi", "multi"]),
+      await server.cli(["logs", "multi", "multi"]),
       "multi is built for",
       "aarch64",
       "x86_64",
       "choose one with --arch",
     );
-    const r = await cli(["logs", "multi", "multi", "--arch", "aarch64", "--json"]);
+    const r = await server.cli(["logs", "multi", "multi", "--arch", "aarch64", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ text: "", finished: false });
-    const human = await cli(["logs", "multi", "multi", "--arch", "x86_64"]);
+    const human = await server.cli(["logs", "multi", "multi", "--arch", "x86_64"]);
     expect(human).toMatchObject({
       code: 0,
       stdout: "",
       stderr: "buildbtw: multi (x86_64) has no log yet: it is pending\n",
     });
-    expect((await cli(["cancel", "multi"])).code).toBe(0);
+    expect((await server.cli(["cancel", "multi"])).code).toBe(0);
   });
 });

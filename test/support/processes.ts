@@ -2,7 +2,7 @@
 
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cliCommand, runCliJson } from "./cli";
+import { type CliResult, cliCommand, runCli, runCliJson } from "./cli";
 
 export async function freePort(): Promise<number> {
   const s = Bun.serve({ port: 0, fetch: () => new Response() });
@@ -42,6 +42,10 @@ export interface ServerProcess {
   /** Create a worker token through the real `token create` command. */
   workerToken(name: string): Promise<string>;
   api<T = unknown>(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; body: T }>;
+  /** The CLI pointed at this server (SERVER_URL) with the admin token; `env` adds to or overrides that. */
+  cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** `cli` with --json: the parsed stdout, or an error carrying stderr when it exits non-zero. */
+  cliJson<T = unknown>(args: string[]): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +95,7 @@ export async function startServer(opts: {
     } catch {}
     return { status: res.status, body: body as T };
   };
+  const cliEnv = { SERVER_URL: url, BUILDBTW_TOKEN: adminToken };
   return {
     url,
     adminToken,
@@ -98,6 +103,8 @@ export async function startServer(opts: {
     proc,
     logs,
     api,
+    cli: (args, extra = {}) => runCli(args, { env: { ...cliEnv, ...extra } }),
+    cliJson: (args) => runCliJson(args, { env: cliEnv }),
     async workerToken(name: string) {
       const out = await runCliJson<{ token: string }>(["token", "create", "--worker", name], {
         env: { DATA_DIR: opts.dataDir },
