@@ -21,7 +21,7 @@ import { GitlabRefused, GitlabUnavailable, type Pipeline, projectFullPath } from
 import { backoffDelay, sleep } from "../../lib/backoff";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { repositoryUrl } from "./build-job";
-import { hashPipelineToken, newPipelineToken } from "./pipeline-build-access";
+import { dispatchHolds, hashPipelineToken, newPipelineToken } from "./pipeline-build-access";
 
 export interface PipelineClaim {
   build: BuildRecord;
@@ -215,9 +215,7 @@ export function recordPipeline(
 function failDispatch(deps: ServerDeps, claim: PipelineClaim, reason: string): void {
   const failed = inTransaction(deps.db, () => {
     updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: reason });
-    const build = getBuild(deps.db, claim.build.id);
-    const current = latestDispatch(deps.db, claim.build.id)?.id === claim.dispatch.id;
-    if (!current || (build?.status !== "scheduled" && build?.status !== "building")) return false;
+    if (!dispatchHolds(deps, claim.dispatch, getBuild(deps.db, claim.build.id))) return false;
     setStatus(deps.db, claim.build.id, "failed", { finishedAt: nowIso(), failureReason: reason });
     return true;
   });

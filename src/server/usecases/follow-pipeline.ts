@@ -6,20 +6,20 @@ import { Conflict } from "../../core/errors";
 import type { BuildRecord } from "../../core/records";
 import { getBuild, setStatus } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
-import { type DispatchRecord, getDispatch, latestDispatch, updateDispatch } from "../../db/pipelines";
+import { type DispatchRecord, getDispatch, updateDispatch } from "../../db/pipelines";
 import { inTransaction, nowIso } from "../../db/tx";
 import { type Pipeline, pipelinePhase } from "../../gitlab";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { lookForPipeline } from "./dispatch-pipeline";
+import { dispatchHolds } from "./pipeline-build-access";
 import { recordResult } from "./report-result";
 
 /** The build, if this dispatch is still its current one and it is still waiting for a result. */
 function currentFor(deps: ServerDeps, dispatchId: number): BuildRecord {
   const d = getDispatch(deps.db, dispatchId);
   const build = d ? getBuild(deps.db, d.buildId) : null;
-  if (!d || !build || d.state !== "following" || latestDispatch(deps.db, d.buildId)?.id !== d.id)
-    throw new Conflict("the dispatch is no longer current");
-  if (build.status !== "scheduled" && build.status !== "building") throw new Conflict(`the build is ${build.status}`);
+  if (d?.state !== "following" || !dispatchHolds(deps, d, build))
+    throw new Conflict("the dispatch no longer speaks for its build");
   return build;
 }
 

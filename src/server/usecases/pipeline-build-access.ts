@@ -1,6 +1,7 @@
 // The one check every call of a GitLab-dispatched build passes (routes.ts pipelineBuild*): the pipeline's
 // build token works like a lease — only for its own build, and only while its dispatch is current.
 import { createHash, randomBytes } from "node:crypto";
+import { ACTIVE_STATUSES } from "../../core/build-states";
 import { Conflict, Forbidden, NotFound } from "../../core/errors";
 import type { BuildRecord } from "../../core/records";
 import { getBuild } from "../../db/builds";
@@ -9,6 +10,19 @@ import type { ServerDeps } from "../deps";
 
 export const newPipelineToken = (): string => `bbw_p_${randomBytes(24).toString("base64url")}`;
 export const hashPipelineToken = (token: string): string => createHash("sha256").update(token).digest("hex");
+
+/** Whether `dispatch` still speaks for `build`: it is the build's newest, and the build waits for a result. */
+export function dispatchHolds(
+  deps: ServerDeps,
+  dispatch: DispatchRecord,
+  build: BuildRecord | null,
+): build is BuildRecord {
+  return (
+    build !== null &&
+    ACTIVE_STATUSES.includes(build.status) &&
+    latestDispatch(deps.db, dispatch.buildId)?.id === dispatch.id
+  );
+}
 
 export function currentPipelineBuild(
   deps: ServerDeps,

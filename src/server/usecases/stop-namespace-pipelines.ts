@@ -2,9 +2,10 @@
 // (the follower tells GitLab) and its build goes back to pending, like a revoked lease, without counting
 // the attempt. Resuming the namespace dispatches those builds again.
 import { getBuild, setStatus } from "../../db/builds";
-import { latestDispatch, listOpenDispatchesOfNamespace, updateDispatch } from "../../db/pipelines";
+import { listOpenDispatchesOfNamespace, updateDispatch } from "../../db/pipelines";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { dispatchHolds } from "./pipeline-build-access";
 
 export function stopNamespacePipelines(deps: ServerDeps, namespaceId: number, reason: string): number {
   const stopped = inTransaction(deps.db, () => {
@@ -13,8 +14,7 @@ export function stopNamespacePipelines(deps: ServerDeps, namespaceId: number, re
     for (const d of open) {
       updateDispatch(deps.db, d.id, { state: "cancelling", note: reason });
       const b = getBuild(deps.db, d.buildId);
-      if (!b || latestDispatch(deps.db, b.id)?.id !== d.id) continue;
-      if (b.status !== "scheduled" && b.status !== "building") continue;
+      if (!dispatchHolds(deps, d, b)) continue;
       setStatus(deps.db, b.id, "pending", { attempts: Math.max(0, b.attempts - 1), startedAt: null });
       builds.push(b);
     }
