@@ -6,9 +6,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { FAILED_MARKER } from "../src/worker/build-dirs";
-import { isRunning, type Recipe, reachableTempDir, readPid, recipeFiles, sharedTempDir } from "./drivers-fixtures";
+import { isRunning, type Recipe, reachableTempDir, readPid, recipeRepo, sharedTempDir } from "./drivers-fixtures";
 import { runCli } from "./support/cli";
-import { makeRepo, removeDir } from "./support/git";
+import { removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
 
 interface Node {
@@ -37,7 +37,7 @@ beforeAll(async () => {
   shared = sharedTempDir("drivers-e2e-pids-");
   const repos = join(tmp, "repos");
   for (const r of [sleeper("slowpoke", "x86_64_v3"), sleeper("sleeper", "x86_64")]) {
-    makeRepo(repos, r.pkgbase, null, { files: recipeFiles(r), pkgbuild: recipeFiles(r).PKGBUILD });
+    recipeRepo(repos, r);
   }
   // Short leases: the worker heartbeats every second and learns of a cancel within about that.
   server = await startServer({ dataDir: join(tmp, "data"), reposDir: repos, env: { BUILDBTW_LEASE_TTL_MS: "3000" } });

@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, readFileSync } from "node:fs";
 import type { Lease } from "../src/api/schemas";
 import { formatVersion, packageFileName } from "../src/core/package-file";
-import { makeTempDir, type SrcinfoSpec, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, type SrcinfoSpec, srcinfo } from "./support/git";
 
 export interface Recipe {
   pkgbase: string;
@@ -74,6 +74,10 @@ export function srcinfoOf(r: Recipe): string {
 
 /** Files for makeRepo: PKGBUILD and .SRCINFO. */
 export const recipeFiles = (r: Recipe) => ({ PKGBUILD: pkgbuildOf(r), ".SRCINFO": srcinfoOf(r) });
+
+/** A repository `<reposDir>/<pkgbase>` with `r`'s files (and `more`) committed; its path and commit. */
+export const recipeRepo = (reposDir: string, r: Recipe, more: Record<string, string> = {}) =>
+  makeRepo(reposDir, r.pkgbase, null, { files: { ...recipeFiles(r), ...more } });
 
 let builds = 0;
 

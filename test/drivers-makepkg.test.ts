@@ -15,9 +15,10 @@ import {
   reachableTempDir,
   readPid,
   recipeFiles,
+  recipeRepo,
   sharedTempDir,
 } from "./drivers-fixtures";
-import { commit, makeRepo, makeTempDir, removeDir } from "./support/git";
+import { commit, makeTempDir, removeDir } from "./support/git";
 import { waitFor } from "./support/processes";
 
 const BUILD_USER = "buildbtw-build";
@@ -43,7 +44,7 @@ const driver = createMakepkgDriver({ buildUser: BUILD_USER, graceMs: 500 });
 
 /** A repository for `r` under tmp, and its commit. */
 function repoFor(r: Recipe): { path: string; commit: string } {
-  return makeRepo(join(tmp, "repos"), r.pkgbase, null, { files: recipeFiles(r), pkgbuild: recipeFiles(r).PKGBUILD });
+  return recipeRepo(join(tmp, "repos"), r);
 }
 
 interface Built {
@@ -253,8 +254,9 @@ describe("makepkg driver", () => {
   test("upstream keys from keys/pgp are in the build's own keyring, where makepkg verifies sources", async () => {
     const r: Recipe = { pkgbase: "keyed", build: "gpg --batch --with-colons --list-keys | grep '^fpr'" };
     const key = readFileSync(join(import.meta.dir, "support", "stand-ins", "upstream-key.asc"), "utf8");
-    const files = { ...recipeFiles(r), "keys/pgp/CF62D9C2E82326D64A291BB998A8C33D018C7473.asc": key };
-    const { path, commit } = makeRepo(join(tmp, "repos"), r.pkgbase, null, { files, pkgbuild: files.PKGBUILD });
+    const { path, commit } = recipeRepo(join(tmp, "repos"), r, {
+      "keys/pgp/CF62D9C2E82326D64A291BB998A8C33D018C7473.asc": key,
+    });
     const { outcome, log, workDir } = await build(leaseFor(r, path, commit));
     expect(outcome.status).toBe("built");
     expect(log).toContain(`importing 1 upstream PGP key(s) into ${BUILD_USER}'s keyring in ${workDir}/home`);

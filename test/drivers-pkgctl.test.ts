@@ -11,8 +11,8 @@ import { lookupUser } from "../src/drivers/build-host";
 import type { BuildOutcome } from "../src/drivers/driver";
 import { createPkgctlDriver, type PkgctlDriverOptions } from "../src/drivers/pkgctl";
 import { buildPackage, inspectPackage } from "../src/pacman";
-import { leaseFor, type Recipe, reachableTempDir, recipeFiles } from "./drivers-fixtures";
-import { git, makeRepo, removeDir } from "./support/git";
+import { leaseFor, type Recipe, reachableTempDir, recipeRepo } from "./drivers-fixtures";
+import { git, removeDir } from "./support/git";
 
 const BUILD_USER = "buildbtw-build";
 const KEY_FINGERPRINT = "CF62D9C2E82326D64A291BB998A8C33D018C7473";
@@ -53,11 +53,9 @@ afterAll(() => removeDir(tmp));
 
 /** A package source with a PKGBUILD, an upstream key, and (unless `prebuilt` is false) its packages ready-made. */
 function sourceFor(r: Recipe, options: { prebuilt?: boolean } = {}): { path: string; commit: string; lease: Lease } {
-  const files = {
-    ...recipeFiles(r),
+  const { path } = recipeRepo(join(tmp, "repos"), r, {
     "keys/pgp/CF62D9C2E82326D64A291BB998A8C33D018C7473.asc": readFileSync(join(standIns, "upstream-key.asc"), "utf8"),
-  };
-  const { path } = makeRepo(join(tmp, "repos"), r.pkgbase, null, { files, pkgbuild: files.PKGBUILD });
+  });
   const draft = leaseFor(r, path, "0".repeat(40));
   if (options.prebuilt !== false) {
     mkdirSync(join(path, "prebuilt"));

@@ -14,10 +14,10 @@ import {
   type Recipe,
   reachableTempDir,
   readPid,
-  recipeFiles,
+  recipeRepo,
   sharedTempDir,
 } from "./drivers-fixtures";
-import { makeRepo, removeDir } from "./support/git";
+import { removeDir } from "./support/git";
 import { waitFor } from "./support/processes";
 import { type FakeServer, type FakeServerOptions, readPkginfo, startWorker, stopWorkers } from "./worker-fake-server";
 
@@ -44,10 +44,7 @@ function start(options: { server?: FakeServerOptions; settings?: Partial<WorkerS
 
 /** A source repository for `r` and the lease for it (heartbeats every 100 ms). */
 function leaseOf(r: Recipe): Lease {
-  const { path, commit } = makeRepo(join(tmp, "repos"), r.pkgbase, null, {
-    files: recipeFiles(r),
-    pkgbuild: recipeFiles(r).PKGBUILD,
-  });
+  const { path, commit } = recipeRepo(join(tmp, "repos"), r);
   return leaseFor(r, path, commit, { ttl_ms: 300, namespace: "ns-worker" });
 }
 
