@@ -171,6 +171,7 @@ describe("buildbtw plan", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^x86_64: 18 packages to build/m);
     expect(r.stdout).toMatch(/^\s+1\. base$/m);
+    expect(r.stdout).toMatch(/^ {2}cycles \(\d+\), broken by dropping \d+ edges?:$/m);
     expect(r.stdout).toContain("mka ↔ mkb");
     expect(r.stdout).toContain("dropped rtb → rta (depends)");
   });

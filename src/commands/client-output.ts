@@ -248,6 +248,19 @@ function diffLines(diff: unknown): string[] {
   return lines;
 }
 
+/** The dependency cycles of one architecture's graph and the edges dropped to break them (show and plan). */
+function cycleLines(
+  g: { cycles: string[][]; removed_edges: { from: string; to: string; kind: string }[] },
+  indent: string,
+): string[] {
+  if (g.cycles.length === 0) return [];
+  return [
+    `  cycles (${g.cycles.length}), broken by dropping ${plural(g.removed_edges.length, "edge")}:`,
+    ...g.cycles.map((c) => `${indent}${c.join(" ↔ ")}`),
+    ...g.removed_edges.map((e) => `${indent}dropped ${e.from} → ${e.to} (${e.kind})`),
+  ];
+}
+
 type ShownNode = NonNullable<NamespaceDetail["iteration"]>["architectures"][string]["nodes"][number];
 
 function nodeDetail(n: ShownNode): string {
@@ -309,11 +322,7 @@ export function showLines(detail: NamespaceDetail, serverUrl: string, paint: Pai
       }
       if (group.length > shown.length) lines.push(`      … and ${group.length - shown.length} more (--json lists all)`);
     }
-    if (a.cycles.length > 0) {
-      lines.push(`  cycles (${a.cycles.length}), broken by dropping ${plural(a.removed_edges.length, "edge")}:`);
-      for (const c of a.cycles) lines.push(`      ${c.join(" ↔ ")}`);
-      for (const e of a.removed_edges) lines.push(`      dropped ${e.from} → ${e.to} (${e.kind})`);
-    }
+    lines.push(...cycleLines(a, "      "));
   }
   lines.push("", "pacman.conf:", ...it.repository.pacman_conf.split("\n").map((l) => `  ${l}`));
   return lines;
@@ -331,11 +340,7 @@ export function planLines(plan: Plan): string[] {
     const shown = g.order.slice(0, ORDER_SHOWN);
     for (const [i, p] of shown.entries()) lines.push(`  ${String(i + 1).padStart(4)}. ${p}`);
     if (g.order.length > ORDER_SHOWN) lines.push(`        … and ${g.order.length - ORDER_SHOWN} more`);
-    if (g.cycles.length > 0) {
-      lines.push(`  cycles (${g.cycles.length}), broken by dropping ${g.removed_edges.length} edge(s):`);
-      for (const c of g.cycles) lines.push(`    ${c.join(" ↔ ")}`);
-      for (const e of g.removed_edges) lines.push(`    dropped ${e.from} → ${e.to} (${e.kind})`);
-    }
+    lines.push(...cycleLines(g, "    "));
     lines.push("");
   }
   const s = plan.stats;
