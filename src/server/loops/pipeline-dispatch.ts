@@ -4,7 +4,7 @@
 import { countOpenDispatches, listDispatches } from "../../db/pipelines";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { ANY_ARCH } from "../scheduler";
-import { claimPipelineBuild, createBuildPipeline, resumeCreating } from "../usecases/dispatch-pipeline";
+import { claimFields, claimPipelineBuild, createBuildPipeline, resumeCreating } from "../usecases/dispatch-pipeline";
 import { Waker } from "./periodic";
 
 const CREATIONS_IN_FLIGHT = 4;
@@ -46,10 +46,7 @@ export class PipelineDispatcher {
         const claim = claimPipelineBuild(deps, gitlab, next.id);
         if (!claim) continue;
         deps.log.info("build dispatched", {
-          namespace: claim.namespace.name,
-          iteration: claim.build.iterationId,
-          pkgbase: claim.build.pkgbase,
-          arch: claim.build.arch,
+          ...claimFields(claim),
           to: "gitlab",
           project: claim.dispatch.project,
           attempt: claim.build.attempts,

@@ -82,7 +82,8 @@ export function pipelineVariables(deps: ServerDeps, claim: PipelineClaim): Recor
   };
 }
 
-const fields = (claim: PipelineClaim) => ({
+/** The log fields naming a claim's build. */
+export const claimFields = (claim: Pick<PipelineClaim, "build" | "namespace">) => ({
   namespace: claim.namespace.name,
   iteration: claim.build.iterationId,
   pkgbase: claim.build.pkgbase,
@@ -114,7 +115,7 @@ export async function createBuildPipeline(
   for (let attempt = 1; !signal.aborted; attempt++) {
     if (attempt > 1 && getDispatch(deps.db, claim.dispatch.id)?.state !== "creating") {
       // Cancelled while we waited: the follower cancels the pipeline should GitLab have made it after all.
-      deps.log.info("pipeline creation abandoned", { ...fields(claim), reason: "the dispatch was cancelled" });
+      deps.log.info("pipeline creation abandoned", { ...claimFields(claim), reason: "the dispatch was cancelled" });
       deps.gitlab?.wake();
       return;
     }
@@ -138,7 +139,7 @@ export async function createBuildPipeline(
         return;
       }
       if (!(error instanceof GitlabRefused) && !(error instanceof GitlabUnavailable)) {
-        deps.log.error("pipeline creation failed", { ...fields(claim), error: String(error) });
+        deps.log.error("pipeline creation failed", { ...claimFields(claim), error: String(error) });
         failDispatch(deps, claim, `creating the pipeline failed: ${error instanceof Error ? error.message : error}`);
         return;
       }
@@ -146,7 +147,11 @@ export async function createBuildPipeline(
       if (failure instanceof GitlabUnavailable && failure.ambiguous) mustLook = true;
     }
     const delayMs = failure instanceof GitlabRefused ? 60_000 : (failure.retryAfterMs ?? backoffDelay(attempt, RETRY));
-    deps.log.warn("pipeline creation delayed", { ...fields(claim), reason: failure.message, retry_in_ms: delayMs });
+    deps.log.warn("pipeline creation delayed", {
+      ...claimFields(claim),
+      reason: failure.message,
+      retry_in_ms: delayMs,
+    });
     updateDispatch(deps.db, claim.dispatch.id, { note: failure.message });
     await sleep(delayMs, signal).catch(() => {});
   }
@@ -193,10 +198,7 @@ export function recordPipeline(
     return state === "following";
   });
   deps.log.info("pipeline created", {
-    namespace: claim.namespace.name,
-    iteration: claim.build.iterationId,
-    pkgbase: claim.build.pkgbase,
-    arch: claim.build.arch,
+    ...claimFields(claim),
     pipeline: pipeline.id,
     url: pipeline.webUrl,
     ...(recorded ? {} : { note: "the namespace was cancelled meanwhile; the pipeline will be cancelled" }),
@@ -219,7 +221,7 @@ function failDispatch(deps: ServerDeps, claim: PipelineClaim, reason: string): v
     setStatus(deps.db, claim.build.id, "failed", { finishedAt: nowIso(), failureReason: reason });
     return true;
   });
-  deps.log.warn("pipeline not created", { ...fields(claim), reason });
+  deps.log.warn("pipeline not created", { ...claimFields(claim), reason });
   if (failed) {
     deps.events.emit({
       type: "build",
