@@ -1,5 +1,7 @@
 // The checks and small transitions every way of running a build shares (worker leases, pipelines,
 // expiry, results): one place each, so they cannot drift apart.
+import { type BuildEvent, type BuildStatus, transition } from "../../core/build-states";
+import { Conflict } from "../../core/errors";
 import type { BuildRecord } from "../../core/records";
 import { setStatus } from "../../db/builds";
 import { latestIterationId } from "../../db/iterations";
@@ -24,7 +26,7 @@ export function mayStart(deps: ServerDeps, build: Pick<BuildRecord, "namespaceId
  */
 export function markBuilding(deps: ServerDeps, build: BuildRecord): { announce(): void } {
   if (build.status !== "scheduled") return { announce() {} };
-  setStatus(deps.db, build.id, "building", { startedAt: nowIso() });
+  moveBuild(deps, build, "started", { startedAt: nowIso() });
   return {
     announce: () =>
       deps.events.emit({
@@ -35,4 +37,21 @@ export function markBuilding(deps: ServerDeps, build: BuildRecord): { announce()
         status: "building",
       }),
   };
+}
+
+/**
+ * Change a build's status by the one transition table (core/build-states.ts); a move the table does
+ * not allow is a Conflict, which rolls back the caller's transaction. Returns the new status.
+ */
+export function moveBuild(
+  deps: ServerDeps,
+  build: Pick<BuildRecord, "id" | "pkgbase" | "status">,
+  event: BuildEvent,
+  extra: Parameters<typeof setStatus>[3] = {},
+): BuildStatus {
+  const to = transition(build.status, event);
+  if (to === null)
+    throw new Conflict(`build ${build.id} (${build.pkgbase}) cannot take "${event}" while ${build.status}`);
+  setStatus(deps.db, build.id, to, extra);
+  return to;
 }

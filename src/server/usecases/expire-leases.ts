@@ -1,11 +1,11 @@
 // A lease not renewed in time expires: the build goes back to pending (attempt counted), and after
 // MAX_ATTEMPTS leases without a result it fails with that reason (design.md §7).
 import { MAX_ATTEMPTS } from "../../core/build-states";
-import { clearLease, listExpiredLeases, setStatus } from "../../db/builds";
+import { clearLease, listExpiredLeases } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction, nowIso } from "../../db/tx";
 import type { ServerDeps } from "../deps";
-import { mayStart } from "./build-lifecycle";
+import { mayStart, moveBuild } from "./build-lifecycle";
 
 export function expireLeases(deps: ServerDeps): number {
   const now = deps.now();
@@ -14,12 +14,12 @@ export function expireLeases(deps: ServerDeps): number {
     for (const b of builds) {
       clearLease(deps.db, b.id);
       if (b.attempts >= MAX_ATTEMPTS) {
-        setStatus(deps.db, b.id, "failed", {
+        moveBuild(deps, b, "failed", {
           finishedAt: nowIso(),
           failureReason: `the lease expired ${b.attempts} times (last worker: ${b.leaseWorker}); giving up`,
         });
       } else {
-        setStatus(deps.db, b.id, "pending");
+        moveBuild(deps, b, "lease_lost");
       }
     }
     return builds;

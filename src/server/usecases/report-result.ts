@@ -2,11 +2,11 @@ import { expectedFiles } from "../../core/build-spec";
 import { Invalid } from "../../core/errors";
 import type { BuildRecord, WorkerRecord } from "../../core/records";
 import { listBuildArtifacts } from "../../db/artifacts";
-import { clearLease, setStatus } from "../../db/builds";
+import { clearLease } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction, nowIso } from "../../db/tx";
 import type { ServerDeps } from "../deps";
-import { mayStart } from "./build-lifecycle";
+import { mayStart, moveBuild } from "./build-lifecycle";
 import { currentLease } from "./current-lease";
 import { unblockDependents } from "./unblock-dependents";
 
@@ -37,10 +37,10 @@ export function recordResult(
       const missing = expectedFiles(b.spec).filter((f) => !uploaded.has(f));
       if (missing.length > 0)
         throw new Invalid(`upload these packages before reporting the build built: ${missing.join(", ")}`);
-      setStatus(deps.db, b.id, "built", { finishedAt: nowIso(), failureReason: null });
+      moveBuild(deps, b, "succeeded", { finishedAt: nowIso(), failureReason: null });
       ready = unblockDependents(deps, b);
     } else {
-      setStatus(deps.db, b.id, "failed", { finishedAt: nowIso(), failureReason: result.reason ?? "the build failed" });
+      moveBuild(deps, b, "failed", { finishedAt: nowIso(), failureReason: result.reason ?? "the build failed" });
     }
     clearLease(deps.db, b.id);
     return { build: b, unblocked: ready };

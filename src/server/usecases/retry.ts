@@ -2,10 +2,11 @@
 // or blocked when a dependency is not built any more).
 import { Conflict, NotFound } from "../../core/errors";
 import type { BuildRecord, IterationRecord } from "../../core/records";
-import { setStatus, statusesOf } from "../../db/builds";
+import { statusesOf } from "../../db/builds";
 import { latestIteration } from "../../db/iterations";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { moveBuild } from "./build-lifecycle";
 import { recomputeNamespace } from "./recompute-namespace";
 import { assertActive, requireNamespace } from "./update-namespace";
 
@@ -40,10 +41,10 @@ export function retryNode(deps: ServerDeps, name: string, pkgbase: string, arch?
       const depsOf = index.deps.get(b.pkgbase) ?? [];
       const statuses = statusesOf(deps.db, b.iterationId, b.arch, depsOf);
       const ready = depsOf.every((d) => statuses.get(d)?.status === "built");
-      const status = ready ? "pending" : "blocked";
       // A retry starts afresh: attempts count from zero again.
-      setStatus(deps.db, b.id, status, { attempts: 0, failureReason: null, finishedAt: null });
-      return { ...b, status, attempts: 0 } as BuildRecord;
+      let status = moveBuild(deps, b, "retried", { attempts: 0, failureReason: null, finishedAt: null });
+      if (!ready) status = moveBuild(deps, { ...b, status }, "dependency_unbuilt");
+      return { ...b, status, attempts: 0 };
     }),
   );
   for (const b of updated) {

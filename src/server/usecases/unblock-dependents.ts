@@ -1,8 +1,9 @@
 // Event-driven scheduling (design.md §6): the moment a build is built, dependents whose every
 // dependency is now built become pending. Call inside the transaction that marked it built.
 import type { BuildRecord } from "../../core/records";
-import { setStatus, statusesOf } from "../../db/builds";
+import { statusesOf } from "../../db/builds";
 import type { ServerDeps } from "../deps";
+import { moveBuild } from "./build-lifecycle";
 
 export function unblockDependents(deps: ServerDeps, built: BuildRecord): BuildRecord[] {
   const index = deps.graphs.get(built.iterationId, built.arch);
@@ -19,7 +20,7 @@ export function unblockDependents(deps: ServerDeps, built: BuildRecord): BuildRe
       (dep) => dep === built.pkgbase || builds.get(dep)?.status === "built",
     );
     if (!allBuilt) continue;
-    setStatus(deps.db, b.id, "pending");
+    moveBuild(deps, b, "dependencies_built");
     ready.push({ ...b, status: "pending" });
   }
   return ready;

@@ -2,11 +2,12 @@
 import { Conflict, NotFound } from "../../core/errors";
 import { formatOriginChangeset, parseOriginChangeset } from "../../core/names";
 import type { NamespaceRecord, NamespaceStatus } from "../../core/records";
-import { clearLease, listNamespaceLeases, setStatus } from "../../db/builds";
+import { clearLease, listNamespaceLeases } from "../../db/builds";
 import { latestIteration } from "../../db/iterations";
 import { findNamespace, setNamespaceStatus, setOriginChangesets } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { moveBuild } from "./build-lifecycle";
 import { enqueuePending } from "./enqueue-pending";
 
 export function requireNamespace(deps: ServerDeps, name: string): NamespaceRecord {
@@ -40,7 +41,7 @@ function cancel(deps: ServerDeps, ns: NamespaceRecord): void {
     for (const b of leased) {
       clearLease(deps.db, b.id);
       // A revoked lease is not the build's fault: it does not count as an attempt.
-      setStatus(deps.db, b.id, "pending", { attempts: Math.max(0, b.attempts - 1) });
+      moveBuild(deps, b, "lease_lost", { attempts: Math.max(0, b.attempts - 1) });
     }
     return leased;
   });
