@@ -1,10 +1,8 @@
 // The per-stage bash scripts gitlab-runner generates for a custom executor's run_exec (gitlab-contract.md
 // §4.5–4.6), in their essentials: every job variable exported, then the stage's commands. The real runner
 // wraps the body in `eval` and adds section markers; the commands and their effects are the same.
+import { shellQuote as quote } from "../../src/drivers/process";
 import type { JobPayload } from "./job";
-
-/** `text` as one bash word. */
-export const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
 
 const header = (variables: Record<string, string>, cwd?: string): string[] => [
   "#!/usr/bin/env bash",
