@@ -1,4 +1,4 @@
-// `buildbtw srcinfo` and `buildbtw vercmp` as real processes, and the compiled single binary.
+// `buildbtw srcinfo`, `buildbtw vercmp` and `buildbtw token create` as real processes, and the compiled single binary.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -128,5 +128,21 @@ describe("buildbtw vercmp", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(`${want}\n`);
     }
+  });
+});
+
+describe("buildbtw token create", () => {
+  test("creates a worker token once; a second time needs --rotate, which replaces it", async () => {
+    const env = { DATA_DIR: join(tmp, "token-data") };
+    const first = await runCliJson<{ worker: string; token: string }>(["token", "create", "--worker", "w1"], { env });
+    expect(first.worker).toBe("w1");
+    const again = await runCli(["token", "create", "--worker", "w1"], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe("buildbtw: worker w1 already exists; pass --rotate to replace its token\n");
+    const rotated = await runCliJson<{ token: string }>(["token", "create", "--worker", "w1", "--rotate"], { env });
+    expect(rotated.token).not.toBe(first.token);
+    const bad = await runCli(["token", "create", "--worker", "../w"], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("is not a valid worker name");
   });
 });

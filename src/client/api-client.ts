@@ -7,7 +7,6 @@ import { api } from "../api/routes";
 import {
   BuildList,
   type BuildResult,
-  type BuildStatusSchema,
   type CreateNamespace,
   ErrorBody,
   Heartbeat,
@@ -25,12 +24,12 @@ import {
   type UpdateNamespace,
   Workers,
 } from "../api/schemas";
+import type { BuildStatus } from "../core/build-states";
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from "../core/errors";
 import { ServerError, ServerUnreachable, UnexpectedResponse } from "./errors";
 
 const BuildDetail = BuildList.shape.builds.element;
 
-export type BuildStatus = z.infer<typeof BuildStatusSchema>;
 export type NamespaceListBody = z.infer<typeof NamespaceList>;
 export type BuildListBody = z.infer<typeof BuildList>;
 export type BuildDetailBody = z.infer<typeof BuildDetail>;

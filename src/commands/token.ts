@@ -30,12 +30,15 @@ const create = defineCommand({
       const config = loadServerConfig(args);
       const db = openDatabase(config.databasePath);
       const token = newToken("worker");
-      const existing = findWorkerByName(db, name);
-      if (existing && !args.rotate)
-        throw new Invalid(`worker ${name} already exists; pass --rotate to replace its token`);
-      if (existing) replaceWorkerToken(db, existing.id, hashToken(token));
-      else insertWorker(db, name, hashToken(token));
-      db.$client.close();
+      try {
+        const existing = findWorkerByName(db, name);
+        if (existing && !args.rotate)
+          throw new Invalid(`worker ${name} already exists; pass --rotate to replace its token`);
+        if (existing) replaceWorkerToken(db, existing.id, hashToken(token));
+        else insertWorker(db, name, hashToken(token));
+      } finally {
+        db.$client.close();
+      }
       if (args.json) {
         printJson({ worker: name, token });
       } else {
