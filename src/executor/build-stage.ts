@@ -192,7 +192,7 @@ async function isolatedBuild(
         [...deps.self, "executor", "build", jobFile],
       );
       say(`==> buildbtw: building with the isolation command ${argv[0]}`);
-      const status = await runProcess(argv, { onOutput: log, signal: deps.signal, env: withoutSecrets(process.env) });
+      const status = await runProcess(argv, { onOutput: log, signal: deps.signal });
       if (status !== 0) throw new BuildFailure(`the isolation command exited with status ${status}`, status);
       return;
     }
@@ -212,7 +212,7 @@ async function isolatedBuild(
         repositoryUrl: urlSeenFromVm(repository.url),
       });
       say(`==> buildbtw: building in a throwaway ${settings.vmexec.image} VM (vmexec)`);
-      const status = await runProcess(argv, { onOutput: log, signal: deps.signal, env: withoutSecrets(process.env) });
+      const status = await runProcess(argv, { onOutput: log, signal: deps.signal });
       if (status !== 0)
         throw new BuildFailure(`the build in the VM failed: vmexec exited with status ${status}`, status);
       return;
@@ -271,14 +271,4 @@ async function builtFiles(
   }
   if (missing.length > 0) throw new BuildFailure(`the build did not produce ${missing.join(", ")}`);
   return found;
-}
-
-/** The runner's token stays with the executor: isolation commands and builds never see it. */
-export function withoutSecrets(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined || key === "BUILDBTW_TOKEN") continue;
-    out[key] = value;
-  }
-  return out;
 }

