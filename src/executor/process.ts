@@ -19,7 +19,7 @@ const KILL_AFTER_MS = 10_000;
 // whether it came from the runner's own environment or from config.toml as CUSTOM_ENV_ (runner-env.ts).
 const SECRETS = new Set(["BUILDBTW_TOKEN", "CUSTOM_ENV_BUILDBTW_TOKEN"]);
 
-export function withoutSecrets(env: Record<string, string | undefined>): Record<string, string> {
+function withoutSecrets(env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && !SECRETS.has(key)) out[key] = value;
   return out;

@@ -45,5 +45,4 @@ export function serverCalls(settings: Pick<ExecutorSettings, "serverAttempts">, 
   };
 }
 
-export type ServerCall = ReturnType<typeof serverCalls>;
 export type ClientFactory = (serverUrl: string, token: string) => ApiClient;

@@ -124,10 +124,3 @@ export function parseIsolation(value: string | undefined): Isolation {
     throw error;
   }
 }
-
-/** The settings as they may be printed: the token redacted. */
-export const printableSettings = (s: ExecutorSettings) => ({
-  ...s,
-  token: "[redacted]",
-  isolation: s.isolation.kind === "template" ? `template: ${s.isolation.template.text}` : s.isolation.kind,
-});
