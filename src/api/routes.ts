@@ -62,3 +62,11 @@ export const PIPELINE_VARIABLES = {
 export const repoPath = (namespace: string, iteration: number | "latest", arch: string) =>
   `/repo/${enc(namespace)}/${iteration}/os/${enc(arch)}/`;
 export const repoName = (namespace: string) => `buildbtw-${namespace}`;
+
+/** The pacman.conf section for a namespace's repository, as `show`, the web UI and `new` print it (design.md §8). */
+export const pacmanConfSection = (serverUrl: string, namespace: string, iteration: number | "latest") =>
+  [
+    `[${repoName(namespace)}]`,
+    "SigLevel = Optional TrustAll",
+    `Server = ${serverUrl}/repo/${namespace}/${iteration}/os/$arch`,
+  ].join("\n");

@@ -3,7 +3,7 @@
 // builds grouped by status with icons and counts, tables, and colours only on a terminal without NO_COLOR.
 // Everything here returns lines or values; the commands decide what goes to stdout and which exit code.
 import { z } from "zod";
-import { repoName } from "../api/routes";
+import { pacmanConfSection } from "../api/routes";
 import type { NamespaceDetail, Plan } from "../api/schemas";
 import { type ApiClient, createApiClient, type NamespaceListBody } from "../client/api-client";
 import { type ClientFlags, loadClientConfig } from "../config/client";
@@ -46,13 +46,7 @@ export async function listedNamespace(client: ApiClient, name: string): Promise<
 export const namespaceUrl = (serverUrl: string, name: string) => `${serverUrl}/namespaces/${encodeURIComponent(name)}`;
 
 /** The pacman.conf section for a namespace's latest repository, as the server writes it (design.md §8). */
-export function pacmanConf(serverUrl: string, name: string): string {
-  return [
-    `[${repoName(name)}]`,
-    "SigLevel = Optional TrustAll",
-    `Server = ${serverUrl}/repo/${name}/latest/os/$arch`,
-  ].join("\n");
-}
+export const pacmanConf = (serverUrl: string, name: string): string => pacmanConfSection(serverUrl, name, "latest");
 
 // ── command-line values ─────────────────────────────────────────────────────
 

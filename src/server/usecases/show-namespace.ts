@@ -1,6 +1,6 @@
 // One namespace with an iteration (latest or given) as the API's JSON; the web UI reads the same.
 
-import { repoName } from "../../api/routes";
+import { pacmanConfSection, repoName } from "../../api/routes";
 import type { BuildNode, Iteration, NamespaceDetail } from "../../api/schemas";
 import { NotFound } from "../../core/errors";
 import type { BuildRecord, IterationRecord, NamespaceRecord } from "../../core/records";
@@ -38,13 +38,8 @@ export function buildJson(b: BuildRecord, pkgnames: string[], blockedBy: string[
   };
 }
 
-export function pacmanConf(deps: ServerDeps, ns: string, iteration: number | "latest"): string {
-  return [
-    `[${repoName(ns)}]`,
-    "SigLevel = Optional TrustAll",
-    `Server = ${deps.config.baseUrl}/repo/${ns}/${iteration}/os/$arch`,
-  ].join("\n");
-}
+export const pacmanConf = (deps: ServerDeps, ns: string, iteration: number | "latest"): string =>
+  pacmanConfSection(deps.config.baseUrl, ns, iteration);
 
 export function iterationJson(
   deps: ServerDeps,
