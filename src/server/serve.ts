@@ -8,7 +8,7 @@ import { listBuildsByStatus } from "../db/builds";
 import { latestIterationIds } from "../db/iterations";
 import { getNamespaceById, listNamespaces } from "../db/namespaces";
 import { openDatabase } from "../db/open";
-import { createGitlabClient, projectPathOf, RepositoryFetcher } from "../gitlab";
+import { createGitlabClient, projectFullPath, RepositoryFetcher } from "../gitlab";
 import { createLogger } from "../lib/log";
 import { checkUpload, RepoIndex, storePackage } from "../pacman";
 import { createApp } from "./app";
@@ -117,7 +117,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (config.gitlab && !config.sourceUrlTemplate) {
     // Builds fetch their sources from GitLab, at the project path of the pkgbase.
     const { url, group } = config.gitlab;
-    catalog.sourceUrl = (pkgbase) => `${url}/${group}/${projectPathOf(pkgbase)}.git`;
+    catalog.sourceUrl = (pkgbase) => `${url}/${projectFullPath(group, pkgbase)}.git`;
   }
   const loop = new RecomputeLoop(() => deps);
   const deps: ServerDeps = {
