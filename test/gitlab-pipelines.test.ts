@@ -2,12 +2,15 @@
 // double, following their status, accepting uploads with the pipeline's build token, cancelling them with
 // the namespace, and losing nothing when GitLab (or the server itself) goes away for a while.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PIPELINE_VARIABLES as V } from "../src/api/routes";
 import { buildPackage } from "../src/pacman";
 import { type DoublePipeline, GitlabDouble } from "./gitlab-double";
 import { addPackages, startGitlabServer, WEBHOOK_SECRET } from "./gitlab-double/packages";
 import { removeDir } from "./support/git";
-import { type ServerProcess, waitFor } from "./support/processes";
+import { type ServerProcess, startWorker, waitFor } from "./support/processes";
 
 type Server = ServerProcess & { reposDir: string };
 
@@ -385,5 +388,26 @@ describe("pipelines", () => {
       gl.pipelines().filter((x) => x.variables.some((v) => v.key === V.buildId && v.value === String(giflib.id))),
     ).toHaveLength(1);
     expect(p.status).toBe("created");
+  });
+});
+
+describe("workers", () => {
+  test("get no leases: the request is refused with the reason, and `buildbtw worker` stops saying why", async () => {
+    const token = await server.workerToken("pull-worker");
+    const refused = await server.api<{ error: string }>("/api/v1/leases", {
+      method: "POST",
+      body: JSON.stringify({ architectures: ["x86_64"], wait_ms: 0 }),
+      token,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain("RUN_BUILDS_ON_GITLAB=true");
+
+    const workDir = mkdtempSync(join(tmpdir(), "buildbtw-gitlab-worker-"));
+    const worker = startWorker({ server: server.url, token, workDir });
+    const code = await Promise.race([worker.exited, Bun.sleep(60_000).then(() => "still running")]);
+    const stderr = await new Response(worker.stderr as ReadableStream).text();
+    removeDir(workDir);
+    expect(code).toBe(1);
+    expect(stderr).toContain("gives no leases to workers");
   });
 });

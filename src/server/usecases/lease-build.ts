@@ -1,6 +1,7 @@
 // A worker asks for work (design.md §7): long-poll until a pending build of its architectures is ready.
 
 import type { Lease } from "../../api/schemas";
+import { Conflict } from "../../core/errors";
 import type { WorkerRecord } from "../../core/records";
 import { getBuild, setLease } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
@@ -17,6 +18,11 @@ export async function leaseBuild(
   req: { architectures: string[]; wait_ms: number },
   signal?: AbortSignal,
 ): Promise<Lease | null> {
+  // Pipelines take every ready build: a worker leasing one too would build it twice.
+  if (deps.gitlab?.config.runBuilds)
+    throw new Conflict(
+      "this server runs its builds as GitLab pipelines (RUN_BUILDS_ON_GITLAB=true) and gives no leases to workers",
+    );
   touchWorker(deps.db, worker.id, req.architectures);
   const deadline = deps.now() + req.wait_ms;
   for (;;) {
