@@ -5,7 +5,7 @@
 import { PIPELINE_VARIABLES } from "../../api/routes";
 import { expectedFiles } from "../../core/build-spec";
 import type { BuildRecord, NamespaceRecord } from "../../core/records";
-import { getBuild, setStatus } from "../../db/builds";
+import { getBuild } from "../../db/builds";
 import { latestIterationIds } from "../../db/iterations";
 import { getNamespaceById } from "../../db/namespaces";
 import {
@@ -21,6 +21,7 @@ import { GitlabRefused, GitlabUnavailable, type Pipeline, projectFullPath } from
 import { backoffDelay, sleep } from "../../lib/backoff";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { repositoryUrl } from "./build-job";
+import { moveBuild } from "./build-lifecycle";
 import { dispatchHolds, hashPipelineToken, newPipelineToken } from "./pipeline-build-access";
 
 export interface PipelineClaim {
@@ -47,7 +48,7 @@ export function claimPipelineBuild(deps: ServerDeps, gitlab: GitlabMode, buildId
     if (latestIterationIds(deps.db).get(namespace.id) !== build.iterationId) return null;
     const token = newPipelineToken();
     const attempt = build.attempts + 1;
-    setStatus(deps.db, build.id, "scheduled", {
+    moveBuild(deps, build, "leased", {
       attempts: attempt,
       startedAt: nowIso(),
       finishedAt: null,
@@ -217,8 +218,9 @@ export function recordPipeline(
 function failDispatch(deps: ServerDeps, claim: PipelineClaim, reason: string): void {
   const failed = inTransaction(deps.db, () => {
     updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: reason });
-    if (!dispatchHolds(deps, claim.dispatch, getBuild(deps.db, claim.build.id))) return false;
-    setStatus(deps.db, claim.build.id, "failed", { finishedAt: nowIso(), failureReason: reason });
+    const build = getBuild(deps.db, claim.build.id);
+    if (!dispatchHolds(deps, claim.dispatch, build)) return false;
+    moveBuild(deps, build, "failed", { finishedAt: nowIso(), failureReason: reason });
     return true;
   });
   deps.log.warn("pipeline not created", { ...claimFields(claim), reason });

@@ -4,12 +4,13 @@
 // the executor already reported wins: the pipeline's end then only closes the dispatch.
 import { Conflict } from "../../core/errors";
 import type { BuildRecord } from "../../core/records";
-import { getBuild, setStatus } from "../../db/builds";
+import { getBuild } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
 import { type DispatchRecord, getDispatch, updateDispatch } from "../../db/pipelines";
-import { inTransaction, nowIso } from "../../db/tx";
+import { inTransaction } from "../../db/tx";
 import { type Pipeline, pipelinePhase } from "../../gitlab";
 import type { GitlabMode, ServerDeps } from "../deps";
+import { markBuilding } from "./build-lifecycle";
 import { lookForPipeline } from "./dispatch-pipeline";
 import { dispatchHolds } from "./pipeline-build-access";
 import { recordResult } from "./report-result";
@@ -60,23 +61,13 @@ export async function applyPipeline(
         updateDispatch(deps.db, dispatch.id, { gitlabStatus: pipeline.status });
       if (phase !== "running") return null;
       try {
-        const b = currentFor(deps, dispatch.id);
-        if (b.status !== "scheduled") return null;
-        setStatus(deps.db, b.id, "building", { startedAt: nowIso() });
-        return b;
-      } catch {
-        return null;
+        return markBuilding(deps, currentFor(deps, dispatch.id));
+      } catch (error) {
+        if (error instanceof Conflict) return null;
+        throw error;
       }
     });
-    if (started) {
-      deps.events.emit({
-        type: "build",
-        namespaceId: started.namespaceId,
-        iterationId: started.iterationId,
-        buildId: started.id,
-        status: "building",
-      });
-    }
+    started?.announce();
     return;
   }
 

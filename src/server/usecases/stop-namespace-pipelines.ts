@@ -1,10 +1,11 @@
 // Cancelling a namespace cancels its pipelines (design.md §9): each open dispatch is marked cancelling
 // (the follower tells GitLab) and its build goes back to pending, like a revoked lease, without counting
 // the attempt. Resuming the namespace dispatches those builds again.
-import { getBuild, setStatus } from "../../db/builds";
+import { getBuild } from "../../db/builds";
 import { listOpenDispatchesOfNamespace, updateDispatch } from "../../db/pipelines";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { moveBuild } from "./build-lifecycle";
 import { dispatchHolds } from "./pipeline-build-access";
 
 export function stopNamespacePipelines(deps: ServerDeps, namespaceId: number, reason: string): number {
@@ -15,7 +16,7 @@ export function stopNamespacePipelines(deps: ServerDeps, namespaceId: number, re
       updateDispatch(deps.db, d.id, { state: "cancelling", note: reason });
       const b = getBuild(deps.db, d.buildId);
       if (!dispatchHolds(deps, d, b)) continue;
-      setStatus(deps.db, b.id, "pending", { attempts: Math.max(0, b.attempts - 1), startedAt: null });
+      moveBuild(deps, b, "lease_lost", { attempts: Math.max(0, b.attempts - 1), startedAt: null });
       builds.push(b);
     }
     return { dispatches: open.length, builds };
