@@ -277,6 +277,8 @@ describe("leases: expiry, stale results, bad uploads, a killed worker", () => {
   afterAll(async () => server?.stop());
 
   test("wrong uploads are refused and write nothing; a result for an expired lease gets 409", async () => {
+    // Made before leasing: `token create` is a process of its own, too slow to fit in the lease's 1.5 s.
+    const otherWorker = await server.workerToken("other");
     expect(
       (
         await server.api("/api/v1/namespaces", {
@@ -325,7 +327,6 @@ describe("leases: expiry, stale results, bad uploads, a killed worker", () => {
     expect(mismatch.status).toBe(400);
     expect(repoFiles("solo")).toEqual([]);
 
-    const otherWorker = await server.workerToken("other");
     expect(
       (await server.api(`/api/v1/leases/${lease.lease_id}/heartbeat`, { method: "POST", token: otherWorker })).status,
     ).toBe(403);
