@@ -32,6 +32,36 @@ async function findBuild(
 }
 
 /**
+ * `findBuild`, for a namespace whose first iteration the server is still computing (`new` answers before
+ * it exists): with --follow wait for it, else say so instead of "not in the latest iteration".
+ */
+async function buildOnceComputed(
+  client: ApiClient,
+  name: string,
+  pkgbase: string,
+  q: { arch?: string; iteration?: number },
+  follow: boolean,
+): Promise<Build> {
+  let told = false;
+  for (;;) {
+    try {
+      return await findBuild(client, name, pkgbase, q);
+    } catch (error) {
+      if (!(error instanceof NotFound) || q.iteration !== undefined) throw error;
+      const ns = await listedNamespace(client, name);
+      if (!ns || ns.latest_iteration || ns.status !== "active") throw error;
+      if (!follow)
+        throw new NotFound(
+          `${name} has no iteration yet: the server is still computing its build graph (try --follow)`,
+        );
+      if (!told) process.stderr.write(`buildbtw: waiting for the first iteration of ${name}…\n`);
+      told = true;
+      await Bun.sleep(POLL_MS);
+    }
+  }
+}
+
+/**
  * Why a build that is not running will never finish, or null while it still may: its namespace was
  * cancelled, its iteration superseded before it started, or it waits on a dependency that failed.
  */
@@ -79,7 +109,7 @@ export default defineCommand({
       const pkgbase = pkgbaseArg(args.pkgbase);
       const query = { arch: archArg(args.arch), iteration: iterationArg(args.iteration) };
       const client = connect(args);
-      const build = await findBuild(client, name, pkgbase, query);
+      const build = await buildOnceComputed(client, name, pkgbase, query, args.follow);
 
       if (!args.follow) {
         const chunk = await client.builds.log(build.id);
