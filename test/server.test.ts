@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { commit, makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { commit, git, makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
 import { createPacmanRoot } from "./support/pacman";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
 
@@ -19,7 +19,7 @@ interface Node {
   failure_reason: string | null;
 }
 interface Detail {
-  namespace: { name: string; status: string };
+  namespace: { name: string; status: string; problem: string | null };
   iteration: {
     id: number;
     reason: string;
@@ -185,6 +185,59 @@ describe("serve + fake workers", () => {
     expect(tail.headers.get("content-range")).toBe(`bytes 10-${size - 1}/${size}`);
     expect((await tail.arrayBuffer()).byteLength).toBe(size - 10);
     expect((await fetch(pkg, { headers: { range: `bytes=${size + 5}-` } })).status).toBe(416);
+  });
+
+  test("a broken .SRCINFO or a deleted branch on an origin is the namespace's problem until fixed", async () => {
+    const solo = join(repos, "solo");
+    git(solo, "checkout", "--quiet", "-b", "feature");
+    commit(solo, { ".SRCINFO": srcinfo({ pkgbase: "solo", pkgrel: "2" }) }, "solo on a branch");
+    git(solo, "checkout", "--quiet", "main");
+    const created = await server.api("/api/v1/namespaces", {
+      method: "POST",
+      body: JSON.stringify({ name: "probe", origin_changesets: ["solo/feature"] }),
+    });
+    expect(created.status).toBe(201);
+    const first = await waitFor("probe's iteration", async () => (await show(server, "probe")).iteration);
+    const problemOf = async () => (await show(server, "probe")).namespace.problem;
+    expect(await problemOf()).toBeNull();
+
+    // A push that breaks .SRCINFO: the namespace says where, and keeps its iteration.
+    git(solo, "checkout", "--quiet", "feature");
+    commit(solo, { ".SRCINFO": "pkgbase = solo\n\tpkgver = 1.0.0\n\tpkgrel = 3\n\tbogus = 1\n" }, "broken");
+    git(solo, "checkout", "--quiet", "main");
+    expect((await server.api("/api/v1/refresh", { method: "POST" })).status).toBe(202);
+    const broken = await waitFor("the problem", problemOf);
+    expect(broken).toContain("solo/.SRCINFO:4");
+    expect(broken).toContain("bogus");
+    const during = await show(server, "probe");
+    expect(during.iteration!.id).toBe(first.id);
+    expect(during.iterations).toHaveLength(1);
+    const shown = await server.cli(["show", "probe"]);
+    expect(shown.stdout).toContain(`problem:   ${broken}`);
+    expect((await server.cli(["list"])).stdout).toMatch(/probe .*problem \(see show\)/);
+    const page = await fetch(`${server.url}/namespaces/probe`);
+    expect(await page.text()).toContain("<strong>Problem:</strong> solo/.SRCINFO:4");
+
+    // The branch deleted: the problem says so. Found again on every ref check, not only when a ref moves.
+    git(solo, "branch", "--quiet", "-D", "feature");
+    await server.api("/api/v1/refresh", { method: "POST" });
+    const gone = await waitFor("the problem to change", async () => {
+      const p = await problemOf();
+      return p !== broken ? p : undefined;
+    });
+    expect(gone).toContain("feature");
+
+    // Fixed: the problem clears and the change becomes iteration 2.
+    git(solo, "checkout", "--quiet", "-b", "feature");
+    commit(solo, { ".SRCINFO": srcinfo({ pkgbase: "solo", pkgrel: "3" }) }, "fixed");
+    git(solo, "checkout", "--quiet", "main");
+    await server.api("/api/v1/refresh", { method: "POST" });
+    const fixed = await waitFor("iteration 2", async () => {
+      const d = await show(server, "probe");
+      return d.iteration && d.iteration.id !== first.id ? d : undefined;
+    });
+    expect(fixed.namespace.problem).toBeNull();
+    expect(fixed.iteration!.reason).toBe("graph_changed");
   });
 
   test("bad input gets a clear 4xx", async () => {

@@ -96,6 +96,12 @@ export function NamespaceRowView(p: { ns: NamespaceRow; now: number }) {
         ) : (
           <span class="muted">none yet</span>
         )}
+        {p.ns.problem ? (
+          <span class="problem" title={p.ns.problem}>
+            {" "}
+            ⚠ problem
+          </span>
+        ) : null}
       </td>
     </tr>
   );

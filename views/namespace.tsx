@@ -56,7 +56,9 @@ export function NamespacePageView(v: NamespaceView) {
       <NamespaceHead ns={ns} csrf={v.site.csrf} now={v.site.now} path={v.site.path} />
       <Iterations page={page} name={ns.name} now={v.site.now} />
       {!it ? (
-        <p class="notice">No iteration yet: the graph is being computed.</p>
+        ns.problem ? null : (
+          <p class="notice">No iteration yet: the graph is being computed.</p>
+        )
       ) : (
         <>
           {it.superseded ? (
@@ -163,6 +165,13 @@ export function NamespaceHead(p: { ns: Namespace; csrf: string | null; now: numb
           <Time iso={ns.created_at} now={p.now} />
         </dd>
       </dl>
+      {ns.problem ? (
+        <p class="notice problem" id="ns-problem" role="alert">
+          <strong>Problem:</strong> {ns.problem}
+          <br />
+          The latest iteration stays as it is until this is fixed; it is checked again on every ref check.
+        </p>
+      ) : null}
       {p.csrf ? (
         <div class="actions">
           {ns.status === "active" ? (

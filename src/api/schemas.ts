@@ -61,6 +61,8 @@ export const Namespace = z.object({
   status: NamespaceStatusSchema,
   origin_changesets: z.array(z.string()),
   include: z.array(z.string()),
+  /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
+  problem: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

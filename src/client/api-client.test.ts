@@ -101,6 +101,7 @@ describe("requests", () => {
       status: "active" as const,
       origin_changesets: ["zlib/main"],
       include: [] as string[],
+      problem: null,
       created_at: "t",
       updated_at: "t",
     };

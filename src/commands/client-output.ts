@@ -192,7 +192,7 @@ export function listLines(list: NamespaceListBody, all: boolean, paint: Paint): 
       paint("bold", ns.name),
       ns.status === "active" ? paint("green", ns.status) : paint("dim", ns.status),
       ns.origin_changesets.join(", "),
-      it ? progress : paint("dim", "computing…"),
+      `${it ? progress : ns.problem ? "" : paint("dim", "computing…")}${ns.problem ? paint("red", `${it ? ", " : ""}problem (see show)`) : ""}`,
       it ? `${it.id} (${it.reason})` : "-",
       when(ns.created_at),
     ];
@@ -283,8 +283,13 @@ export function showLines(detail: NamespaceDetail, serverUrl: string, paint: Pai
     `${paint("bold", `Namespace ${ns.name}`)} (${ns.status === "active" ? paint("green", "active") : paint("dim", ns.status)})  ${namespaceUrl(serverUrl, ns.name)}`,
     `  origins:   ${ns.origin_changesets.join(", ")}${ns.include.length > 0 ? ` (membership also follows ${ns.include.join(", ")})` : ""}`,
   ];
+  if (ns.problem)
+    lines.push(
+      `  ${paint("red", "problem:")}   ${ns.problem}`,
+      `             ${paint("dim", it ? "the iteration below stays until this is fixed; checked again on every ref check" : "checked again on every ref check")}`,
+    );
   if (!it) {
-    lines.push("", "No iteration yet: the build graph is being computed.");
+    if (!ns.problem) lines.push("", "No iteration yet: the build graph is being computed.");
     return lines;
   }
   const latest = detail.iterations[0];

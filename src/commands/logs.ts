@@ -50,6 +50,7 @@ async function buildOnceComputed(
       if (!(error instanceof NotFound) || q.iteration !== undefined) throw error;
       const ns = await listedNamespace(client, name);
       if (!ns || ns.latest_iteration || ns.status !== "active") throw error;
+      if (ns.problem) throw new NotFound(`${name} has no build graph: ${ns.problem}`);
       if (!follow)
         throw new NotFound(
           `${name} has no iteration yet: the server is still computing its build graph (try --follow)`,

@@ -24,11 +24,11 @@ const POLL_MS = 500;
 const PLAIN_PROGRESS_MS = 10_000;
 
 /** Where a followed namespace stands: still going, or finished one way or the other. Decisions are data. */
-type WaitState = "waiting" | "built" | "failed" | "cancelled";
+type WaitState = "waiting" | "built" | "failed" | "cancelled" | "problem";
 
 function waitState(ns: ListedNamespace): WaitState {
   if (ns.status === "cancelled") return "cancelled";
-  if (!ns.latest_iteration) return "waiting";
+  if (!ns.latest_iteration) return ns.problem ? "problem" : "waiting";
   const p = progressOf(ns.counts);
   if (p.running + p.pending > 0) return "waiting";
   // Nothing runs or waits for a worker: what is still blocked waits on a failure and never starts.
@@ -123,6 +123,7 @@ export default defineCommand({
       const state = waitState(end);
       if (args.json) printJson(await client.namespaces.get(ns.name));
       else if (state === "cancelled") printLines([`${ns.name} was cancelled before its builds finished.`]);
+      else if (state === "problem") printLines([`${ns.name} has no build graph: ${end.problem}`]);
       else
         printLines([
           `${ns.name}, iteration ${end.latest_iteration?.id}: ${countsText(end.counts, paintFor(process.stdout))}`,

@@ -13,6 +13,8 @@ export interface NamespaceRecord {
   status: NamespaceStatus;
   originChangesets: string[];
   include: IncludeKind[];
+  /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
+  problem: string | null;
   createdAt: string;
   updatedAt: string;
 }

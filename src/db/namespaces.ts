@@ -14,6 +14,7 @@ const toRecord = (r: Row): NamespaceRecord => ({
   status: r.status,
   originChangesets: r.originChangesets,
   include: r.include as IncludeKind[],
+  problem: r.problem,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
 });
@@ -46,6 +47,11 @@ export function listNamespaces(db: Db, opts: { all: boolean }): NamespaceRecord[
 
 export function setNamespaceStatus(db: Db, id: number, status: NamespaceStatus): void {
   db.update(namespaces).set({ status, updatedAt: nowIso() }).where(eq(namespaces.id, id)).run();
+}
+
+/** Record (or with null, clear) why the namespace's sources could not be computed into an iteration. */
+export function setNamespaceProblem(db: Db, id: number, problem: string | null): void {
+  db.update(namespaces).set({ problem, updatedAt: nowIso() }).where(eq(namespaces.id, id)).run();
 }
 
 export function setOriginChangesets(db: Db, id: number, originChangesets: string[]): void {

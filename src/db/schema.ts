@@ -15,6 +15,8 @@ export const namespaces = sqliteTable("namespaces", {
   include: text("include", { mode: "json" }).$type<string[]>().notNull(),
   /** Bumped when origin changesets are edited, so the next recompute records that reason. */
   originsEditedAt: text("origins_edited_at"),
+  /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
+  problem: text("problem"),
   createdAt: text("created_at").notNull().default(now),
   updatedAt: text("updated_at").notNull().default(now),
 });

@@ -2,6 +2,7 @@
 // recomputes are queued here. The loop never dies: each namespace's failure is logged and skipped.
 
 import { mayAffect } from "../../core/affected";
+import { DomainError } from "../../core/errors";
 import { parseOriginChangeset } from "../../core/names";
 import { latestIteration } from "../../db/iterations";
 import { listNamespaces } from "../../db/namespaces";
@@ -61,7 +62,7 @@ export class RecomputeLoop {
     if (changed.length > 0)
       deps.log.info("sources changed", { pkgbases: changed.length, sample: changed.slice(0, 10) });
     for (const ns of active) {
-      if (!this.affected(ns.originChangesets, changed, ns.id)) continue;
+      if (ns.problem === null && !this.affected(ns.originChangesets, changed, ns.id)) continue;
       await this.recompute(ns.id, false);
     }
   }
@@ -79,6 +80,7 @@ export class RecomputeLoop {
     try {
       await recomputeNamespace(deps, id, { retry });
     } catch (error) {
+      if (error instanceof DomainError) return; // recorded on the namespace as its problem
       deps.log.error("recompute failed", {
         namespace_id: id,
         error: error instanceof Error ? error.message : String(error),

@@ -1,13 +1,15 @@
 // design.md §5: a namespace gets a new iteration when it has none, its origins were edited, its graph
 // changed, or a user asked. Builds of the new iteration start blocked or pending; the old ones stop.
 import { buildSpec } from "../../core/build-spec";
+import { DomainError } from "../../core/errors";
+import type { Planner } from "../../core/graph";
 import { diffGraphs, isEmptyDiff } from "../../core/graph-diff";
 import { parseOriginChangeset } from "../../core/names";
-import type { IterationReason, IterationRecord } from "../../core/records";
+import type { IterationReason, IterationRecord, NamespaceRecord } from "../../core/records";
 import type { SourceEntry } from "../../core/types";
 import { insertBuilds, type NewBuild } from "../../db/builds";
 import { insertIteration, latestIteration } from "../../db/iterations";
-import { getNamespaceById } from "../../db/namespaces";
+import { getNamespaceById, setNamespaceProblem } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 import { enqueuePending } from "./enqueue-pending";
@@ -21,13 +23,21 @@ export async function recomputeNamespace(
   // A cancelled namespace gets no new iterations (design.md §5).
   if (ns?.status !== "active") return null;
 
-  const originEntries: SourceEntry[] = ns.originChangesets.map((o) => {
-    const { pkgbase, ref } = parseOriginChangeset(o);
-    return deps.catalog.readAt(pkgbase, ref);
-  });
-  const planned = deps.catalog
-    .planner()
-    .plan(originEntries, { include: ns.include, defaultArch: deps.config.defaultArch });
+  let originEntries: SourceEntry[];
+  let planned: ReturnType<Planner["plan"]>;
+  try {
+    originEntries = ns.originChangesets.map((o) => {
+      const { pkgbase, ref } = parseOriginChangeset(o);
+      return deps.catalog.readAt(pkgbase, ref);
+    });
+    planned = deps.catalog.planner().plan(originEntries, { include: ns.include, defaultArch: deps.config.defaultArch });
+  } catch (error) {
+    // The packager's to fix (a deleted branch, a broken .SRCINFO): shown on the namespace and retried on
+    // every ref check, while the latest iteration stays as it is.
+    if (error instanceof DomainError) noteProblem(deps, ns, error.message);
+    throw error;
+  }
+  if (ns.problem !== null) noteProblem(deps, ns, null);
   const graph = planned.architectures;
 
   const latest = latestIteration(deps.db, ns.id);
@@ -85,4 +95,12 @@ export async function recomputeNamespace(
   deps.log.info("iteration created", { namespace: ns.name, iteration: iteration.id, reason, nodes });
   deps.events.emit({ type: "iteration", namespaceId: ns.id, iterationId: iteration.id });
   return iteration;
+}
+
+function noteProblem(deps: ServerDeps, ns: NamespaceRecord, problem: string | null): void {
+  if (ns.problem === problem) return;
+  setNamespaceProblem(deps.db, ns.id, problem);
+  if (problem) deps.log.warn("namespace sources unusable", { namespace: ns.name, problem });
+  else deps.log.info("namespace sources usable again", { namespace: ns.name });
+  deps.events.emit({ type: "namespace", namespaceId: ns.id });
 }

@@ -14,6 +14,7 @@ export const namespaceJson = (ns: NamespaceRecord) => ({
   status: ns.status,
   origin_changesets: ns.originChangesets,
   include: ns.include,
+  problem: ns.problem,
   created_at: ns.createdAt,
   updated_at: ns.updatedAt,
 });
