@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ServerConfig } from "../config/server";
 import { createPlanner, type Planner } from "../core/graph";
 import type { SourceEntry } from "../core/types";
-import type { Logger } from "../lib/log";
+import { type Logger, messageOf } from "../lib/log";
 import { pathInside } from "../lib/paths";
 import {
   loadUniverse,
@@ -31,13 +31,23 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
   for (const s of universe.skipped.slice(0, 20))
     log.warn("source repository skipped", { pkgbase: s.pkgbase, reason: s.reason });
   let planner: Planner = createPlanner(universe.entries);
-  /** "pkgbase\0ref" → commit, for every origin read. */
-  const originCommits = new Map<string, string>();
+  /**
+   * "pkgbase\0ref" → what reading it last gave, for every origin read: its commit, or why it could not be
+   * read. A ref check reports the pkgbase when that changes, so a deleted branch or a broken .SRCINFO is
+   * noticed, and so is its fix.
+   */
+  const originStates = new Map<string, string>();
 
   const readAt = (pkgbase: string, ref: string): SourceEntry => {
-    const entry = readSourceAt(config.reposDir, pkgbase, ref, { cache });
-    originCommits.set(`${pkgbase}\0${ref}`, entry.commit);
-    return entry;
+    const key = `${pkgbase}\0${ref}`;
+    try {
+      const entry = readSourceAt(config.reposDir, pkgbase, ref, { cache });
+      originStates.set(key, entry.commit);
+      return entry;
+    } catch (error) {
+      originStates.set(key, `unreadable: ${messageOf(error)}`);
+      throw error;
+    }
   };
 
   return {
@@ -51,15 +61,14 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
         universe = next;
         planner = createPlanner(universe.entries);
       }
-      for (const [key, commit] of originCommits) {
+      for (const [key, before] of originStates) {
         const [pkgbase, ref] = key.split("\0") as [string, string];
         try {
-          if (readAt(pkgbase, ref).commit !== commit) changed.add(pkgbase);
+          readAt(pkgbase, ref);
         } catch {
-          // The ref vanished: the namespace's recompute reports it.
-          originCommits.delete(key);
-          changed.add(pkgbase);
+          // Recorded by readAt; the namespace's recompute shows it as the namespace's problem.
         }
+        if (originStates.get(key) !== before) changed.add(pkgbase);
       }
       return { changed: [...changed].sort() };
     },

@@ -62,7 +62,7 @@ export class RecomputeLoop {
     if (changed.length > 0)
       deps.log.info("sources changed", { pkgbases: changed.length, sample: changed.slice(0, 10) });
     for (const ns of active) {
-      if (ns.problem === null && !this.affected(ns.originChangesets, changed, ns.id)) continue;
+      if (!this.affected(ns.originChangesets, changed, ns.id)) continue;
       await this.recompute(ns.id, false);
     }
   }
