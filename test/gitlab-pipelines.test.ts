@@ -405,6 +405,7 @@ describe("workers", () => {
     const workDir = mkdtempSync(join(tmpdir(), "buildbtw-gitlab-worker-"));
     const worker = startWorker({ server: server.url, token, workDir });
     const code = await Promise.race([worker.exited, Bun.sleep(60_000).then(() => "still running")]);
+    if (code === "still running") worker.kill("SIGKILL");
     const stderr = await new Response(worker.stderr as ReadableStream).text();
     removeDir(workDir);
     expect(code).toBe(1);
