@@ -6,9 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createPlanner } from "../src/core/graph";
-import { loadUniverse, openSrcinfoCache } from "../src/sources";
-import { benchServer, rankByDirectDependents, startBenchWorker } from "./bench-support";
+import {
+  benchServer,
+  loadBenchUniverse,
+  rankByDirectDependents,
+  smallestRootWith,
+  startBenchWorker,
+} from "./bench-support";
 
 const { values } = parseArgs({
   options: {
@@ -26,22 +30,13 @@ const main = join(import.meta.dir, "..", "src", "main.ts");
 const data = mkdtempSync(join(tmpdir(), "bench-scheduler-"));
 
 // Pick the root whose graph is the smallest one with at least minNodes nodes.
-const cache = openSrcinfoCache(join(data, "srcinfo-cache.sqlite"));
-const universe = await loadUniverse(repos, { cache });
-cache.close();
-const planner = createPlanner(universe.entries);
-let root = "";
-let rootNodes = Number.POSITIVE_INFINITY;
-for (const candidate of rankByDirectDependents(universe.entries, 60)) {
-  const n =
-    planner.plan([universe.entries.get(candidate)!], { arch: "x86_64", include: [], defaultArch: "x86_64" })
-      .architectures.x86_64?.nodes.length ?? 0;
-  if (n >= minNodes && n < rootNodes) {
-    root = candidate;
-    rootNodes = n;
-  }
-}
-if (!root) throw new Error(`no root with ≥ ${minNodes} nodes in ${repos}`);
+const { entries, graphOf } = await loadBenchUniverse(repos, data);
+const { root, nodes: rootNodes } = smallestRootWith(
+  rankByDirectDependents(entries, 60),
+  (candidate) => graphOf(candidate)?.nodes.length ?? 0,
+  minNodes,
+  repos,
+);
 console.error(`root ${root}: ${rootNodes} nodes`);
 
 const { url, admin, env, cmd } = benchServer({
@@ -130,8 +125,7 @@ const events = logLines.flatMap((l) => {
 });
 const succeeded = new Map<string, number>();
 for (const e of events) if (e.msg === "build succeeded" && e.pkgbase) succeeded.set(e.pkgbase, Date.parse(e.time));
-const graph = planner.plan([universe.entries.get(root)!], { arch: "x86_64", include: [], defaultArch: "x86_64" })
-  .architectures.x86_64!;
+const graph = graphOf(root)!;
 const depsOf = new Map<string, string[]>();
 for (const [from, to] of graph.edges) depsOf.set(to, [...(depsOf.get(to) ?? []), from]);
 const latencies: number[] = [];

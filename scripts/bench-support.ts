@@ -1,9 +1,40 @@
-// Shared by the benchmark scripts: picking roots in a (synthetic) universe — pkgbases ranked by their
+// Shared by the benchmark scripts: loading a (synthetic) universe and picking roots in it — pkgbases ranked by their
 // number of direct runtime dependents, which in a heavy-tailed universe is where the large transitive
 // rebuilds start — and the settings of a benchmark's server process.
 
+import { join } from "node:path";
+import { createPlanner } from "../src/core/graph";
 import { relationName } from "../src/core/merge";
 import type { SourceEntry } from "../src/core/types";
+import { loadUniverse, openSrcinfoCache } from "../src/sources";
+
+/** The universe under `repos` (its .SRCINFO cache in `data`) and the x86_64 graph a namespace of one root builds. */
+export async function loadBenchUniverse(repos: string, data: string) {
+  const cache = openSrcinfoCache(join(data, "srcinfo-cache.sqlite"));
+  const universe = await loadUniverse(repos, { cache });
+  cache.close();
+  const planner = createPlanner(universe.entries);
+  const graphOf = (root: string) =>
+    planner.plan([universe.entries.get(root)!], { arch: "x86_64", include: [], defaultArch: "x86_64" }).architectures
+      .x86_64;
+  return { entries: universe.entries, graphOf };
+}
+
+/** Of the candidates, the root whose graph is the smallest one with at least `minNodes` nodes. */
+export function smallestRootWith(
+  candidates: string[],
+  size: (root: string) => number,
+  minNodes: number,
+  repos: string,
+): { root: string; nodes: number } {
+  let best = { root: "", nodes: Number.POSITIVE_INFINITY };
+  for (const candidate of candidates) {
+    const n = size(candidate);
+    if (n >= minNodes && n < best.nodes) best = { root: candidate, nodes: n };
+  }
+  if (!best.root) throw new Error(`no root with ≥ ${minNodes} nodes in ${repos}`);
+  return best;
+}
 
 export function rankByDirectDependents(entries: ReadonlyMap<string, SourceEntry>, limit: number): string[] {
   const owner = new Map<string, string>();

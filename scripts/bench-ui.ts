@@ -9,9 +9,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createPlanner } from "../src/core/graph";
-import { loadUniverse, openSrcinfoCache } from "../src/sources";
-import { benchServer, rankByDirectDependents, startBenchWorker } from "./bench-support";
+import {
+  benchServer,
+  loadBenchUniverse,
+  rankByDirectDependents,
+  smallestRootWith,
+  startBenchWorker,
+} from "./bench-support";
 
 const { values } = parseArgs({
   options: {
@@ -33,25 +37,11 @@ const data = mkdtempSync(join(tmpdir(), "bench-ui-"));
 const log = (m: string) => console.error(`bench-ui: ${m}`);
 
 // The big namespace: the smallest graph with at least minNodes nodes. The others: small graphs.
-const cache = openSrcinfoCache(join(data, "srcinfo-cache.sqlite"));
-const universe = await loadUniverse(repos, { cache });
-cache.close();
-const planner = createPlanner(universe.entries);
-const size = (pkgbase: string) =>
-  planner.plan([universe.entries.get(pkgbase)!], { arch: "x86_64", include: [], defaultArch: "x86_64" }).architectures
-    .x86_64?.nodes.length ?? 0;
-let root = "";
-let rootNodes = Number.POSITIVE_INFINITY;
-for (const candidate of rankByDirectDependents(universe.entries, 200)) {
-  const n = size(candidate);
-  if (n >= minNodes && n < rootNodes) {
-    root = candidate;
-    rootNodes = n;
-  }
-}
-if (!root) throw new Error(`no root with ≥ ${minNodes} nodes in ${repos}`);
+const { entries, graphOf } = await loadBenchUniverse(repos, data);
+const size = (pkgbase: string) => graphOf(pkgbase)?.nodes.length ?? 0;
+const { root, nodes: rootNodes } = smallestRootWith(rankByDirectDependents(entries, 200), size, minNodes, repos);
 const small: string[] = [];
-for (const pkgbase of [...universe.entries.keys()].sort()) {
+for (const pkgbase of [...entries.keys()].sort()) {
   if (small.length >= namespaceCount - 1) break;
   const n = size(pkgbase);
   if (pkgbase !== root && n >= 2 && n <= 300) small.push(pkgbase);
