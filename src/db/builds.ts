@@ -30,17 +30,10 @@ const toRecord = (r: Row): BuildRecord => ({
   finishedAt: r.finishedAt,
 });
 
-export interface NewBuild {
-  iterationId: number;
-  namespaceId: number;
-  arch: string;
-  pkgbase: string;
-  commit: string;
-  ref: string;
-  position: number;
-  status: BuildStatus;
-  spec: BuildSpec;
-}
+export type NewBuild = Pick<
+  BuildRecord,
+  "iterationId" | "namespaceId" | "arch" | "pkgbase" | "commit" | "ref" | "position" | "status" | "spec"
+>;
 
 export function insertBuilds(db: Db, rows: NewBuild[]): BuildRecord[] {
   const out: BuildRecord[] = [];

@@ -2,7 +2,7 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { ArchGraph } from "../core/graph";
 import type { GraphDiff } from "../core/graph-diff";
-import type { IterationReason, IterationRecord, OriginAt } from "../core/records";
+import type { IterationRecord } from "../core/records";
 import type { Db } from "./open";
 import { iterations } from "./schema";
 
@@ -19,17 +19,7 @@ const toRecord = (r: Row): IterationRecord => ({
   createdAt: r.createdAt,
 });
 
-export function insertIteration(
-  db: Db,
-  v: {
-    namespaceId: number;
-    reason: IterationReason;
-    diff: GraphDiff | null;
-    origins: OriginAt[];
-    originChangesets: string[];
-    graph: Record<string, ArchGraph>;
-  },
-): IterationRecord {
+export function insertIteration(db: Db, v: Omit<IterationRecord, "id" | "createdAt">): IterationRecord {
   return toRecord(db.insert(iterations).values(v).returning().get());
 }
 
@@ -58,12 +48,7 @@ export function getIterationById(db: Db, id: number): IterationRecord | null {
   return row ? toRecord(row) : null;
 }
 
-export interface IterationSummaryRow {
-  id: number;
-  namespaceId: number;
-  reason: IterationReason;
-  createdAt: string;
-}
+export type IterationSummaryRow = Pick<IterationRecord, "id" | "namespaceId" | "reason" | "createdAt">;
 
 /** Iterations without their (large) graphs, newest first. */
 export function listIterationSummaries(db: Db, namespaceIds: number[]): IterationSummaryRow[] {
