@@ -15,7 +15,7 @@ import {
   type StandInServer,
   startStandInServer,
 } from "./runner-harness";
-import { cliCommand } from "./support/cli";
+import { cliCommand, runProcess } from "./support/cli";
 import { makeTempDir, removeDir } from "./support/git";
 
 let tmp: string;
@@ -66,19 +66,11 @@ function setup(overrides: { variables?: Record<string, string>; script?: string[
 }
 
 /** Run one executor subcommand like the runner would, with `env` on top of a runner-like environment. */
-async function executor(args: string[], env: Record<string, string>, cwd = tmp) {
-  const proc = Bun.spawn([...cliCommand(), "executor", ...args], {
+function executor(args: string[], env: Record<string, string>, cwd = tmp) {
+  return runProcess([...cliCommand(), "executor", ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmp, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, code };
 }
 
 /** The job's variables and the runner-computed ones, as CUSTOM_ENV_*, with `extra` on top. */

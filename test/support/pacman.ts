@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PathEscape, pathInside } from "../../src/lib/paths";
+import { type CliResult, runProcess } from "./cli";
 
 export interface PacmanRepo {
   /** The section name, e.g. `buildbtw-demo`. */
@@ -19,11 +20,7 @@ export interface PacmanRepo {
   server: string;
 }
 
-export interface PacmanResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type PacmanResult = CliResult;
 
 export interface PacmanRoot {
   /** Holds root/ and pacman.conf. */
@@ -77,10 +74,10 @@ export function createPacmanRoot(options: { repos: readonly PacmanRepo[]; arch?:
   const config = join(dir, "pacman.conf");
   writeFileSync(config, pacmanConf(root, options.repos, options.arch));
 
-  const run = async (...args: string[]): Promise<PacmanResult> => {
+  const run = (...args: string[]): Promise<PacmanResult> => {
     // pacman accepts --noprogressbar only with the operations that can download or install.
     const quiet = /^-[SURF]/.test(args[0] ?? "") ? ["--noprogressbar"] : [];
-    const proc = Bun.spawn(["pacman", "--config", config, "--noconfirm", ...quiet, ...args], {
+    return runProcess(["pacman", "--config", config, "--noconfirm", ...quiet, ...args], {
       env: {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         LANG: "C",
@@ -89,15 +86,7 @@ export function createPacmanRoot(options: { repos: readonly PacmanRepo[]; arch?:
         no_proxy: "127.0.0.1,localhost",
         NO_PROXY: "127.0.0.1,localhost",
       },
-      stdout: "pipe",
-      stderr: "pipe",
     });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { code, stdout, stderr };
   };
   const ok = async (...args: string[]): Promise<string> => {
     const r = await run(...args);
