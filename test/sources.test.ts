@@ -2,11 +2,12 @@
 // (deltas included), the whole-universe load with its skips, and the commit-keyed .SRCINFO cache.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidName } from "../src/core/names";
 import {
   CACHE_FORMAT,
+  CorruptRepository,
   GitRepository,
   InvalidSrcinfo,
   loadUniverse,
@@ -128,6 +129,14 @@ describe("one repository at a ref", () => {
     expect(error).toBeInstanceOf(InvalidSrcinfo);
     expect(error.message).toStartWith("nosrcinfo/.SRCINFO:4: ");
   });
+
+  test("symbolic refs that point at each other are damage, not a hang", () => {
+    git(zlib.path, "symbolic-ref", "refs/heads/loop-a", "refs/heads/loop-b");
+    git(zlib.path, "symbolic-ref", "refs/heads/loop-b", "refs/heads/loop-a");
+    const error = catchError(() => readSourceAt(repos, "zlib", "loop-a"));
+    expect(error).toBeInstanceOf(CorruptRepository);
+    expect(error.message).toContain("symbolic ref refs/heads/loop-");
+  });
 });
 
 describe("packed repositories", () => {
@@ -182,6 +191,58 @@ describe("packed repositories", () => {
     } finally {
       repo.close();
     }
+  });
+
+  test("an index with 64-bit offsets (index-pack forces them above an offset) reads the same", () => {
+    const copy = join(tempDir(), "big");
+    clone(path, copy);
+    const { pack, idx } = onlyPack(copy);
+    rmSync(idx);
+    git(copy, "index-pack", "--index-version=2,0x40", pack);
+    // header and fan-out, 28 bytes per object, two checksums: anything more is the 64-bit offset table
+    expect(readFileSync(idx).length).toBeGreaterThan(1032 + 28 * objectCounts(copy).packed + 40);
+    const repo = GitRepository.open(copy);
+    try {
+      for (const c of commits) expect(readSrcinfoText(repo, c)).toBe(`${git(path, "show", `${c}:.SRCINFO`)}\n`);
+    } finally {
+      repo.close();
+    }
+  });
+
+  test("a REF_DELTA that is its own base is damage, not a stack overflow; a failed load leaks no descriptor", async () => {
+    const dir = tempDir();
+    const copy = join(dir, "big");
+    clone(path, copy);
+    git(copy, "-c", "repack.useDeltaBaseOffset=false", "repack", "-a", "-d", "-f", "-q");
+    const { pack, idx } = onlyPack(copy);
+    // verify-pack -v: "<id> <type> <size> <size-in-pack> <offset> <depth> <base-id>" for a delta
+    const blobs = new Map(commits.map((c) => [git(path, "rev-parse", `${c}:.SRCINFO`), c]));
+    const fields = git(copy, "verify-pack", "-v", idx)
+      .split("\n")
+      .map((line) => line.split(/\s+/))
+      .find((f) => f.length >= 7 && blobs.has(f[0]!))!;
+    const [id, , , , offset, , base] = fields as [string, string, string, string, string, string, string];
+    const bytes = readFileSync(pack);
+    const at = bytes.indexOf(Buffer.from(base, "hex"), Number(offset));
+    expect(at - Number(offset)).toBeLessThan(12);
+    Buffer.from(id, "hex").copy(bytes, at);
+    rmSync(pack); // a fresh file: the clone may share the original's by hard link
+    writeFileSync(pack, bytes);
+
+    const repo = GitRepository.open(copy);
+    try {
+      const error = catchError(() => repo.readRootFile(blobs.get(id) as never, ".SRCINFO"));
+      expect(error).toBeInstanceOf(CorruptRepository);
+      expect(error.message).toContain("does not end");
+    } finally {
+      repo.close();
+    }
+
+    // Resolving the abbreviated id reads the object, opening the pack, before it fails.
+    const open = readdirSync("/proc/self/fd").length;
+    const universe = await loadUniverse(dir, { ref: id.slice(0, 12) });
+    expect(universe.skipped.map((s) => s.reason)).toEqual([expect.stringContaining("does not end")]);
+    expect(readdirSync("/proc/self/fd").length).toBe(open);
   });
 });
 
@@ -277,6 +338,17 @@ describe("the universe", () => {
     expect(universe.stats).toMatchObject({ pkgbases: 5, parsed: 8, cached: 0, reused: 0, skipped: 6 });
   });
 
+  test("a symbolic link to a repository elsewhere is loaded like a directory", async () => {
+    const linked = tempDir();
+    const outside = tempDir();
+    makeRepo(linked, "zstd", srcinfo({ pkgbase: "zstd" }));
+    makeRepo(outside, "xz", srcinfo({ pkgbase: "xz" }));
+    symlinkSync(join(outside, "xz"), join(linked, "xz"));
+    const universe = await loadUniverse(linked);
+    expect([...universe.entries.keys()]).toEqual(["xz", "zstd"]);
+    expect(universe.skipped).toEqual([]);
+  });
+
   test("another ref loads the repositories that have it", async () => {
     const universe = await loadUniverse(repos, { ref: "other" });
     expect([...universe.entries.keys()]).toEqual(["elsewhere"]);
@@ -341,6 +413,15 @@ describe("the universe", () => {
     await expect(loadUniverse(repos, { signal: controller.signal })).rejects.toThrow("stop");
   });
 });
+
+/** The one pack of a repository and its index. */
+function onlyPack(repoDir: string): { pack: string; idx: string } {
+  const dir = join(repoDir, ".git", "objects", "pack");
+  const packs = readdirSync(dir).filter((n) => n.endsWith(".pack"));
+  expect(packs).toHaveLength(1);
+  const pack = join(dir, packs[0]!);
+  return { pack, idx: pack.replace(/\.pack$/, ".idx") };
+}
 
 function catchError(body: () => unknown): Error {
   try {

@@ -16,8 +16,10 @@ const OFS_DELTA = 6;
 const REF_DELTA = 7;
 const IDX_MAGIC = 0xff744f63;
 const FANOUT = 8;
+const IDS_AT = FANOUT + 256 * 4;
 const ID_BYTES = 20;
-// Git caps delta chains at depth 50 by default; anything far beyond is a loop in a damaged pack.
+// Git caps delta chains at depth 50 by default (4095 at most); anything far beyond is a REF_DELTA loop
+// in a damaged pack (OFS_DELTA bases always lie earlier in the pack, so those chains end by themselves).
 const MAX_CHAIN = 10_000;
 
 /** Inflates one zlib stream; trailing bytes after the stream's end are ignored. */
@@ -37,12 +39,11 @@ function compareId(table: Uint8Array, at: number, id: Uint8Array): number {
 type Entry =
   | { kind: "whole"; type: ObjectType; data: Uint8Array }
   | { kind: "ofs"; base: number; delta: Uint8Array }
-  | { kind: "ref"; base: string; delta: Uint8Array };
+  | { kind: "ref"; base: Buffer; delta: Uint8Array };
 
 export class Pack {
   private readonly view: DataView;
   private readonly count: number;
-  private readonly idsAt = FANOUT + 256 * 4;
   private readonly offsetsAt: number;
   private readonly largeAt: number;
   private fd: number | null = null;
@@ -51,16 +52,16 @@ export class Pack {
   private sortedOffsets: Float64Array | null = null;
 
   private constructor(
-    readonly packPath: string,
+    private readonly packPath: string,
     private readonly idx: Uint8Array,
     private readonly repository: string,
   ) {
     this.view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
-    if (idx.length < FANOUT + 256 * 4 || this.view.getUint32(0) !== IDX_MAGIC || this.view.getUint32(4) !== 2) {
+    if (idx.length < IDS_AT || this.view.getUint32(0) !== IDX_MAGIC || this.view.getUint32(4) !== 2) {
       throw new CorruptRepository(repository, `${packPath.replace(/\.pack$/, ".idx")} is not a version-2 pack index`);
     }
     this.count = this.view.getUint32(FANOUT + 255 * 4);
-    this.offsetsAt = this.idsAt + this.count * (ID_BYTES + 4);
+    this.offsetsAt = IDS_AT + this.count * (ID_BYTES + 4);
     this.largeAt = this.offsetsAt + this.count * 4;
     if (idx.length < this.largeAt + 2 * ID_BYTES) {
       throw new CorruptRepository(repository, `the pack index of ${packPath} is truncated`);
@@ -74,12 +75,10 @@ export class Pack {
 
   /** The object's offset in the pack, or undefined when this pack does not hold it. */
   find(id: Uint8Array): number | undefined {
-    const first = id[0]!;
-    let lo = first === 0 ? 0 : this.view.getUint32(FANOUT + (first - 1) * 4);
-    let hi = this.view.getUint32(FANOUT + first * 4);
+    let [lo, hi] = this.bucket(id[0]!);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareId(this.idx, this.idsAt + mid * ID_BYTES, id);
+      const c = compareId(this.idx, IDS_AT + mid * ID_BYTES, id);
       if (c === 0) return this.offsetOf(mid);
       if (c < 0) lo = mid + 1;
       else hi = mid;
@@ -89,19 +88,20 @@ export class Pack {
 
   /** Hex ids of every object in this pack whose id starts with the (lower-case hex) `prefix`. */
   findPrefix(prefix: string): string[] {
-    const first = Number.parseInt(prefix.slice(0, 2), 16);
-    const from = first === 0 ? 0 : this.view.getUint32(FANOUT + (first - 1) * 4);
-    const to = this.view.getUint32(FANOUT + first * 4);
+    const [from, to] = this.bucket(Number.parseInt(prefix.slice(0, 2), 16));
     const found: string[] = [];
     for (let i = from; i < to; i++) {
-      const at = this.idsAt + i * ID_BYTES;
+      const at = IDS_AT + i * ID_BYTES;
       const hex = Buffer.from(this.idx.buffer, this.idx.byteOffset + at, ID_BYTES).toString("hex");
       if (hex.startsWith(prefix)) found.push(hex);
     }
     return found;
   }
 
-  /** The object at `offset`, deltas applied; `external` reads a REF_DELTA base from anywhere in the repository. */
+  /**
+   * The object at `offset`, deltas applied. A REF_DELTA base is looked for in this pack first (where git puts
+   * it); `external` reads one held elsewhere in the repository.
+   */
   read(offset: number, external: (id: string) => GitObject): GitObject {
     const deltas: Uint8Array[] = [];
     let at = offset;
@@ -114,11 +114,16 @@ export class Pack {
         break;
       }
       deltas.push(entry.delta);
-      if (entry.kind === "ref") {
-        base = external(entry.base);
+      if (entry.kind === "ofs") {
+        at = entry.base;
+        continue;
+      }
+      const inPack = this.find(entry.base);
+      if (inPack === undefined) {
+        base = external(entry.base.toString("hex"));
         break;
       }
-      at = entry.base;
+      at = inPack;
     }
     let data = base.data;
     try {
@@ -133,6 +138,11 @@ export class Pack {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+  }
+
+  /** The index positions of the ids whose first byte is `first`: [from, to). */
+  private bucket(first: number): [number, number] {
+    return [first === 0 ? 0 : this.view.getUint32(FANOUT + (first - 1) * 4), this.view.getUint32(FANOUT + first * 4)];
   }
 
   private offsetOf(index: number): number {
@@ -205,7 +215,7 @@ export class Pack {
       if (distance <= 0 || distance > offset - 12) throw this.corrupt(`bad delta base at offset ${offset}`);
       entry = { kind: "ofs", base: offset - distance, delta: this.inflateAt(bytes, pos, size, offset) };
     } else if (code === REF_DELTA) {
-      const base = bytes.toString("hex", pos, pos + ID_BYTES);
+      const base = bytes.subarray(pos, pos + ID_BYTES);
       entry = { kind: "ref", base, delta: this.inflateAt(bytes, pos + ID_BYTES, size, offset) };
     } else {
       const type = TYPES[code];

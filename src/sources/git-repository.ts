@@ -8,8 +8,6 @@ import { pathInside } from "../lib/paths";
 import { CorruptRepository, NotARepository, UnknownRef } from "./errors";
 import { type GitObject, inflate, type ObjectType, Pack } from "./git-pack";
 
-export type { GitObject, ObjectType } from "./git-pack";
-
 const HEX40 = /^[0-9a-f]{40}$/;
 const ABBREVIATED = /^[0-9a-f]{4,40}$/;
 // Symbolic refs nest rarely (origin/HEAD → origin/main); a longer chain is a loop.
@@ -27,7 +25,7 @@ function readIfFile(path: string): Buffer | undefined {
   }
 }
 
-const isDirectory = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+export const isDirectory = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 /** One object directory (the repository's own or an alternate): loose objects plus its packs, listed lazily. */
 class ObjectStore {
@@ -38,7 +36,20 @@ class ObjectStore {
     private readonly repository: string,
   ) {}
 
-  readLoose(id: string): GitObject | undefined {
+  /** The object from this directory's packs, else its loose file; undefined when it holds neither. */
+  read(id: string, external: (base: string) => GitObject): GitObject | undefined {
+    const packs = this.allPacks();
+    if (packs.length > 0) {
+      const binary = Buffer.from(id, "hex");
+      for (const pack of packs) {
+        const offset = pack.find(binary);
+        if (offset !== undefined) return pack.read(offset, external);
+      }
+    }
+    return this.readLoose(id);
+  }
+
+  private readLoose(id: string): GitObject | undefined {
     const raw = readIfFile(join(this.dir, id.slice(0, 2), id.slice(2)));
     if (raw === undefined) return undefined;
     let data: Uint8Array;
@@ -98,13 +109,6 @@ class ObjectStore {
 
 const isObjectType = (t: string): t is ObjectType => t === "commit" || t === "tree" || t === "blob" || t === "tag";
 
-export interface ResolvedRef {
-  /** The object the ref names, before peeling: a commit, or an annotated tag for tags. */
-  id: string;
-  /** Where it was found: a full ref name (`refs/heads/main`) or `commit id`. */
-  via: string;
-}
-
 /**
  * A repository opened for reading. Holds no file descriptors until a packed object is read;
  * call close() when done with it (pack files stay open between reads for speed).
@@ -113,6 +117,8 @@ export class GitRepository {
   private packedRefs: Map<string, string> | null = null;
   private stores: ObjectStore[];
   private alternatesLoaded = false;
+  /** The object read last: peeling a ref and then reading the commit's tree need the commit twice. */
+  private last: { id: string; object: GitObject } | null = null;
 
   private constructor(
     /** The directory the caller named (work tree or bare repository). */
@@ -149,33 +155,22 @@ export class GitRepository {
   /**
    * Finds what `ref` names, in this order: `refs/remotes/origin/<ref>`, `refs/heads/<ref>`,
    * `refs/tags/<ref>` (each loose, then packed), then a full or abbreviated commit id.
-   * A ref that starts with `refs/` is taken as a full name only. Nothing is peeled; see peelToCommit.
+   * A ref that starts with `refs/` is taken as a full name only. Returns the object the ref names, not
+   * peeled (an annotated tag stays a tag); see peelToCommit.
    */
-  resolveRef(ref: string): ResolvedRef {
-    let name: string;
-    try {
-      name = parseRef(ref);
-    } catch (error) {
-      if (error instanceof InvalidName) throw new UnknownRef(this.path, ref, [], "is not a valid ref name");
-      throw error;
-    }
-    const candidates = name.startsWith("refs/")
-      ? [name]
-      : [
-          `refs/remotes/origin/${name}`,
-          `refs/heads/${name}`,
-          `refs/tags/${name}`,
-          ...(name === "HEAD" ? ["HEAD"] : []),
-        ];
-    for (const candidate of candidates) {
+  resolveRef(ref: string): string {
+    if (!isValidRef(ref)) throw new UnknownRef(this.path, ref, [], "is not a valid ref name");
+    const tried = ref.startsWith("refs/")
+      ? [ref]
+      : [`refs/remotes/origin/${ref}`, `refs/heads/${ref}`, `refs/tags/${ref}`, ...(ref === "HEAD" ? ["HEAD"] : [])];
+    for (const candidate of tried) {
       const id = this.readRefName(candidate, 0);
-      if (id !== undefined) return { id, via: candidate };
+      if (id !== undefined) return id;
     }
-    const tried = [...candidates];
-    if (ABBREVIATED.test(name)) {
+    if (ABBREVIATED.test(ref)) {
       tried.push("commit id");
-      const ids = this.commitsWithPrefix(name);
-      if (ids.length === 1) return { id: ids[0]!, via: "commit id" };
+      const ids = this.commitsWithPrefix(ref);
+      if (ids.length === 1) return ids[0]!;
       if (ids.length > 1)
         throw new UnknownRef(this.path, ref, tried, `is ambiguous (${ids.length} commits start with it)`);
     }
@@ -184,8 +179,7 @@ export class GitRepository {
 
   /** resolveRef, then peelToCommit. */
   resolveCommit(ref: string): CommitId {
-    const { id } = this.resolveRef(ref);
-    return this.peelToCommit(id, ref);
+    return this.peelToCommit(this.resolveRef(ref), ref);
   }
 
   /** Follows annotated tags from `id` to the commit they name; throws UnknownRef when that is not a commit. */
@@ -202,8 +196,8 @@ export class GitRepository {
     throw this.corrupt(`tag ${id} is nested too deeply`);
   }
 
-  /** Reads an object by its full hex id from loose objects, packs, then alternates. */
-  readObject(id: string): GitObject {
+  /** Reads an object by its full hex id from packs, loose objects, then alternates. */
+  private readObject(id: string): GitObject {
     const found = this.tryReadObject(id);
     if (found === undefined) throw this.corrupt(`object ${id} is missing`);
     return found;
@@ -230,19 +224,16 @@ export class GitRepository {
   }
 
   private tryReadObject(id: string): GitObject | undefined {
+    if (this.last?.id === id) return this.last.object;
     for (let i = 0; ; i++) {
       // Alternates are rare: look for them only once an object is missing from the stores known so far.
       if (i === this.stores.length && !this.alternatesLoaded) this.loadAlternates();
       const store = this.stores[i];
       if (store === undefined) return undefined;
-      const loose = store.readLoose(id);
-      if (loose !== undefined) return loose;
-      const packs = store.allPacks();
-      if (packs.length === 0) continue;
-      const binary = Buffer.from(id, "hex");
-      for (const pack of packs) {
-        const offset = pack.find(binary);
-        if (offset !== undefined) return pack.read(offset, (base) => this.readObject(base));
+      const object = store.read(id, (base) => this.readObject(base));
+      if (object !== undefined) {
+        this.last = { id, object };
+        return object;
       }
     }
   }
@@ -266,9 +257,7 @@ export class GitRepository {
   }
 
   private commitsWithPrefix(prefix: string): string[] {
-    if (prefix.length === 40) {
-      return this.tryReadObject(prefix) === undefined ? [] : this.keepCommitish([prefix]);
-    }
+    if (prefix.length === 40) return this.keepCommitish([prefix]);
     if (!this.alternatesLoaded) this.loadAlternates();
     const ids = new Set<string>();
     for (const store of this.stores) {
@@ -281,7 +270,7 @@ export class GitRepository {
   /** Of several objects an abbreviated id matches, the commits and tags win, as in `git rev-parse <id>^{commit}`. */
   private keepCommitish(ids: string[]): string[] {
     return ids.filter((id) => {
-      const type = this.readObject(id).type;
+      const type = this.tryReadObject(id)?.type;
       return type === "commit" || type === "tag";
     });
   }
@@ -329,8 +318,9 @@ function isValidRef(name: string): boolean {
   try {
     parseRef(name);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof InvalidName) return false;
+    throw error;
   }
 }
 

@@ -8,8 +8,8 @@ export {
   UnknownPkgbase,
   UnknownRef,
 } from "./errors";
-export { type GitObject, GitRepository, type ObjectType, type ResolvedRef } from "./git-repository";
-export { readSourceAt, SRCINFO_FILE } from "./read-source";
+export { GitRepository } from "./git-repository";
+export { readSourceAt } from "./read-source";
 export {
   CACHE_FORMAT,
   openSrcinfoCache,
@@ -18,8 +18,6 @@ export {
   type SrcinfoResult,
 } from "./srcinfo-cache";
 export {
-  DEFAULT_REF,
-  diffUniverses,
   type LoadOptions,
   type LoadProgress,
   loadUniverse,

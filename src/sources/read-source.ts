@@ -9,7 +9,7 @@ import { InvalidSrcinfo, MissingSrcinfo, PkgbaseMismatch, UnknownPkgbase } from 
 import { GitRepository } from "./git-repository";
 import type { SrcinfoCache, SrcinfoResult } from "./srcinfo-cache";
 
-export const SRCINFO_FILE = ".SRCINFO";
+const SRCINFO_FILE = ".SRCINFO";
 const utf8 = new TextDecoder();
 
 /** Reads and parses the .SRCINFO at `commit`; parse errors and a missing file become results, not throws. */
@@ -49,7 +49,7 @@ export function entryFrom(
 }
 
 /** Opens `<reposDir>/<pkgbase>`, checking the name first; UnknownPkgbase when there is no such directory. */
-export function openSourceRepository(reposDir: string, pkgbase: string): { pkgbase: Pkgbase; repo: GitRepository } {
+function openSourceRepository(reposDir: string, pkgbase: string): { pkgbase: Pkgbase; repo: GitRepository } {
   const name = parsePkgbase(pkgbase);
   const path = pathInside(reposDir, name);
   if (!existsSync(path)) throw new UnknownPkgbase(name, reposDir);

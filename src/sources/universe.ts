@@ -2,13 +2,14 @@
 // A load is three passes: resolve every repository's ref (a few small file reads each, no process spawned),
 // fetch every known commit from the cache in one query, then read and parse only what is new. One bad
 // repository is skipped with a sentence saying why; it never stops the others.
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { NotFound } from "../core/errors";
+import { byName } from "../core/graph-order";
 import { parsePkgbase } from "../core/names";
 import type { CommitId, Pkgbase, SourceEntry } from "../core/types";
 import { messageOf } from "../lib/log";
-import { GitRepository } from "./git-repository";
+import { GitRepository, isDirectory } from "./git-repository";
 import { entryFrom, readSrcinfoAt } from "./read-source";
 import type { SrcinfoCache, SrcinfoResult } from "./srcinfo-cache";
 
@@ -57,7 +58,7 @@ export interface LoadOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_REF = "main";
+const DEFAULT_REF = "main";
 // Between batches the event loop runs: the server keeps answering while a universe loads.
 const BATCH = 250;
 // Cache writes go in transactions of this many rows: bounded memory, few commits.
@@ -73,12 +74,9 @@ interface Located {
 
 /** The pkgbase directory names under `reposDir`, sorted; plain files (and dangling links) are ignored. */
 function listPkgbaseDirs(reposDir: string): string[] {
-  if (!statSync(reposDir, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new NotFound(`the source repositories directory ${reposDir} does not exist`);
-  }
-  const isDirectory = (name: string) => statSync(join(reposDir, name), { throwIfNoEntry: false })?.isDirectory();
+  if (!isDirectory(reposDir)) throw new NotFound(`the source repositories directory ${reposDir} does not exist`);
   return readdirSync(reposDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() || (d.isSymbolicLink() && isDirectory(d.name)))
+    .filter((d) => d.isDirectory() || (d.isSymbolicLink() && isDirectory(join(reposDir, d.name))))
     .map((d) => d.name)
     .sort();
 }
@@ -100,11 +98,14 @@ async function locateAll(
       options.signal?.throwIfAborted();
     }
     const name = names[i]!;
+    let repo: GitRepository | undefined;
     try {
       const pkgbase = parsePkgbase(name);
-      const repo = GitRepository.open(join(reposDir, pkgbase));
-      located.push({ pkgbase, repo, id: repo.resolveRef(ref).id });
+      repo = GitRepository.open(join(reposDir, pkgbase));
+      located.push({ pkgbase, repo, id: repo.resolveRef(ref) });
     } catch (error) {
+      // Resolving an abbreviated id may have opened a pack before failing.
+      repo?.close();
       skipped.push({ pkgbase: name, reason: messageOf(error) });
     }
   }
@@ -178,8 +179,8 @@ export async function loadUniverse(reposDir: string, options: LoadOptions = {}):
   save();
   options.onProgress?.({ phase: "srcinfo", done: pending.length, total: pending.length });
 
-  const sorted = new Map([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  skipped.sort((a, b) => (a.pkgbase < b.pkgbase ? -1 : a.pkgbase > b.pkgbase ? 1 : 0));
+  const sorted = new Map([...entries].sort(([a], [b]) => byName(a, b)));
+  skipped.sort((a, b) => byName(a.pkgbase, b.pkgbase));
   return {
     ref,
     entries: sorted,
@@ -222,7 +223,7 @@ export interface SourceChanges {
 }
 
 /** What differs between two universes' entries, each list in name order. */
-export function diffUniverses(before: Universe, after: Universe): SourceChanges {
+function diffUniverses(before: Universe, after: Universe): SourceChanges {
   const changes: SourceChanges = { added: [], removed: [], moved: [] };
   for (const [pkgbase, entry] of after.entries) {
     const old = before.entries.get(pkgbase);
