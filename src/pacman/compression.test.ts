@@ -31,6 +31,10 @@ describe("decompress", () => {
       expect(() => decompress(zstd.subarray(0, cut))).toThrow(CompressionError);
     }
     expect(() => checkZstdFrames(new Uint8Array([...zstd, 1, 2, 3, 4, 5]))).toThrow("trailing garbage");
+    // A skippable frame (magic 0x184D2A50, then its length) that claims 16 bytes and holds 2.
+    const skippable = [0x50, 0x2a, 0x4d, 0x18, 16, 0, 0, 0];
+    expect(() => checkZstdFrames(new Uint8Array([...zstd, ...skippable, 1, 2]))).toThrow("truncated");
+    expect(() => checkZstdFrames(new Uint8Array([...zstd, ...skippable, ...new Uint8Array(16)]))).not.toThrow();
   });
 
   test("refuses corrupt streams, unsupported compressions and anything else with a reason", () => {
@@ -48,5 +52,6 @@ describe("decompress", () => {
   test("refuses output beyond the limit", () => {
     expect(() => decompress(zstd, 1000)).toThrow("unpacks to more than 1000 bytes");
     expect(() => decompress(new Uint8Array(gzipSync(tar)), 1000)).toThrow("unpacks to more than 1000 bytes");
+    expect(() => decompress(tar, 1000)).toThrow("unpacks to more than 1000 bytes");
   });
 });

@@ -35,12 +35,14 @@ export function detectCompression(bytes: Uint8Array): Compression {
   throw new CompressionError("it is neither zstd, gzip nor tar data");
 }
 
-/** The tar archive inside `bytes`. */
+/** The tar archive inside `bytes`, refused when larger than `maxBytes`. */
 export function decompress(bytes: Uint8Array, maxBytes = DEFAULT_MAX_UNPACKED_BYTES): Uint8Array {
   const compression = detectCompression(bytes);
+  const tooLarge = () => new CompressionError(`it unpacks to more than ${maxBytes} bytes`);
   try {
     switch (compression) {
       case "none":
+        if (bytes.length > maxBytes) throw tooLarge();
         return bytes;
       case "gzip":
         return gunzipSync(bytes, { maxOutputLength: maxBytes });
@@ -51,9 +53,7 @@ export function decompress(bytes: Uint8Array, maxBytes = DEFAULT_MAX_UNPACKED_BY
     }
   } catch (error) {
     if (error instanceof CompressionError) throw error;
-    if (error instanceof RangeError || /larger than/i.test(String(error))) {
-      throw new CompressionError(`it unpacks to more than ${maxBytes} bytes`);
-    }
+    if (error instanceof RangeError || /larger than/i.test(String(error))) throw tooLarge();
     throw new CompressionError(`its ${compression} stream is corrupt (${messageOf(error)})`);
   }
 }
@@ -67,6 +67,7 @@ export function checkZstdFrames(bytes: Uint8Array): void {
   while (at < bytes.length) {
     if (isSkippableFrame(bytes, at)) {
       at += 8 + u32(bytes, at + 4);
+      if (at > bytes.length) throw new CompressionError("its zstd stream is truncated");
       continue;
     }
     if (!startsWith(bytes.subarray(at), ZSTD_MAGIC))

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { TarInput } from "./tar";
 
 const DEFAULT_FILE_MODE = 0o644;
+const utf8 = new TextEncoder();
 
 /** The uncompressed .MTREE text for `entries` (which must not include .MTREE itself), in their order. */
 export function formatMtree(entries: readonly TarInput[]): string {
@@ -40,7 +41,7 @@ export function formatMtree(entries: readonly TarInput[]): string {
  */
 export function mtreeEscape(name: string): string {
   let out = "";
-  for (const b of new TextEncoder().encode(name)) {
+  for (const b of utf8.encode(name)) {
     const safe = b > 0x20 && b < 0x7f && b !== 0x23 && b !== 0x3d && b !== 0x5c;
     out += safe ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, "0")}`;
   }

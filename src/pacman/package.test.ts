@@ -134,6 +134,24 @@ describe("inspectPackage", () => {
 
   const pkginfo = new TextEncoder().encode("pkgname = a\npkgbase = a\npkgver = 1-1\narch = any\n");
   const tarOf = (...entries: Parameters<typeof writeTar>[0]) => new Uint8Array(zstdCompressSync(writeTar(entries)));
+  /** The package with its last entry's header (a symlink's) turned into a hard link's (writeTar writes none). */
+  const hardlinked = (pkg: Uint8Array) => {
+    const tar = new Uint8Array(zstdDecompressSync(pkg));
+    const header = tar.subarray(tar.length - 3 * 512, tar.length - 2 * 512);
+    header[156] = "1".charCodeAt(0);
+    header.fill(0x20, 148, 156);
+    header.set(
+      new TextEncoder().encode(
+        `${header
+          .reduce((a, b) => a + b, 0)
+          .toString(8)
+          .padStart(6, "0")}\0 `,
+      ),
+      148,
+    );
+    expect(readTar(tar).at(-1)).toMatchObject({ path: "usr/x", type: "hardlink", linkname: "../../etc/shadow" });
+    return new Uint8Array(zstdCompressSync(tar));
+  };
   test.each([
     ["garbage", new TextEncoder().encode("this is not a package at all"), "neither zstd, gzip nor tar"],
     ["an empty file", new Uint8Array(), "neither zstd, gzip nor tar"],
@@ -157,6 +175,16 @@ describe("inspectPackage", () => {
       tarOf(
         { path: ".PKGINFO", type: "file", mode: 0o644, mtime: 0, data: pkginfo },
         { path: "../../etc/cron.d/x", type: "file", mode: 0o644, mtime: 0, data: new Uint8Array(1) },
+      ),
+      "points outside the installation root",
+    ],
+    [
+      "a hard link to a file outside the root",
+      hardlinked(
+        tarOf(
+          { path: ".PKGINFO", type: "file", mode: 0o644, mtime: 0, data: pkginfo },
+          { path: "usr/x", type: "symlink", mode: 0o644, mtime: 0, linkname: "../../etc/shadow" },
+        ),
       ),
       "points outside the installation root",
     ],

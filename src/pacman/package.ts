@@ -36,7 +36,8 @@ export function inspectPackage(bytes: Uint8Array, options: InspectOptions = {}):
   let pkginfoText: string | null = null;
   for (const entry of entries) {
     if (entry.path === ".PKGINFO" && entry.type === "file") pkginfoText = new TextDecoder().decode(entry.data);
-    if (escapes(entry.path))
+    // A hard link's target is a path from the root too (a symlink's is resolved where it lies, and may be absolute).
+    if (escapes(entry.path) || (entry.type === "hardlink" && escapes(entry.linkname)))
       throw new NotAPackage(`its entry ${JSON.stringify(entry.path)} points outside the installation root`);
     // repo-add lists `bsdtar --exclude='^.*' -tf`: everything but the dot-files at the top.
     if (!entry.path.startsWith(".")) files.push(entry.path);
@@ -63,7 +64,7 @@ function escapes(path: string): boolean {
 }
 
 /** `LC_ALL=C sort -u`: compare UTF-8 bytes, not UTF-16 code units. */
-export function sortUniqueBytewise(values: readonly string[]): string[] {
+function sortUniqueBytewise(values: readonly string[]): string[] {
   const encoded = [...new Set(values)].map((v) => ({ v, b: Buffer.from(v, "utf8") }));
   encoded.sort((x, y) => Buffer.compare(x.b, y.b));
   return encoded.map((e) => e.v);

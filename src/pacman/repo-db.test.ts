@@ -3,7 +3,7 @@ import { Invalid } from "../core/errors";
 import { decompress } from "./compression";
 import { buildPackage } from "./fake-package";
 import { inspectPackage } from "./package";
-import { databaseTree, parseRepoEntry, type RepoEntry, RepoIndex, renderDesc, renderFiles, repoEntry } from "./repo-db";
+import { entryTree, parseRepoEntry, type RepoEntry, RepoIndex, renderDesc, renderFiles, repoEntry } from "./repo-db";
 import { readTar } from "./tar";
 
 const entry: RepoEntry = {
@@ -109,16 +109,13 @@ describe("renderDesc", () => {
   });
 });
 
-describe("databaseTree", () => {
-  test("one directory per package named <pkgname>-<version>, with desc (and files for .files)", () => {
-    const other = { ...entry, pkginfo: { ...entry.pkginfo, pkgname: "app", version: "1.0-1" } };
-    expect(databaseTree([entry, other], 0, false).map((e) => e.path)).toEqual([
-      "app-1.0-1",
-      "app-1.0-1/desc",
-      "libfoo-1:2.0-3",
-      "libfoo-1:2.0-3/desc",
+describe("entryTree", () => {
+  test("a directory named <pkgname>-<version>, with desc (and files for .files)", () => {
+    expect(entryTree(entry, 0, false).map((e) => [e.path, e.type])).toEqual([
+      ["libfoo-1:2.0-3", "dir"],
+      ["libfoo-1:2.0-3/desc", "file"],
     ]);
-    expect(databaseTree([entry], 0, true).map((e) => e.path)).toEqual([
+    expect(entryTree(entry, 0, true).map((e) => e.path)).toEqual([
       "libfoo-1:2.0-3",
       "libfoo-1:2.0-3/desc",
       "libfoo-1:2.0-3/files",
@@ -215,5 +212,29 @@ describe("RepoIndex keeps the newest version listed", () => {
     expect(
       new TextDecoder().decode(readTar(decompress(index.archive("db"))).find((e) => e.path === "b-2.0-1/desc")!.data),
     ).toContain("rebuilt");
+    // That file stored again as an older version than b-1.0: b-1.0 is the newest left, so it is listed.
+    const downgraded = entryOf("b", "2.0");
+    downgraded.pkginfo.version = "0.5-1";
+    index.put(downgraded);
+    expect(names(index)).toEqual(["a-1.0-1/desc", "b-1.0-1/desc", "c-1.0-1/desc"]);
+    index.put(entryOf("b", "3.0"));
+    expect(names(index)).toEqual(["a-1.0-1/desc", "b-3.0-1/desc", "c-1.0-1/desc"]);
+  });
+
+  test("of two files with the same name and version, the one stored last is listed", () => {
+    const index = new RepoIndex("buildbtw-t");
+    const built = (filename: string, pkgdesc: string) => {
+      const e = entryOf("b", "1.0");
+      e.filename = filename;
+      e.pkginfo.pkgdesc = pkgdesc;
+      return e;
+    };
+    const desc = () =>
+      new TextDecoder().decode(readTar(decompress(index.archive("db"))).find((e) => e.path === "b-1.0-1/desc")!.data);
+    index.put(built("b-1.0-1-x86_64.pkg.tar.zst", "first"));
+    index.put(built("b-1.0-1-any.pkg.tar.zst", "second"));
+    expect(desc()).toContain("second");
+    index.put(built("b-1.0-1-x86_64.pkg.tar.zst", "third"));
+    expect(desc()).toContain("third");
   });
 });

@@ -9,7 +9,10 @@ import { Invalid } from "../core/errors";
 import { vercmp } from "../core/vercmp";
 import { writeFileAtomic } from "./atomic";
 import type { PackageInfo } from "./package";
+import type { PkgInfo } from "./pkginfo";
 import { type TarInput, writeTar } from "./tar";
+
+const utf8 = new TextEncoder();
 
 const PkgInfoSchema = z.object({
   pkgname: z.string(),
@@ -31,10 +34,10 @@ const PkgInfoSchema = z.object({
   provides: z.array(z.string()),
   conflicts: z.array(z.string()),
   replaces: z.array(z.string()),
-});
+}) satisfies z.ZodType<PkgInfo>;
 
 /** One uploaded package as the repository database needs it: plain JSON, stored by the server. */
-export const RepoEntrySchema = z.object({
+const RepoEntrySchema = z.object({
   /** The package file's name in the repository directory (%FILENAME%). */
   filename: z.string().regex(/^[^/\s]+$/),
   pkginfo: PkgInfoSchema,
@@ -58,7 +61,7 @@ export function parseRepoEntry(value: unknown): RepoEntry {
 /** Repository names become file names and pacman.conf sections: the pkgname alphabet. */
 const REPO_NAME = /^[a-zA-Z0-9@_+][a-zA-Z0-9@._+-]{0,199}$/;
 
-export const databaseFileNames = (repoName: string) => ({
+const databaseFileNames = (repoName: string) => ({
   db: `${repoName}.db`,
   dbArchive: `${repoName}.db.tar.zst`,
   files: `${repoName}.files`,
@@ -94,26 +97,26 @@ interface Rendered {
   files: Uint8Array;
 }
 
-// The two zero blocks that end a tar archive, as their own frame.
-const END_OF_ARCHIVE = () => compress(new Uint8Array(1024));
-
 /**
  * The entries of one repository, each compressed once as its own zstd frame: a zstd stream of several
  * frames decompresses to their concatenation, so an archive is the sorted frames plus an end frame.
- * `put` replaces an entry with the same file name; the archives list the newest version per pkgname,
- * sorted like repo-add, and are cached until the next `put`.
+ * `put` replaces an entry with the same file name; the archives list the newest version per pkgname
+ * (of equal versions, the one put last), sorted like repo-add, and are cached until the next `put`.
  */
 export class RepoIndex {
+  /** In the order put: deleted before each set, so that the last put of equal versions wins. */
   private byFile = new Map<string, Rendered>();
   /** The newest entry per pkgname, kept sorted by directory: what the archives list. */
   private listed: Rendered[] = [];
   private archives: Partial<Record<"db" | "files", Uint8Array>> = {};
+  private readonly mtime: number;
 
   constructor(
     readonly repoName: string,
-    private readonly now = new Date(),
+    now = new Date(),
   ) {
     if (!REPO_NAME.test(repoName)) throw new Invalid(`${JSON.stringify(repoName)} is not a valid repository name.`);
+    this.mtime = Math.floor(now.getTime() / 1000);
   }
 
   get size(): number {
@@ -123,30 +126,37 @@ export class RepoIndex {
   /** Add or replace one stored entry (throws Invalid when it is not one). */
   put(stored: unknown): void {
     const entry = parseRepoEntry(stored);
-    const mtime = Math.floor(this.now.getTime() / 1000);
     const frame = (withFiles: boolean) => {
-      const tar = writeTar(databaseTree([entry], mtime, withFiles));
+      const tar = writeTar(entryTree(entry, this.mtime, withFiles));
       // writeTar ends an archive with two zero blocks; records are concatenated, so drop them here.
       return compress(tar.subarray(0, tar.length - 1024));
     };
     const rendered: Rendered = { entry, directory: entryDirectory(entry), db: frame(false), files: frame(true) };
     const replaced = this.byFile.get(entry.filename);
+    this.byFile.delete(entry.filename);
     this.byFile.set(entry.filename, rendered);
     const name = entry.pkginfo.pkgname;
     const at = this.listed.findIndex((r) => r.entry.pkginfo.pkgname === name);
     const current = at === -1 ? undefined : this.listed[at];
-    if (current && current !== replaced && vercmp(entry.pkginfo.version, current.entry.pkginfo.version) < 0) return;
-    if (at !== -1) this.listed.splice(at, 1);
-    if (current === replaced && current !== undefined) {
-      // The listed entry was replaced by an older version: the newest remaining one of that name is listed.
-      const newest = newestPerName(
-        [...this.byFile.values()].filter((r) => r.entry.pkginfo.pkgname === name).map((r) => r.entry),
-      )[0];
-      if (newest) this.insertSorted(this.byFile.get(newest.filename)!);
-    } else {
-      this.insertSorted(rendered);
-    }
+    let listing: Rendered;
+    if (current === undefined) listing = rendered;
+    // The listed entry itself was replaced, perhaps by an older version: list the newest one left.
+    else if (current === replaced) listing = this.newest(name);
+    else if (vercmp(entry.pkginfo.version, current.entry.pkginfo.version) >= 0) listing = rendered;
+    else return; // older than the listed version: the archives stay as they are
+    if (current !== undefined) this.listed.splice(at, 1);
+    this.insertSorted(listing);
     this.archives = {};
+  }
+
+  /** The newest stored entry named `name` (there is one: it was just put); of equal versions, the last put. */
+  private newest(name: string): Rendered {
+    let newest: Rendered | undefined;
+    for (const r of this.byFile.values()) {
+      if (r.entry.pkginfo.pkgname !== name) continue;
+      if (newest === undefined || vercmp(r.entry.pkginfo.version, newest.entry.pkginfo.version) >= 0) newest = r;
+    }
+    return newest!;
   }
 
   private insertSorted(r: Rendered): void {
@@ -165,7 +175,7 @@ export class RepoIndex {
     const cached = this.archives[which];
     if (cached) return cached;
     const parts = this.listed.map((r) => r[which]);
-    parts.push(END_OF_ARCHIVE());
+    parts.push(END_OF_ARCHIVE);
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let offset = 0;
     for (const p of parts) {
@@ -189,21 +199,16 @@ export class RepoIndex {
   }
 }
 
-/** The tar tree of a database: `<name>-<version>/desc` (and `files` for the .files database) per entry. */
-export function databaseTree(entries: readonly RepoEntry[], mtime: number, withFiles: boolean): TarInput[] {
-  const utf8 = new TextEncoder();
-  return [...entries]
-    .sort((a, b) => (entryDirectory(a) < entryDirectory(b) ? -1 : 1))
-    .flatMap((entry) => {
-      const dir = entryDirectory(entry);
-      const tree: TarInput[] = [
-        { path: dir, type: "dir", mode: 0o755, mtime },
-        { path: `${dir}/desc`, type: "file", mode: 0o644, mtime, data: utf8.encode(renderDesc(entry)) },
-      ];
-      if (withFiles)
-        tree.push({ path: `${dir}/files`, type: "file", mode: 0o644, mtime, data: utf8.encode(renderFiles(entry)) });
-      return tree;
-    });
+/** The tar tree of one database entry: `<name>-<version>/desc`, and `files` beside it for the .files database. */
+export function entryTree(entry: RepoEntry, mtime: number, withFiles: boolean): TarInput[] {
+  const dir = entryDirectory(entry);
+  const tree: TarInput[] = [
+    { path: dir, type: "dir", mode: 0o755, mtime },
+    { path: `${dir}/desc`, type: "file", mode: 0o644, mtime, data: utf8.encode(renderDesc(entry)) },
+  ];
+  if (withFiles)
+    tree.push({ path: `${dir}/files`, type: "file", mode: 0o644, mtime, data: utf8.encode(renderFiles(entry)) });
+  return tree;
 }
 
 const entryDirectory = (entry: RepoEntry): string => `${entry.pkginfo.pkgname}-${entry.pkginfo.version}`;
@@ -250,15 +255,9 @@ export const renderFiles = (entry: RepoEntry): string => `%FILES%\n${entry.files
 
 // zstd at a low level: pacman (libarchive) reads it, and it is several times faster than gzip for the
 // multi-megabyte .files database of a large rebuild, which is rewritten after every upload burst.
-const compress = (tar: Uint8Array): Uint8Array =>
-  zstdCompressSync(tar, { params: { [constants.ZSTD_c_compressionLevel]: 3 } });
-
-function newestPerName(entries: readonly RepoEntry[]): RepoEntry[] {
-  const byName = new Map<string, RepoEntry>();
-  for (const entry of entries) {
-    const current = byName.get(entry.pkginfo.pkgname);
-    if (current === undefined || vercmp(entry.pkginfo.version, current.pkginfo.version) >= 0)
-      byName.set(entry.pkginfo.pkgname, entry);
-  }
-  return [...byName.values()];
+function compress(tar: Uint8Array): Uint8Array {
+  return zstdCompressSync(tar, { params: { [constants.ZSTD_c_compressionLevel]: 3 } });
 }
+
+// The two zero blocks that end a tar archive, as their own frame.
+const END_OF_ARCHIVE = compress(new Uint8Array(1024));

@@ -54,6 +54,8 @@ const GNAME = [297, 32] as const;
 const PREFIX = [345, 155] as const;
 
 const TYPEFLAGS: Record<TarInput["type"], string> = { file: "0", dir: "5", symlink: "2" };
+/** Symlinks, character and block devices, directories and FIFOs. */
+const NO_DATA = "23456";
 /** The largest size 11 octal digits hold; larger files carry their size in a pax header. */
 const MAX_OCTAL_SIZE = 0o77777777777;
 
@@ -65,8 +67,8 @@ export function writeTar(entries: readonly TarInput[]): Uint8Array {
     const data = e.type === "file" ? (e.data ?? new Uint8Array()) : new Uint8Array();
     const linkname = e.type === "symlink" ? (e.linkname ?? "") : "";
     const pax: [string, string][] = [];
-    if (utf8.encode(path).length > NAME[1] || !isAscii(path)) pax.push(["path", path]);
-    if (utf8.encode(linkname).length > LINKNAME[1] || !isAscii(linkname)) pax.push(["linkpath", linkname]);
+    if (!fits(path, NAME[1])) pax.push(["path", path]);
+    if (!fits(linkname, LINKNAME[1])) pax.push(["linkpath", linkname]);
     if (data.length > MAX_OCTAL_SIZE) pax.push(["size", String(data.length)]);
     if (pax.length > 0) {
       const body = paxRecords(pax);
@@ -78,12 +80,12 @@ export function writeTar(entries: readonly TarInput[]): Uint8Array {
     }
     chunks.push(
       header({
-        name: truncateBytes(path, NAME[1]),
+        name: ustarField(path, NAME[1]),
         typeflag: TYPEFLAGS[e.type],
         mode: e.mode,
         size: data.length > MAX_OCTAL_SIZE ? 0 : data.length,
         mtime: e.mtime,
-        linkname: truncateBytes(linkname, LINKNAME[1]),
+        linkname: ustarField(linkname, LINKNAME[1]),
       }),
       ...padded(data),
     );
@@ -111,7 +113,14 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     }
     const typeflag = String.fromCharCode(block[TYPEFLAG] ?? 0);
     const isMeta = "xgLK".includes(typeflag);
-    const size = !isMeta && pending.size !== undefined ? Number(pending.size) : readNumber(block, SIZE, headerAt);
+    // As libarchive: symlinks, devices, directories and FIFOs have no data whatever their ustar size
+    // says, so the next header follows at once (a pax size is still obeyed).
+    const size =
+      !isMeta && pending.size !== undefined
+        ? Number(pending.size)
+        : NO_DATA.includes(typeflag)
+          ? 0
+          : readNumber(block, SIZE, headerAt);
     if (!Number.isSafeInteger(size) || size < 0)
       throw new TarError(`the tar header at byte ${headerAt} has an invalid size`);
     const dataStart = headerAt + BLOCK;
@@ -216,7 +225,8 @@ function checksumMatches(block: Uint8Array): boolean {
 
 function ustarName(block: Uint8Array): string {
   const name = cString(field(block, NAME));
-  const isUstar = cString(field(block, MAGIC)).startsWith("ustar");
+  // Only POSIX ustar has a prefix; GNU headers ("ustar  \0") keep atime, ctime and more there.
+  const isUstar = text.decode(field(block, MAGIC)) === "ustar\0";
   const prefix = isUstar ? cString(field(block, PREFIX)) : "";
   return prefix ? `${prefix}/${name}` : name;
 }
@@ -249,8 +259,10 @@ function parsePax(data: Uint8Array, offset: number): Record<string, string> {
   let at = 0;
   while (at < data.length) {
     const space = data.indexOf(0x20, at);
-    const length = space === -1 ? Number.NaN : Number(text.decode(data.subarray(at, space)));
-    if (!Number.isSafeInteger(length) || length <= 0 || at + length > data.length) {
+    const digits = space === -1 ? "" : text.decode(data.subarray(at, space));
+    const length = /^[0-9]{1,15}$/.test(digits) ? Number(digits) : Number.NaN;
+    // libarchive ignores anything but "<decimal length> key=value\n"; refuse it rather than read it otherwise.
+    if (!(length > space - at + 1 && at + length <= data.length && data[at + length - 1] === 0x0a)) {
       throw new TarError(`the pax header at byte ${offset} is malformed`);
     }
     const record = text.decode(data.subarray(space + 1, at + length - 1));
@@ -294,12 +306,11 @@ function padded(data: Uint8Array): Uint8Array[] {
   return rest === 0 ? [data] : [data, new Uint8Array(BLOCK - rest)];
 }
 
-// Names that pax carries in full still need a ustar name: the ASCII tail, trimmed to whole bytes.
-function truncateBytes(s: string, width: number): string {
-  const bytes = utf8.encode(s);
-  if (bytes.length <= width && isAscii(s)) return s;
-  return asciiTail(s, width);
-}
+/** ASCII that fits `width` bytes goes into a ustar field as is; anything else needs a pax record. */
+const fits = (s: string, width: number): boolean => s.length <= width && isAscii(s);
+
+// Names that pax carries in full still need a ustar name: their printable ASCII tail.
+const ustarField = (s: string, width: number): string => (fits(s, width) ? s : asciiTail(s, width));
 
 function asciiTail(s: string, width: number): string {
   const ascii = s.replace(/[^\x20-\x7e]/g, "_");

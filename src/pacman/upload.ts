@@ -3,7 +3,6 @@
 import { basename } from "node:path";
 import { formatVersion, parsePackageFileName } from "../core/package-file";
 import type { Version } from "../core/types";
-import { PathEscape } from "../lib/paths";
 import { writeFileAtomic } from "./atomic";
 import { NotAPackage, PackageMismatch, UnexpectedPackageFile } from "./errors";
 import { type InspectOptions, inspectPackage, type PackageInfo } from "./package";
@@ -64,14 +63,9 @@ export function checkUpload(upload: Upload, options: InspectOptions = {}): RepoE
 
 /** Write an accepted package into the repository directory atomically. */
 export async function storePackage(dir: string, fileName: string, bytes: Uint8Array): Promise<void> {
+  // A package file name is a plain file name, so writeFileAtomic's own check (PathEscape) cannot fail here.
   checkedFileName(fileName);
-  try {
-    await writeFileAtomic(dir, fileName, bytes);
-  } catch (error) {
-    if (error instanceof PathEscape)
-      throw new UnexpectedPackageFile(`${JSON.stringify(fileName)} is not a plain package file name.`);
-    throw error;
-  }
+  await writeFileAtomic(dir, fileName, bytes);
 }
 
 function checkedFileName(fileName: string) {
