@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { expectedPackageFiles, formatVersion, packageFileName, parsePackageFileName } from "./package-file";
+import {
+  expectedPackageFiles,
+  formatVersion,
+  packageFileName,
+  parseFullVersion,
+  parsePackageFileName,
+} from "./package-file";
 import { parseSrcinfo } from "./srcinfo";
 import type { Version } from "./types";
 
@@ -63,6 +69,15 @@ describe("package file names", () => {
   ])("%p is not a package file name", (name) => {
     expect(parsePackageFileName(name)).toBeNull();
   });
+});
+
+describe("parseFullVersion", () => {
+  test("splits [epoch:]pkgver-pkgrel, the reverse of formatVersion", () => {
+    expect(parseFullVersion("1:2.0.r3.g1a2b-1.1")).toEqual({ epoch: "1", pkgver: "2.0.r3.g1a2b", pkgrel: "1.1" });
+    expect(parseFullVersion("1.3-2")).toEqual({ epoch: null, pkgver: "1.3", pkgrel: "2" });
+  });
+  for (const bad of ["1.3", "-1", "1:-1", ":1.3-1", "a:1.3-1", "1:2:3-1", "1.3-a", "1.3-1.2.3", "1 3-1", "1/3-1"])
+    test(`refuses ${JSON.stringify(bad)}`, () => expect(parseFullVersion(bad)).toBeNull());
 });
 
 describe("expectedPackageFiles", () => {

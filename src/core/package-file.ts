@@ -37,17 +37,26 @@ export function parsePackageFileName(name: string): PackageFile | null {
   const pkgverAt = stem.lastIndexOf("-", pkgrelAt - 1);
   if (pkgverAt <= 0 || pkgrelAt < 0 || archAt < 0) return null;
   const pkgname = stem.slice(0, pkgverAt);
-  const fullPkgver = stem.slice(pkgverAt + 1, pkgrelAt);
-  const pkgrel = stem.slice(pkgrelAt + 1, archAt);
   const arch = stem.slice(archAt + 1);
-  const colon = fullPkgver.indexOf(":");
-  const epoch = colon === -1 ? null : fullPkgver.slice(0, colon);
-  const pkgver = fullPkgver.slice(colon + 1);
   if (!validName(pkgname) || !validArch(arch)) return null;
+  const version = versionOf(stem.slice(pkgverAt + 1, pkgrelAt), stem.slice(pkgrelAt + 1, archAt));
+  return version && { pkgname, version, arch };
+}
+
+/** A full version `[epoch:]pkgver-pkgrel` (as in .PKGINFO and package file names), or null when it is not one. */
+export function parseFullVersion(text: string): Version | null {
+  const pkgrelAt = text.lastIndexOf("-");
+  return pkgrelAt <= 0 ? null : versionOf(text.slice(0, pkgrelAt), text.slice(pkgrelAt + 1));
+}
+
+function versionOf(withEpoch: string, pkgrel: string): Version | null {
+  const colon = withEpoch.indexOf(":");
+  const epoch = colon === -1 ? null : withEpoch.slice(0, colon);
+  const pkgver = withEpoch.slice(colon + 1);
   if (epoch !== null && !/^[0-9]+$/.test(epoch)) return null;
-  if (!/^[\x21-\x7e]+$/.test(pkgver) || /[:/<>=]/.test(pkgver)) return null;
+  if (!/^[\x21-\x7e]+$/.test(pkgver) || /[:/<>=-]/.test(pkgver)) return null;
   if (!/^[0-9]+(\.[0-9]+)?$/.test(pkgrel)) return null;
-  return { pkgname, version: { epoch, pkgver, pkgrel }, arch };
+  return { epoch, pkgver, pkgrel };
 }
 
 /**

@@ -1,6 +1,7 @@
 // .PKGINFO, the `key = value` metadata makepkg writes at the top of every package (write_pkginfo in
 // makepkg 6), and pacman reads with libalpm's parse_descfile: split at the first `=`, trim both sides.
 import { InvalidName, parseArch, parsePkgbase, parsePkgname } from "../core/names";
+import { parseFullVersion } from "../core/package-file";
 import type { RelationLists } from "../core/types";
 
 /** A package's .PKGINFO, with the repeated keys gathered into lists named as in .SRCINFO. */
@@ -56,10 +57,6 @@ const SINGLE_KEYS = new Set([
   "arch",
 ]);
 const REQUIRED = ["pkgname", "pkgbase", "pkgver", "arch"] as const;
-
-// `[epoch:]pkgver-pkgrel`, with the same pkgver alphabet package file names allow.
-const FULL_VERSION = /^(?:[0-9]+:)?[\x21-\x7e]+-[0-9]+(?:\.[0-9]+)?$/;
-const PKGVER_FORBIDDEN = /[:/<>=\s-]/;
 
 export function parsePkgInfo(source: string): PkgInfo {
   const single = new Map<string, string>();
@@ -132,13 +129,8 @@ export function formatPkgInfo(info: PkgInfo, generator = "buildbtw"): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Check a full `[epoch:]pkgver-pkgrel` string. */
-export function isFullVersion(version: string): boolean {
-  if (!FULL_VERSION.test(version)) return false;
-  const withoutEpoch = version.replace(/^[0-9]+:/, "");
-  const pkgver = withoutEpoch.slice(0, withoutEpoch.lastIndexOf("-"));
-  return pkgver !== "" && !PKGVER_FORBIDDEN.test(pkgver);
-}
+/** Check a full `[epoch:]pkgver-pkgrel` string, by the rules package file names follow. */
+export const isFullVersion = (version: string): boolean => parseFullVersion(version) !== null;
 
 function checkedVersion(version: string): string {
   if (!isFullVersion(version))
