@@ -37,6 +37,11 @@ export const api = {
   // GitLab push and pipeline webhooks (project or group hook), verified by X-Gitlab-Token and/or the
   // webhook-signature header; anything unverified gets 401 (no credentials) or 403 (wrong ones).
   gitlabWebhook: "/api/v1/gitlab/webhook", // POST GitLab hook body → 202
+  // Operations. health: the process answers (also /healthz); ready: 200 or 503 with every check's result.
+  health: "/api/v1/health", // GET → Health
+  ready: "/api/v1/ready", // GET → 200|503 Readiness
+  // Prometheus text format; the admin token (or a `metrics`-scoped one), or open on BUILDBTW_METRICS_LISTEN.
+  metrics: "/metrics",
 } as const;
 
 /**

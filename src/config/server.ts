@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
 import { type Env, environment, parseSettings, pick, redacted, sqlitePath } from "./env";
+import { loadOperationsConfig, type OperationsConfig } from "./operations";
 
 export interface ServerFlags {
   port?: string;
@@ -31,7 +32,12 @@ const Schema = z.object({
   /** Where workers fetch sources: `{pkgbase}` is replaced; default: the local repository path. */
   sourceUrlTemplate: z.string().optional(),
 });
-export type ServerConfig = z.infer<typeof Schema> & { baseUrl: string; gitlab: GitlabConfig | null };
+export type ServerConfig = z.infer<typeof Schema> & {
+  baseUrl: string;
+  gitlab: GitlabConfig | null;
+  /** Readiness, metrics, retention and webhooks (config/operations.ts). */
+  ops: OperationsConfig;
+};
 
 // ── GitLab mode (design.md §9): on when GITLAB_TOKEN is set ─────────────────
 
@@ -170,10 +176,12 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
     databasePath: isAbsolute(parsed.databasePath) ? parsed.databasePath : resolve(parsed.databasePath),
     baseUrl: (parsed.baseUrl ?? `http://${host}:${parsed.port}`).replace(/\/$/, ""),
     gitlab: loadGitlabConfig(env),
+    ops: loadOperationsConfig(env),
   };
 }
 
 export const printableServerConfig = (c: ServerConfig) => ({
   ...redacted(c, ["adminToken"]),
   gitlab: c.gitlab && redacted({ ...c.gitlab }, ["token", "webhookSecret", "webhookSigningToken"]),
+  ops: { ...c.ops, webhooks: redacted({ ...c.ops.webhooks }, ["secret"]) },
 });

@@ -38,6 +38,8 @@ export const iterations = sqliteTable(
     /** JSON Record<arch, ArchGraph>: the immutable snapshot. */
     graph: text("graph", { mode: "json" }).notNull(),
     createdAt: text("created_at").notNull().default(now),
+    /** When retention removed this iteration's repositories from disk; null while they are kept. */
+    prunedAt: text("pruned_at"),
   },
   (t) => [index("iterations_namespace").on(t.namespaceId, t.id)],
 );
@@ -163,3 +165,9 @@ export const pipelines = sqliteTable(
     index("pipelines_build").on(t.buildId),
   ],
 );
+
+/** One row rewritten by every readiness check: a real write proves the database still takes them. */
+export const healthProbe = sqliteTable("health_probe", {
+  id: integer("id").primaryKey(),
+  checkedAt: text("checked_at").notNull(),
+});

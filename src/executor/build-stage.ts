@@ -59,6 +59,11 @@ export async function buildStage(env: Env, deps: BuildStageDeps): Promise<void> 
     deps.say(line);
     logs.write(`${line}\n`);
   };
+  // One line per build on the runner host's log (stderr), whatever happened, for operators to grep.
+  const started = performance.now();
+  const tally = { files: 0, bytes: 0 };
+  let outcome = "error";
+  let why = "";
 
   try {
     say(`==> buildbtw: building ${job.namespace}/${job.iteration} ${job.pkgbase} (${job.arch}) at ${job.commit}`);
@@ -76,16 +81,22 @@ export async function buildStage(env: Env, deps: BuildStageDeps): Promise<void> 
       ).catch((error) => {
         throw error instanceof Invalid ? new BuildFailure(`the server refused ${name}: ${error.message}`) : error;
       });
+      tally.files++;
+      tally.bytes += Bun.file(path).size;
       say(`==> buildbtw: uploaded ${name}`);
     }
     await call("reporting the result", (signal) =>
       client.pipelineBuilds.report(job.buildId, { status: "built" }, { signal }),
     );
     say(`==> buildbtw: built ${job.pkgbase}; ${files.size} package(s) uploaded`);
+    outcome = "built";
   } catch (error) {
+    why = messageOf(error);
     // Nobody to tell when the server is the problem or the runner stopped the job.
     if (error instanceof ServerUnavailable || deps.signal.aborted) throw error;
     const reason = error instanceof BuildFailure || error instanceof SystemFailure ? error.message : messageOf(error);
+    outcome = error instanceof BuildFailure ? "failed" : "error";
+    why = reason;
     say(`==> buildbtw: build failed: ${reason}`);
     await logs.flush();
     // The server also learns from the pipeline's status; this only tells it why, so a failure to say it is logged.
@@ -95,6 +106,10 @@ export async function buildStage(env: Env, deps: BuildStageDeps): Promise<void> 
     throw error;
   } finally {
     await logs.flush();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(
+      `buildbtw build summary: ${outcome} ${job.namespace}/${job.iteration} ${job.pkgbase} ${job.arch} build ${job.buildId} in ${seconds}s, ${tally.files} file(s) ${tally.bytes} bytes uploaded${why ? `: ${why.split("\n")[0]}` : ""}\n`,
+    );
   }
 }
 

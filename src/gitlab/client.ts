@@ -131,6 +131,11 @@ export interface GitlabClient {
   setCiConfigPath(project: string | number, path: string): Promise<void>;
   /** The git smart-HTTP URL of a project. */
   cloneUrl(fullPath: string): string;
+  /**
+   * One cheap authenticated read of the packages group, tried once: throws GitlabRefused when GitLab
+   * refuses the token (401) or it may not see the group, GitlabUnavailable when GitLab does not answer.
+   */
+  checkToken(): Promise<void>;
 }
 
 export function createGitlabClient(settings: GitlabSettings, options: TransportOptions = {}): GitlabClient {
@@ -259,6 +264,19 @@ export function createGitlabClient(settings: GitlabSettings, options: TransportO
     },
 
     cloneUrl: (fullPath) => `${settings.url}/${fullPath}.git`,
+
+    async checkToken() {
+      const path = `groups/${encodeURIComponent(settings.group)}/projects?per_page=1&simple=true`;
+      const response = await transport.send(
+        "the token check",
+        () =>
+          new Request(`${settings.url}/api/v4/${path}`, {
+            headers: settings.token ? { "private-token": settings.token } : {},
+          }),
+        { idempotent: false },
+      );
+      await response.body?.cancel();
+    },
   };
   return client;
 }

@@ -38,6 +38,8 @@ export interface TransportOptions {
   /** Aborts waits and requests (server shutdown). */
   signal?: AbortSignal;
   onRetry?: (event: RetryEvent) => void;
+  /** Every attempt's outcome: GitLab's HTTP status, or "error" when no answer came (metrics). */
+  onAttempt?: (status: number | "error") => void;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
 }
@@ -99,7 +101,9 @@ export function createTransport(options: TransportOptions = {}): Transport {
         let ambiguous = false;
         try {
           response = await fetch(new Request(request(), { signal }));
+          options.onAttempt?.(response.status);
         } catch (error) {
+          options.onAttempt?.("error");
           if (options.signal?.aborted) throw options.signal.reason;
           last = timeout.aborted ? `no answer within ${policy.attemptTimeoutMs} ms` : errorText(error);
           // The request may have reached GitLab before the connection broke — unless it never connected.

@@ -1,5 +1,6 @@
 // createApp(deps): every router mounted on one Hono app, so tests drive the real thing.
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import { api } from "../api/routes";
 import { NotFound } from "../core/errors";
 import type { ServerDeps } from "./deps";
@@ -7,6 +8,7 @@ import { requireAdmin } from "./http/auth";
 import { buildsRouter } from "./http/builds";
 import { errorHandler } from "./http/errors";
 import { gitlabWebhookRouter } from "./http/gitlab";
+import { healthRouter, metricsRouter, requireMetricsAccess } from "./http/health";
 import { leasesRouter } from "./http/leases";
 import { namespacesRouter } from "./http/namespaces";
 import { pagesRouter } from "./http/pages";
@@ -19,7 +21,9 @@ export function createApp(deps: ServerDeps) {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.use(countRequests(deps));
+  app.route("/", healthRouter(deps));
+  app.route("/", metricsRouter(deps, requireMetricsAccess(deps)));
   app.route(api.namespaces, namespacesRouter(deps));
   app.route(api.builds, buildsRouter(deps));
   app.route(api.lease, leasesRouter(deps));
@@ -46,4 +50,32 @@ export function createApp(deps: ServerDeps) {
     throw new NotFound("no such API endpoint");
   });
   return app;
+}
+
+/** The app of BUILDBTW_METRICS_LISTEN: metrics without a token, and the probes. */
+export function createMetricsApp(deps: ServerDeps) {
+  const app = new Hono();
+  app.onError(errorHandler(deps.log));
+  app.route("/", healthRouter(deps));
+  app.route("/", metricsRouter(deps, null));
+  return app;
+}
+
+/** HTTP requests by method, route pattern (never the raw path: ids would explode the label set) and status. */
+function countRequests(deps: ServerDeps): MiddlewareHandler {
+  return async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const matched = routePath(c);
+      const labels = {
+        method: c.req.method,
+        route: matched === "/*" || matched === "*" ? "unmatched" : matched,
+        status: String(c.res.status),
+      };
+      deps.metrics.httpRequests.inc(labels);
+      deps.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+    }
+  };
 }

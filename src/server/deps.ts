@@ -8,6 +8,8 @@ import type { GitlabClient, RepositoryFetcher } from "../gitlab";
 import type { Logger } from "../lib/log";
 import type { ServerEvents } from "./events";
 import type { GraphIndexCache } from "./graph-index";
+import type { Liveness } from "./loops/liveness";
+import type { ServerMetrics } from "./metrics";
 import type { RepoPublisher } from "./repo-publisher";
 import type { Scheduler } from "./scheduler";
 
@@ -66,4 +68,8 @@ export interface ServerDeps {
   now: () => number;
   /** Present in GitLab mode only. */
   gitlab?: GitlabMode;
+  /** Prometheus metrics (server/metrics.ts): use cases count what they do here. */
+  metrics: ServerMetrics;
+  /** Loops beat here each round; readiness reports one that stopped. */
+  liveness: Liveness;
 }

@@ -82,6 +82,25 @@ export class Scheduler {
     return this.queued.size;
   }
 
+  /** Lease requests waiting for work right now: idle worker slots (metrics). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Per architecture: builds ready and how long the oldest has waited (metrics). */
+  readyStats(): { arch: string; depth: number; oldestMs: number }[] {
+    const now = performance.now();
+    const byArch = new Map<string, { arch: string; depth: number; oldestMs: number }>();
+    for (const b of this.queued.values()) {
+      const s = byArch.get(b.arch) ?? { arch: b.arch, depth: 0, oldestMs: 0 };
+      s.depth++;
+      s.oldestMs = Math.max(s.oldestMs, now - b.since);
+      byArch.set(b.arch, s);
+    }
+    for (const arch of this.queues.keys()) if (!byArch.has(arch)) byArch.set(arch, { arch, depth: 0, oldestMs: 0 });
+    return [...byArch.values()];
+  }
+
   enqueue(build: QueuedBuild): void {
     if (this.queued.has(build.id)) return;
     const workerWasIdle = this.waiters.some((w) => accepts(w, build.arch));

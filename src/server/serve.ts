@@ -1,27 +1,31 @@
 // `buildbtw serve`: the composition root. Wires the real database, sources, pacman adapter, scheduler
 // and loops, then serves createApp over HTTP.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { GitlabConfig, ServerConfig } from "../config/server";
 import { listArtifactArches } from "../db/artifacts";
 import { listBuildsByStatus } from "../db/builds";
 import { latestIterationIds } from "../db/iterations";
+import { latestBuildCounts, leasedBuildCount } from "../db/metrics";
 import { getNamespaceById, listNamespaces } from "../db/namespaces";
 import { openDatabase } from "../db/open";
 import { createGitlabClient, projectFullPath, RepositoryFetcher } from "../gitlab";
+import { freeBytes } from "../lib/disk";
 import { createLogger } from "../lib/log";
 import { checkUpload, RepoIndex, storePackage } from "../pacman";
-import { createApp } from "./app";
+import { createApp, createMetricsApp } from "./app";
 import { createCatalog } from "./catalog";
 import type { GitlabMode, ServerDeps } from "./deps";
 import { ServerEvents } from "./events";
 import { GraphIndexCache } from "./graph-index";
 import { startLeaseExpiry } from "./loops/lease-expiry";
+import { Liveness } from "./loops/liveness";
 import { PipelineDispatcher } from "./loops/pipeline-dispatch";
 import { PipelineFollower } from "./loops/pipeline-follow";
 import { RecomputeLoop } from "./loops/recompute";
 import { startSourceTracking } from "./loops/source-tracking";
-import { RepoPublisher } from "./repo-publisher";
+import { ServerMetrics } from "./metrics";
+import { type RepoIndexLike, RepoPublisher } from "./repo-publisher";
 import { Scheduler } from "./scheduler";
 import { newToken } from "./tokens";
 import { stopNamespacePipelines } from "./usecases/stop-namespace-pipelines";
@@ -53,6 +57,7 @@ function startGitlabMode(deps: ServerDeps, config: GitlabConfig, signal: AbortSi
     { url: config.url, token: config.token, group: config.group },
     {
       signal,
+      onAttempt: (status) => deps.metrics.gitlabCalls.inc({ status: String(status) }),
       onRetry: (e) =>
         deps.log.warn("GitLab call retried", {
           what: e.what,
@@ -120,17 +125,33 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     catalog.sourceUrl = (pkgbase) => `${url}/${projectFullPath(group, pkgbase)}.git`;
   }
   const loop = new RecomputeLoop(() => deps);
+  const scheduler = new Scheduler();
+  const metrics = new ServerMetrics({
+    buildCounts: () => latestBuildCounts(db),
+    readyQueues: () => scheduler.readyStats(),
+    slots: () => ({ busy: leasedBuildCount(db), idle: scheduler.waiting }),
+    freeDisk: () =>
+      [...new Set([config.dataDir, dirname(config.databasePath)])].map((path) => ({ path, bytes: freeBytes(path) })),
+  });
+  /** Every repository database written counts once (metrics), whoever asked for it. */
+  const countedIndex = (name: string): RepoIndexLike => {
+    const index = new RepoIndex(name);
+    return {
+      put: (stored) => index.put(stored as Parameters<RepoIndex["put"]>[0]),
+      write: async (dir, which) => {
+        await index.write(dir, which);
+        metrics.repoRewrites.inc({ which });
+      },
+    };
+  };
   const deps: ServerDeps = {
     db,
     config,
     adminToken: admin.token,
-    scheduler: new Scheduler(),
+    scheduler,
     catalog,
-    publisher: new RepoPublisher(
-      db,
-      config.dataDir,
-      (name) => new RepoIndex(name),
-      (error, repo) => log.error("repository database write failed", { repo, error: String(error) }),
+    publisher: new RepoPublisher(db, config.dataDir, countedIndex, (error, repo) =>
+      log.error("repository database write failed", { repo, error: String(error) }),
     ),
     packages: { check: checkUpload, store: storePackage },
     events: new ServerEvents(),
@@ -138,6 +159,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log,
     requestRecompute: (id, reason) => loop.request(id, reason),
     now: Date.now,
+    metrics,
+    liveness: new Liveness(),
   };
 
   // After a restart: offer the pending builds of every active namespace's latest iteration again.
@@ -156,14 +179,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   startLeaseExpiry(deps, abort.signal);
   if (config.gitlab) startGitlabMode(deps, config.gitlab, abort.signal);
-  const refTimer = setInterval(() => void loop.request(), config.refCheckIntervalMs);
-  void loop.request();
+  // The ref check is the loop that notices moved branches: readiness says so when it stops completing.
+  const refCheckSilenceMs = 3 * config.refCheckIntervalMs + 60_000;
+  deps.liveness.beat("ref-check", refCheckSilenceMs);
+  const refCheck = () => loop.request().then(() => deps.liveness.beat("ref-check", refCheckSilenceMs));
+  const refTimer = setInterval(() => void refCheck(), config.refCheckIntervalMs);
+  void refCheck();
 
   const app = createApp(deps);
   // Long-polling lease requests wait up to a minute; keep idle connections open longer than that.
   const server = Bun.serve({ port: config.port, hostname: config.interface, fetch: app.fetch, idleTimeout: 120 });
   const url = config.baseUrl;
   log.info("listening", { url, interface: config.interface, port: server.port, data_dir: config.dataDir });
+  const listen = config.ops.metricsListen;
+  const metricsServer = listen
+    ? Bun.serve({ port: listen.port, hostname: listen.host, fetch: createMetricsApp(deps).fetch })
+    : null;
+  if (metricsServer) log.info("metrics listening", { url: `http://${listen!.host}:${metricsServer.port}/metrics` });
   return {
     url,
     deps,
@@ -171,6 +203,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       abort.abort();
       clearInterval(refTimer);
       await server.stop(true);
+      await metricsServer?.stop(true);
       await deps.publisher.flush();
       catalog.close();
       db.$client.close();

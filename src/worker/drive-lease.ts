@@ -58,14 +58,61 @@ export const leaseFields = (lease: Lease) => ({
 const isStale = (error: unknown): boolean =>
   error instanceof Conflict || error instanceof NotFound || error instanceof Forbidden;
 
+/** What one build cost, for its summary line. */
+interface Tally {
+  buildMs: number | null;
+  files: number;
+  bytes: number;
+}
+
 /**
  * Drive `lease` to a reported result or drop it. `abandon` aborts the build without a result (the lease
  * then expires on the server and the build returns to pending). Throws only on unexpected errors.
+ * Every lease ends with one `build summary:` line, whatever happened, for operators to grep.
  */
 export async function driveLease(
   lease: Lease,
   deps: LeaseDeps,
   settings: LeaseSettings,
+  abandon?: AbortSignal,
+): Promise<LeaseEnd> {
+  const started = performance.now();
+  const tally: Tally = { buildMs: null, files: 0, bytes: 0 };
+  const summary = (outcome: string, reason?: string) => {
+    const totalMs = Math.round(performance.now() - started);
+    const build = tally.buildMs === null ? "" : `, ${deps.driver.name} build ${formatMs(tally.buildMs)}`;
+    deps.log.info(
+      `build summary: ${outcome} ${lease.namespace}/${lease.iteration} ${lease.pkgbase} ${lease.arch} attempt ${lease.attempt} in ${formatMs(totalMs)}${build}, ${tally.files} file(s) ${tally.bytes} bytes uploaded${reason ? `: ${reason}` : ""}`,
+      {
+        ...leaseFields(lease),
+        summary: true,
+        outcome,
+        driver: deps.driver.name,
+        total_ms: totalMs,
+        build_ms: tally.buildMs,
+        files: tally.files,
+        upload_bytes: tally.bytes,
+        ...(reason ? { reason } : {}),
+      },
+    );
+  };
+  try {
+    const end = await drive(lease, deps, settings, tally, abandon);
+    summary(end.kind === "reported" ? end.status : "dropped", end.reason);
+    return end;
+  } catch (error) {
+    summary("error", messageOf(error));
+    throw error;
+  }
+}
+
+const formatMs = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : formatDuration(ms));
+
+async function drive(
+  lease: Lease,
+  deps: LeaseDeps,
+  settings: LeaseSettings,
+  tally: Tally,
   abandon?: AbortSignal,
 ): Promise<LeaseEnd> {
   const { client, driver, log } = deps;
@@ -142,11 +189,13 @@ export async function driveLease(
 
     dir = await settings.buildDirs.create(lease.build_id, lease.namespace);
     logs.write(`==> buildbtw: building ${what} at ${lease.commit} with the ${driver.name} driver\n`);
+    const buildStarted = performance.now();
     const outcome = await buildWithin(settings.buildTimeoutMs, driver, lease, {
       workDir: dir,
       log: logs.write,
       signal: stop.signal,
     });
+    tally.buildMs = Math.round(performance.now() - buildStarted);
     if (stop.signal.aborted) {
       keepReason = undefined;
       return dropped();
@@ -215,6 +264,8 @@ export async function driveLease(
           return { status: "failed", reason: `the server refused ${name}: ${error.message}` };
         throw error;
       }
+      tally.files++;
+      tally.bytes += Bun.file(path).size;
       log.info(`uploaded ${name}`, { ...fields, file: name });
     }
     return { status: "built" };

@@ -12,6 +12,7 @@ export function startLeaseExpiry(deps: ServerDeps, signal: AbortSignal): void {
     timer = setTimeout(tick, Math.min(delay, deps.config.leaseTtlMs));
   };
   const tick = () => {
+    deps.liveness.beat("lease-expiry", 2 * deps.config.leaseTtlMs + 10_000);
     try {
       expireLeases(deps);
     } catch (error) {
@@ -20,5 +21,6 @@ export function startLeaseExpiry(deps: ServerDeps, signal: AbortSignal): void {
     schedule();
   };
   signal.addEventListener("abort", () => clearTimeout(timer));
+  deps.liveness.beat("lease-expiry", 2 * deps.config.leaseTtlMs + 10_000);
   schedule();
 }

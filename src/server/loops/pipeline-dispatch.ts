@@ -29,6 +29,7 @@ export class PipelineDispatcher {
       this.track(d.id, resumeCreating(deps, gitlab, d, signal));
     }
     while (!signal.aborted) {
+      deps.liveness.beat("pipeline-dispatch", 120_000);
       try {
         if (this.creating.size >= CREATIONS_IN_FLIGHT || countOpenDispatches(deps.db) >= gitlab.config.maxPipelines) {
           await this.waker.wait(30_000, signal);
@@ -45,6 +46,7 @@ export class PipelineDispatcher {
         }
         const claim = claimPipelineBuild(deps, gitlab, next.id);
         if (!claim) continue;
+        deps.metrics.dispatchLatency.observe({ arch: claim.build.arch }, next.readyMs / 1000);
         deps.log.info("build dispatched", {
           ...claimFields(claim),
           to: "gitlab",

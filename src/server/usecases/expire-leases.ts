@@ -27,6 +27,8 @@ export function expireLeases(deps: ServerDeps): number {
   for (const b of expired) {
     const ns = getNamespaceById(deps.db, b.namespaceId);
     const failed = b.attempts >= MAX_ATTEMPTS;
+    deps.metrics.leaseExpiries.inc({ outcome: failed ? "failed" : "pending" });
+    if (failed) deps.metrics.buildEnded(b, "failed");
     deps.log.warn("lease expired", {
       namespace: ns?.name,
       iteration: b.iterationId,

@@ -58,6 +58,7 @@ function tryLease(
   });
   if (!leased) return null;
   const { build, ns, leaseId, expiresAt } = leased;
+  deps.metrics.dispatchLatency.observe({ arch: build.arch }, timing.ready_ms / 1000);
   deps.log.info("build dispatched", {
     namespace: ns.name,
     iteration: build.iterationId,

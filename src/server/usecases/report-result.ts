@@ -46,6 +46,7 @@ export function recordResult(
     return { build: b, unblocked: ready };
   });
 
+  deps.metrics.buildEnded(build, result.status);
   const ns = getNamespaceById(deps.db, build.namespaceId);
   if (mayStart(deps, build)) for (const b of unblocked) deps.scheduler.enqueue(b);
   const fields = {

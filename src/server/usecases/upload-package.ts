@@ -56,6 +56,8 @@ export async function storeUpload(
       entry,
     });
   });
+  deps.metrics.uploads.inc({ arch: build.arch });
+  deps.metrics.uploadBytes.inc({ arch: build.arch }, bytes.byteLength);
   await deps.publisher.publish(ns.name, build.iterationId, build.arch, entry);
   deps.log.info("package uploaded", {
     namespace: ns.name,
