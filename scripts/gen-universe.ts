@@ -595,8 +595,8 @@ function writeRepository(dir: string, files: Record<string, string>, message: st
 // ----------------------------------------------------------------------------------------- analysis
 
 /**
- * Transitive runtime dependents per pkgbase on x86_64 by design.md §4: a name resolves to the pkgbase
- * building a package of that name, else to every pkgbase providing it; only runtime depends link.
+ * Transitive runtime dependents per pkgbase on x86_64 by src/core/README.md, Build graph: a name resolves to the
+ * pkgbase building a package of that name, else to every pkgbase providing it; only runtime depends link.
  */
 function runtimeDependents(bases: Pkgbase[], arch: string): Map<string, number> {
   const builds = (b: Pkgbase, p: Package) => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { runCli, runCliJson } from "./support/cli";
 import { makeTempDir, removeDir } from "./support/git";
 
-const conformance = join(import.meta.dir, "..", "..", "shared", "conformance", "srcinfo");
+const conformance = join(import.meta.dir, "conformance", "srcinfo");
 let tmp: string;
 
 beforeAll(() => {
@@ -32,7 +32,7 @@ pkgname = foo-docs
 `;
 
 describe("buildbtw srcinfo", () => {
-  test("prints the merged packages per architecture exactly as design.md §3", async () => {
+  test("prints the merged packages per architecture exactly as src/core/README.md, Reading .SRCINFO", async () => {
     const file = join(tmp, "multi.SRCINFO");
     writeFileSync(file, MULTI);
     const out = await runCliJson<Record<string, unknown>>(["srcinfo", file]);
@@ -52,7 +52,8 @@ describe("buildbtw srcinfo", () => {
             conflicts: [],
             replaces: [],
           },
-          // `depends =` clears only the plain key: the inherited depends_x86_64 still applies (design.md §3).
+          // `depends =` clears only the plain key: the inherited depends_x86_64 still applies (src/core/README.md,
+          // Reading .SRCINFO).
           {
             pkgname: "foo-docs",
             arch: ["any"],
@@ -98,14 +99,14 @@ describe("buildbtw srcinfo", () => {
   test("an any-only file is shown under x86_64", async () => {
     const out = await runCliJson<{ architectures: Record<string, unknown> }>([
       "srcinfo",
-      join(conformance, "valid", "split_package.SRCINFO"),
+      join(conformance, "valid", "any_pkgbase.SRCINFO"),
     ]);
     expect(Object.keys(out.architectures)).toEqual(["x86_64"]);
   });
 
   test("invalid input: exit 1 and FILE:LINE: sentence", async () => {
     const file = join(tmp, "bad.SRCINFO");
-    cpSync(join(conformance, "invalid", "invalid_property_delimiter.SRCINFO"), file);
+    cpSync(join(conformance, "invalid", "property_without_spaces.SRCINFO"), file);
     const r = await runCli(["srcinfo", file, "--json"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");

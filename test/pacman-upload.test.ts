@@ -1,5 +1,5 @@
 // Upload checks on a real directory: every refusal is a typed error with one sentence, and nothing is
-// written for a refused upload (design.md §8, §11).
+// written for a refused upload (README.md, Architecture: pacman repositories and rules for every part).
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

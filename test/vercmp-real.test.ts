@@ -1,12 +1,12 @@
-// Our vercmp against the real pacman `vercmp` binary, on the conformance vectors and on many
+// Our vercmp against the real pacman `vercmp` binary, on the conformance cases and on many
 // generated pairs. One bash loop per chunk runs the binary, instead of one spawn per pair.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { vercmp } from "../src/core/vercmp";
+import { alpmConformanceDir, OWN_CONFORMANCE, readVercmpTsv, reportConformance } from "./support/conformance";
 
 const REAL_VERCMP = "/usr/bin/vercmp";
-const CONFORMANCE = join(import.meta.dir, "../../shared/conformance");
 const GENERATED_PAIRS = 12_000;
 const CHUNKS = 2;
 
@@ -115,21 +115,26 @@ describe("vercmp against the real pacman binary", () => {
     expect(existsSync(REAL_VERCMP)).toBe(true);
   });
 
-  test("every conformance vector, both directions", async () => {
-    const text = await Bun.file(join(CONFORMANCE, "vercmp.tsv")).text();
-    const pairs = text
-      .split("\n")
-      .filter((l) => l !== "" && !l.startsWith("#"))
-      .flatMap((l): Pair[] => {
-        const [a = "", b = ""] = l.split("\t");
-        return [
-          [a, b],
-          [b, a],
-        ];
-      });
-    expect(pairs.length).toBe(252);
-    expect(await disagreements(pairs)).toEqual([]);
+  const own = readVercmpTsv(join(OWN_CONFORMANCE, "vercmp.tsv"));
+  const alpmDir = alpmConformanceDir();
+  const alpm = alpmDir === null ? null : readVercmpTsv(join(alpmDir, "vercmp.tsv"));
+  afterAll(() => reportConformance("vercmp against the real binary", { own: own.length, alpm: alpm?.length ?? null }));
+  const bothWays = (vectors: [string, string, unknown][]): Pair[] =>
+    vectors.flatMap(([a, b]): Pair[] => [
+      [a, b],
+      [b, a],
+    ]);
+
+  test("our own cases, both directions", async () => {
+    expect(own.length).toBeGreaterThan(50);
+    expect(await disagreements(bothWays(own))).toEqual([]);
   }, 30_000);
+
+  if (alpm !== null) {
+    test("the ALPM and pacman vectors, both directions", async () => {
+      expect(await disagreements(bothWays(alpm))).toEqual([]);
+    }, 30_000);
+  }
 
   test(`${GENERATED_PAIRS} generated pairs (seeded), both directions`, async () => {
     const next = generator(0x5eed);

@@ -4,7 +4,7 @@
 const enc = encodeURIComponent;
 
 export const api = {
-  // Namespaces (design.md §10). GET is public; POST/PATCH need the admin token.
+  // Namespaces (README.md, The API). GET is public; POST/PATCH need the admin token.
   namespaces: "/api/v1/namespaces", // GET ?all=true → NamespaceList; POST CreateNamespace → 201 Namespace
   namespace: (name: string) => `/api/v1/namespaces/${enc(name)}`, // GET ?iteration=&arch= → NamespaceDetail; PATCH UpdateNamespace
   iterations: (name: string) => `/api/v1/namespaces/${enc(name)}/iterations`, // POST → 201 (retry: new iteration)
@@ -63,12 +63,17 @@ export const PIPELINE_VARIABLES = {
   repositoryUrl: "BUILDBTW_REPOSITORY_URL",
 } as const;
 
-/** Pacman repository paths (design.md §8): `iteration` is an iteration id or "latest". */
+/**
+ * Pacman repository paths (README.md, Architecture: pacman repositories): `iteration` is an iteration id or "latest".
+ */
 export const repoPath = (namespace: string, iteration: number | "latest", arch: string) =>
   `/repo/${enc(namespace)}/${iteration}/os/${enc(arch)}/`;
 export const repoName = (namespace: string) => `buildbtw-${namespace}`;
 
-/** The pacman.conf section for a namespace's repository, as `show`, the web UI and `new` print it (design.md §8). */
+/**
+ * The pacman.conf section for a namespace's repository, as `show`, the web UI and `new` print it (README.md,
+ * Architecture: pacman repositories).
+ */
 export const pacmanConfSection = (serverUrl: string, namespace: string, iteration: number | "latest") =>
   [
     `[${repoName(namespace)}]`,

@@ -1,5 +1,5 @@
 // The /api/v1 contract: zod schemas shared by server, client, worker and executor.
-// Field names are snake_case on the wire, as design.md §10 writes them.
+// Field names are snake_case on the wire, as README.md, The API, writes them.
 import { z } from "zod";
 import {
   InvalidName,
@@ -156,7 +156,7 @@ export const LogChunk = z.object({ build_id: z.number(), offset: z.number(), tex
 
 export const RetryNode = z.strictObject({ pkgbase: PkgbaseSchema, arch: ArchSchema.optional() });
 
-// ── plan: the server's view of a rebuild (design.md §4) ────────────────────
+// ── plan: the server's view of a rebuild (src/core/README.md, Build graph) ────────────────────
 
 export const PlanRequest = z.strictObject({
   origin_changesets: z.array(OriginChangesetSchema).min(1, "name at least one origin changeset, e.g. zlib/main"),
@@ -183,7 +183,7 @@ export const Plan = z.object({
 });
 export type Plan = z.infer<typeof Plan>;
 
-// ── workers and leases (design.md §7) ───────────────────────────────────────
+// ── workers and leases (README.md, Architecture: workers and leases) ───────────────────────────────────────
 
 export const LeaseRequest = z.strictObject({
   architectures: z.array(ArchSchema).min(1),

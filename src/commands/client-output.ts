@@ -45,7 +45,10 @@ export async function listedNamespace(client: ApiClient, name: string): Promise<
 /** The web UI's page of a namespace. */
 export const namespaceUrl = (serverUrl: string, name: string) => `${serverUrl}/namespaces/${encodeURIComponent(name)}`;
 
-/** The pacman.conf section for a namespace's latest repository, as the server writes it (design.md §8). */
+/**
+ * The pacman.conf section for a namespace's latest repository, as the server writes it (README.md, Architecture: pacman
+ * repositories).
+ */
 export const pacmanConf = (serverUrl: string, name: string): string => pacmanConfSection(serverUrl, name, "latest");
 
 // ── command-line values ─────────────────────────────────────────────────────

@@ -1,6 +1,6 @@
-// `buildbtw executor config|prepare|run|cleanup`: gitlab-runner's custom executor (gitlab-contract.md §4),
-// the composition root of executor mode. Settings come from the runner's environment, the job from its
-// CUSTOM_ENV_* variables; every failure leaves as BUILD_FAILURE_EXIT_CODE or SYSTEM_FAILURE_EXIT_CODE.
+// `buildbtw executor config|prepare|run|cleanup`: gitlab-runner's custom executor (src/gitlab/README.md, Runner: the
+// custom executor), the composition root of executor mode. Settings come from the runner's environment, the job from
+// its CUSTOM_ENV_* variables; every failure leaves as BUILD_FAILURE_EXIT_CODE or SYSTEM_FAILURE_EXIT_CODE.
 import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { createMakepkgDriver } from "../drivers/makepkg";

@@ -1,4 +1,4 @@
-// Client command settings (new, list, show, …): flag → environment → .env → default (design.md §10).
+// Client command settings (new, list, show, …): flag → environment → .env → default (README.md, Settings).
 import { z } from "zod";
 import { type Env, environment, parseSettings, pick, redacted } from "./env";
 

@@ -1,4 +1,4 @@
-// Settings resolve flag → environment → `.env` → default (design.md §10). Nothing here runs at import time.
+// Settings resolve flag → environment → `.env` → default (README.md, Settings). Nothing here runs at import time.
 import { existsSync, readFileSync } from "node:fs";
 import type { z } from "zod";
 import { Invalid } from "../core/errors";

@@ -1,4 +1,4 @@
-// `buildbtw serve` settings: flag → environment → .env → default (design.md §10).
+// `buildbtw serve` settings: flag → environment → .env → default (README.md, Settings).
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { Invalid } from "../core/errors";
@@ -39,7 +39,7 @@ export type ServerConfig = z.infer<typeof Schema> & {
   ops: OperationsConfig;
 };
 
-// ── GitLab mode (design.md §9): on when GITLAB_TOKEN is set ─────────────────
+// ── GitLab mode (src/gitlab/README.md, GitLab mode): on when GITLAB_TOKEN is set ─────────────────
 
 /** Where the packages live in GitLab; enough for `repos sync`, which may read a public group anonymously. */
 export interface GitlabSourceConfig {

@@ -1,4 +1,4 @@
-// `buildbtw worker` settings: flag → environment → .env → default (design.md §10).
+// `buildbtw worker` settings: flag → environment → .env → default (README.md, Settings).
 import { resolve } from "node:path";
 import { z } from "zod";
 import { ArchSchema } from "../api/schemas";

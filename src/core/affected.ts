@@ -1,4 +1,4 @@
-// Which namespaces a source change can concern, so only those are recomputed (design.md §5).
+// Which namespaces a source change can concern, so only those are recomputed (src/core/README.md, Iterations).
 import type { ArchGraph } from "./graph";
 import { relationName } from "./merge";
 import { RELATION_KEYS, type SourceEntry } from "./types";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { type BuildEvent, type BuildStatus, transition } from "./build-states";
 
 describe("the build state transition table", () => {
-  test("the moves design.md §6 describes", () => {
+  test("the moves src/core/README.md (Build states) describes", () => {
     const moves: [BuildStatus, BuildEvent, BuildStatus][] = [
       ["blocked", "dependencies_built", "pending"],
       ["pending", "leased", "scheduled"],

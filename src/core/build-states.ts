@@ -1,4 +1,4 @@
-// Build states (design.md §6) as one closed union with one transition table.
+// Build states (src/core/README.md, Build states) as one closed union with one transition table.
 export type BuildStatus = "blocked" | "pending" | "scheduled" | "building" | "built" | "failed";
 
 export type BuildEvent =

@@ -1,4 +1,4 @@
-// What changed between two iterations' graphs (design.md §5): a non-empty diff means a new iteration
+// What changed between two iterations' graphs (src/core/README.md, Iterations): a non-empty diff means a new iteration
 // with reason `graph_changed`, and the diff is stored with it to say why.
 import type { ArchGraph } from "./graph";
 import { byName } from "./graph-order";

@@ -1,7 +1,7 @@
-// Graph algorithms behind a build graph (design.md §4.5–§4.6): strongly connected components, the cycle
-// breaking rule, and the deterministic topological order. Nodes are numbered 0…size-1 in pkgbase name
-// order, so "smallest name" is "smallest number" and the hot loops run on typed arrays instead of
-// string-keyed maps. Iterative throughout: graphs reach 15,000 nodes, deeper than the call stack allows.
+// Graph algorithms behind a build graph (src/core/README.md, Build graph, steps 5–6): strongly connected components,
+// the cycle breaking rule, and the deterministic topological order. Nodes are numbered 0…size-1 in pkgbase name order,
+// so "smallest name" is "smallest number" and the hot loops run on typed arrays instead of string-keyed maps. Iterative
+// throughout: graphs reach 15,000 nodes, deeper than the call stack allows.
 import type { EdgeKind } from "./types";
 
 /** Name order used everywhere a tie is broken: code-unit order, independent of locale. */
@@ -126,11 +126,10 @@ export function stronglyConnectedComponents(graph: NumberedGraph): number[][] {
 }
 
 /**
- * Makes the graph acyclic by design.md §4.5, clearing `alive` of the edges it drops: inside each cyclic
- * component drop its checkdepends edges, else its makedepends edges, else the edges entering its
- * smallest member; then re-examine what is still cyclic inside it the same way. Edges outside cycles
- * are never touched. Returns the dropped edge numbers and the original cyclic components (members and
- * components ascending).
+ * Makes the graph acyclic by src/core/README.md, Build graph, step 5, clearing `alive` of the edges it drops: inside
+ * each cyclic component drop its checkdepends edges, else its makedepends edges, else the edges entering its smallest
+ * member; then re-examine what is still cyclic inside it the same way. Edges outside cycles are never touched. Returns
+ * the dropped edge numbers and the original cyclic components (members and components ascending).
  */
 export function breakCycles(graph: NumberedGraph): { dropped: number[]; cycles: number[][] } {
   const { starts, outgoing, alive, to, kind } = graph;

@@ -1,5 +1,5 @@
-// The indexed planner (numbered, flat arrays, overlays) against a direct, slow reading of design.md §4
-// on small random universes: any shortcut in the index or the overlay that changes an answer shows here.
+// The indexed planner (numbered, flat arrays, overlays) against a direct, slow reading of src/core/README.md, Build
+// graph on small random universes: any shortcut in the index or the overlay that changes an answer shows here.
 import { expect, test } from "bun:test";
 import { type ArchGraph, createPlanner, type PlanOptions, type PlanResult, planArchitectures } from "./graph";
 import { mergeForArch, relationName } from "./merge";
@@ -8,7 +8,7 @@ import type { CommitId, EdgeKind, IncludeKind, MergedPackage, Pkgbase, SourceEnt
 const KINDS: EdgeKind[] = ["depends", "makedepends", "checkdepends"];
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** §4 read literally: every question answered by scanning everything. */
+/** src/core/README.md, Build graph, read literally: every question answered by scanning everything. */
 function referencePlan(universe: Map<string, SourceEntry>, origins: SourceEntry[], options: PlanOptions): PlanResult {
   const entries = new Map(universe);
   for (const origin of origins) entries.set(origin.pkgbase, origin);
@@ -174,7 +174,7 @@ function randomEntry(g: ReturnType<typeof generator>, i: number, size: number, r
 
 const INCLUDES: IncludeKind[][] = [[], ["makedepends"], ["checkdepends"], ["makedepends", "checkdepends"]];
 
-test.each([1, 2, 3, 4, 5])("planner agrees with the literal reading of §4 (seed %d)", (seed) => {
+test.each([1, 2, 3, 4, 5])("planner agrees with the literal reading of the Build graph rules (seed %d)", (seed) => {
   const g = generator(seed);
   let cyclic = 0;
   let overlaid = 0;

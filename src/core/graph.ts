@@ -1,4 +1,4 @@
-// Which packages are in a build graph, and in which order they are built (design.md §4).
+// Which packages are in a build graph, and in which order they are built (src/core/README.md, Build graph).
 // A Planner indexes a universe of pkgbases once per architecture; each plan overlays its few origin
 // changesets on that index instead of rebuilding it, so planning stays fast on an Arch-sized universe.
 import { breakCycles, byName, NumberedGraph, topologicalOrder } from "./graph-order";
@@ -30,7 +30,7 @@ export interface ArchGraph {
 export interface PlanOptions {
   /** Restricts the plan to this one architecture. */
   arch?: string;
-  /** Dependency kinds that widen membership beyond runtime `depends` (§4.3). */
+  /** Dependency kinds that widen membership beyond runtime `depends` (src/core/README.md, Build graph, step 3). */
   include: IncludeKind[];
   /** Where origins that name only `any` are built. */
   defaultArch: string;
@@ -45,7 +45,10 @@ export interface Planner {
   plan(origins: SourceEntry[], options: PlanOptions): PlanResult;
 }
 
-/** Strongest first: an edge with several reasons takes the first of these it has (§4.5). */
+/**
+ * Strongest first: an edge with several reasons takes the first of these it has (src/core/README.md, Build graph, step
+ * 5).
+ */
 const EDGE_KINDS: readonly EdgeKind[] = ["depends", "makedepends", "checkdepends"];
 
 // Names and pkgbases are numbered inside an architecture's index, whose lists sit in flat typed arrays:
@@ -64,7 +67,10 @@ const RESOLUTION_ROLES = (1 << BUILDS) | (1 << PROVIDES);
 /** What one pkgbase builds for one architecture: its pkgnames, and the numbers of the names it mentions, by role. */
 interface Facts {
   pkgnames: string[];
-  /** Distinct name numbers per role; relations reduced to the name they resolve by (§4.2). */
+  /**
+   * Distinct name numbers per role; relations reduced to the name they resolve by (src/core/README.md, Build graph,
+   * step 2).
+   */
   names: number[][];
 }
 
@@ -168,7 +174,7 @@ interface ArchIndex {
   mentioned: FlatLists[];
   /** Per role, name number → the pkgbases that mention it there. */
   mentioning: FlatLists[];
-  /** §4.2, name number → its builders if any, else its providers. */
+  /** src/core/README.md, Build graph step 2: name number → its builders if any, else its providers. */
   resolved: FlatLists;
 }
 
@@ -329,8 +335,8 @@ class PlanView {
   }
 
   /**
-   * §4.2: calls `visit` with each pkgbase `name` resolves to — its builders if any, otherwise its
-   * providers — and returns how many there were.
+   * src/core/README.md, Build graph step 2: calls `visit` with each pkgbase `name` resolves to — its builders if any,
+   * otherwise its providers — and returns how many there were.
    */
   eachResolved(name: number, visit: (pkgbase: number) => void): number {
     if (((this.touched[name] as number) & RESOLUTION_ROLES) === 0) {
@@ -360,7 +366,10 @@ class PlanView {
   }
 }
 
-/** §4.3: origins plus everything that reaches them through "is depended on by" links of the followed kinds. */
+/**
+ * src/core/README.md, Build graph step 3: origins plus everything that reaches them through "is depended on by" links
+ * of the followed kinds.
+ */
 function members(view: PlanView, follow: readonly number[]): Uint8Array {
   const found = new Uint8Array(view.pkgbaseCount);
   const queue: number[] = [];
@@ -393,8 +402,8 @@ function planArch(view: PlanView, include: readonly IncludeKind[], unresolved: S
     nodeOf[pkgbase] = node;
   });
 
-  // §4.4: the induced subgraph. One edge per pair: kinds are visited strongest first, so the first
-  // reason found for a pair is its kind and later ones are skipped.
+  // src/core/README.md, Build graph step 4: the induced subgraph. One edge per pair: kinds are visited strongest first,
+  // so the first reason found for a pair is its kind and later ones are skipped.
   const from: number[] = [];
   const to: number[] = [];
   const kinds: EdgeKind[] = [];

@@ -1,4 +1,5 @@
-// Merging a pkgbase for one architecture (design.md §3): which packages it builds there, with which relations.
+// Merging a pkgbase for one architecture (src/core/README.md, Reading .SRCINFO): which packages it builds there, with
+// which relations.
 import { type MergedPackage, RELATION_KEYS, type RelationLists, type Srcinfo, type SrcinfoPackage } from "./types";
 
 /** Whether a package (effective arch list) is built for the concrete architecture `arch`. */

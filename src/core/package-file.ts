@@ -1,5 +1,5 @@
-// Package file names as makepkg writes them: `pkgname-[epoch:]pkgver-pkgrel-arch.pkg.tar.zst`.
-// Workers build with PKGEXT=.pkg.tar.zst (design.md §7), so that is the only extension here.
+// Package file names as makepkg writes them: `pkgname-[epoch:]pkgver-pkgrel-arch.pkg.tar.zst`. Workers build with
+// PKGEXT=.pkg.tar.zst (README.md, Architecture: workers and leases), so that is the only extension here.
 import { mergeForArch } from "./merge";
 import { InvalidName, parseArch, parsePkgname } from "./names";
 import type { Srcinfo, Version } from "./types";

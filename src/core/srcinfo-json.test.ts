@@ -19,7 +19,7 @@ const foo = parseSrcinfo(
 );
 
 describe("srcinfoJson", () => {
-  test("exactly design.md's example, key order included", () => {
+  test("exactly the documented example, key order included", () => {
     const json = srcinfoJson(foo, { defaultArch: "x86_64" });
     expect(JSON.stringify(json)).toBe(
       JSON.stringify({

@@ -1,4 +1,4 @@
-// The JSON of `buildbtw srcinfo FILE [--arch A] --json` (design.md §3): merged packages per
+// The JSON of `buildbtw srcinfo FILE [--arch A] --json` (src/core/README.md, Reading .SRCINFO): merged packages per
 // concrete architecture. Key order is part of the contract, so objects are built in that order.
 import { concreteArchitectures, mergeForArch } from "./merge";
 import { RELATION_KEYS, type RelationLists, type Srcinfo, type Version } from "./types";

@@ -1,4 +1,4 @@
-// Reading .SRCINFO (SRCINFO(5); design.md §3): one pkgbase section, then pkgname sections that
+// Reading .SRCINFO (SRCINFO(5); src/core/README.md, Reading .SRCINFO): one pkgbase section, then pkgname sections that
 // inherit the pkgbase's values and override them key by key, `_<arch>` keys included.
 // Runs for every pkgbase of a distribution on a cold load, so lines are cut with plain string
 // operations and only the values that need it are checked.

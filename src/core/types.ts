@@ -1,4 +1,4 @@
-// The words of design.md as types. Pure: no effects, no imports with effects.
+// The words of src/core/README.md as types. Pure: no effects, no imports with effects.
 
 declare const brand: unique symbol;
 /** A string that has passed the check its brand names. Create only via the parsers in core/names.ts. */
@@ -74,7 +74,7 @@ export interface SourceEntry {
 }
 
 export type EdgeKind = "depends" | "makedepends" | "checkdepends";
-/** Which extra dependency kinds widen membership (design.md §4.3). */
+/** Which extra dependency kinds widen membership (src/core/README.md, Build graph, step 3). */
 export type IncludeKind = "makedepends" | "checkdepends";
 
 export interface OriginChangeset {

@@ -1,37 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { type Order, vercmp } from "./vercmp";
 
-const CONFORMANCE = join(import.meta.dir, "../../../shared/conformance");
-
-/** vercmp.tsv: `a<TAB>b<TAB>expected`, `#` comments. */
-async function vectors(): Promise<[string, string, Order][]> {
-  const text = await Bun.file(join(CONFORMANCE, "vercmp.tsv")).text();
-  return text
-    .split("\n")
-    .filter((l) => l !== "" && !l.startsWith("#"))
-    .map((l) => {
-      const [a = "", b = "", expected] = l.split("\t");
-      const order = Number(expected);
-      if (order !== -1 && order !== 0 && order !== 1) throw new Error(`bad vector line: ${l}`);
-      return [a, b, order];
-    });
-}
-
 const mirror = (o: Order): Order => (o === 0 ? 0 : o === 1 ? -1 : 1);
-
-describe("vercmp conformance vectors", async () => {
-  const pairs = await vectors();
-
-  test("the vector file is complete", () => {
-    expect(pairs.length).toBe(126);
-  });
-
-  test.each(pairs)("%p vs %p is %p, both directions", (a, b, expected) => {
-    expect(vercmp(a, b)).toBe(expected);
-    expect(vercmp(b, a)).toBe(mirror(expected));
-  });
-});
 
 describe("vercmp pacman semantics", () => {
   const cases: [string, string, Order][] = [

@@ -1,4 +1,5 @@
-// One interface for every way of turning a lease into package files (design.md §7): fake, makepkg, pkgctl.
+// One interface for every way of turning a lease into package files (README.md, Architecture: workers and leases):
+// fake, makepkg, pkgctl.
 import type { Lease } from "../api/schemas";
 
 export interface BuildContext {

@@ -1,5 +1,5 @@
-// The `fake` driver: real, installable packages with the lease's names and metadata and no contents, at
-// once or after a delay — for demos and load tests of everything around a build (design.md §7).
+// The `fake` driver: real, installable packages with the lease's names and metadata and no contents, at once or after a
+// delay — for demos and load tests of everything around a build (README.md, Architecture: workers and leases).
 import { basename } from "node:path";
 import type { Lease } from "../api/schemas";
 import { formatVersion } from "../core/package-file";

@@ -1,6 +1,6 @@
-// The `makepkg` driver (design.md §7): any Linux with makepkg. Clones the lease's commit into the build
-// directory, builds as the unprivileged build user (makepkg refuses root) with a small makepkg.conf of our
-// own that sources the system one and pins what buildbtw relies on (Debian's differs from Arch's: it writes
+// The `makepkg` driver (README.md, Architecture: workers and leases): any Linux with makepkg. Clones the lease's commit
+// into the build directory, builds as the unprivileged build user (makepkg refuses root) with a small makepkg.conf of
+// our own that sources the system one and pins what buildbtw relies on (Debian's differs from Arch's: it writes
 // .pkg.tar.gz), and hands back exactly the predicted package files.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";

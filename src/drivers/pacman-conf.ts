@@ -1,5 +1,5 @@
-// The namespace's pacman repository in a build's pacman configuration (design.md §7: members of the
-// namespace come from the namespace's own repository). Pure text in, text out.
+// The namespace's pacman repository in a build's pacman configuration (README.md, Architecture: workers and leases:
+// members of the namespace come from the namespace's own repository). Pure text in, text out.
 
 export interface NamespaceRepository {
   /** The section name, `buildbtw-<namespace>`. */

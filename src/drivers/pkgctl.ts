@@ -1,9 +1,9 @@
-// The `pkgctl` driver (design.md §7), for Arch build hosts: `pkgctl build` in a clean chroot that has the
-// namespace repository. pkgctl takes no pacman.conf: archbuild reads devtools' own
-// (<devtools>/pacman.conf.d/<repo>.conf) and keeps its chroots in /var/lib/archbuild. So each build runs in a
-// private mount namespace where both are replaced: a copy of devtools' configurations with the namespace
-// repository added (as the predecessor's build script did to its throwaway VM), and a chroot directory of
-// the namespace's own, so namespaces never see each other's packages and the host stays untouched.
+// The `pkgctl` driver (README.md, Architecture: workers and leases), for Arch build hosts: `pkgctl build` in a clean
+// chroot that has the namespace repository. pkgctl takes no pacman.conf: archbuild reads devtools' own
+// (<devtools>/pacman.conf.d/<repo>.conf) and keeps its chroots in /var/lib/archbuild. So each build runs in a private
+// mount namespace where both are replaced: a copy of devtools' configurations with the namespace repository added (as
+// the predecessor's build script did to its throwaway VM), and a chroot directory of the namespace's own, so namespaces
+// never see each other's packages and the host stays untouched.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";

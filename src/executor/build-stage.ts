@@ -1,9 +1,9 @@
-// The build_script stage: build the pipeline's node inside the isolation, upload its packages to the server
-// with the job's per-build token, report the result (design.md §9). The runner's get_sources has already
+// The build_script stage: build the pipeline's node inside the isolation, upload its packages to the server with the
+// job's per-build token, report the result (src/gitlab/README.md, GitLab mode). The runner's get_sources has already
 // fetched the package's repository into CI_PROJECT_DIR; the build uses the node's commit from it.
 //
-// Failure classes (gitlab-contract.md §4.8): what the package or the job got wrong is a BuildFailure (the job
-// fails, the server is told why); what the host or the server got wrong is a SystemFailure.
+// Failure classes (src/gitlab/README.md, Runner: the custom executor): what the package or the job got wrong is a
+// BuildFailure (the job fails, the server is told why); what the host or the server got wrong is a SystemFailure.
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoName, repoPath } from "../api/routes";

@@ -1,7 +1,7 @@
-// `buildbtw executor cleanup` (gitlab-contract.md §4.7): remove what prepare and run left for this job. The
-// runner calls it after every failed preparation attempt and at the end, possibly several times per job,
-// after a cancel or a SIGKILL, and even when config itself failed; so it needs nothing but the job id and
-// never fails: "nothing to clean" is success. It also sweeps what jobs of a runner that died never cleaned.
+// `buildbtw executor cleanup` (src/gitlab/README.md, Runner: the custom executor): remove what prepare and run left for
+// this job. The runner calls it after every failed preparation attempt and at the end, possibly several times per job,
+// after a cancel or a SIGKILL, and even when config itself failed; so it needs nothing but the job id and never fails:
+// "nothing to clean" is success. It also sweeps what jobs of a runner that died never cleaned.
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BuildFailure, messageOf } from "./failures";

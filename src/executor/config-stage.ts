@@ -1,6 +1,6 @@
-// `buildbtw executor config` (gitlab-contract.md §4.3): the JSON gitlab-runner reads from stdout before it
-// prepares a job. Each concurrent slot of each project gets its own builds and cache directory, so two jobs
-// of one project running at once never share a checkout.
+// `buildbtw executor config` (src/gitlab/README.md, Runner: the custom executor): the JSON gitlab-runner reads from
+// stdout before it prepares a job. Each concurrent slot of each project gets its own builds and cache directory, so two
+// jobs of one project running at once never share a checkout.
 import { hostname } from "node:os";
 import pkg from "../../package.json" with { type: "json" };
 import { buildsDir, cacheDir, jobSlot } from "./job";

@@ -1,5 +1,5 @@
-// How the executor's outcomes reach gitlab-runner (gitlab-contract.md §4.8). The runner tells every driver
-// call which exit codes mean what; we read them rather than hard-code 1 and 2, as the runner's docs ask.
+// How the executor's outcomes reach gitlab-runner (src/gitlab/README.md, Runner: the custom executor). The runner tells
+// every driver call which exit codes mean what; we read them rather than hard-code 1 and 2, as the runner's docs ask.
 //   BUILD_FAILURE_EXIT_CODE  the job's own fault (script failed, package did not build, bad job variables):
 //                            script_failure, never retried; the script's exit code goes to BUILD_EXIT_CODE_FILE.
 //   SYSTEM_FAILURE_EXIT_CODE the runner host's fault (settings, isolation, server unreachable):

@@ -1,6 +1,6 @@
-// The job, as gitlab-runner hands it to the executor: every job variable as CUSTOM_ENV_<KEY> (gitlab-contract.md
-// §4.2). They come from GitLab and from whoever created the pipeline, so each one that reaches a path, a URL
-// or a command line is checked here first; a bad one fails the job (a build failure: retrying cannot help).
+// The job, as gitlab-runner hands it to the executor: every job variable as CUSTOM_ENV_<KEY> (src/gitlab/README.md,
+// Runner: the custom executor). They come from GitLab and from whoever created the pipeline, so each one that reaches a
+// path, a URL or a command line is checked here first; a bad one fails the job (a build failure: retrying cannot help).
 import { join } from "node:path";
 import { PIPELINE_VARIABLES } from "../api/routes";
 import { InvalidName, parseArch, parseCommitId, parseNamespaceName, parsePkgbase } from "../core/names";

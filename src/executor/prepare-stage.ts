@@ -1,7 +1,7 @@
-// `buildbtw executor prepare` (gitlab-contract.md §4.4): ready the job's directories and the isolation, and
-// make sure the server still wants this build, before the runner fetches any sources. The runner tries
-// preparation up to three times on a system failure (a VM image that would not pull, a server briefly away),
-// never on a build failure (a job that is not a buildbtw build, a build the server no longer wants).
+// `buildbtw executor prepare` (src/gitlab/README.md, Runner: the custom executor): ready the job's directories and the
+// isolation, and make sure the server still wants this build, before the runner fetches any sources. The runner tries
+// preparation up to three times on a system failure (a VM image that would not pull, a server briefly away), never on a
+// build failure (a job that is not a buildbtw build, a build the server no longer wants).
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { assertNever } from "../core/errors";

@@ -1,6 +1,6 @@
-// Child processes of a stage: their output goes to the job log (our stdout, which gitlab-runner forwards)
-// and, for the build, to the server's live log too. Children stay in our process group, so the runner's
-// SIGTERM/SIGKILL to the group on cancel or timeout (gitlab-contract.md §4.8) reaches them as well.
+// Child processes of a stage: their output goes to the job log (our stdout, which gitlab-runner forwards) and, for the
+// build, to the server's live log too. Children stay in our process group, so the runner's SIGTERM/SIGKILL to the group
+// on cancel or timeout (src/gitlab/README.md, Runner: the custom executor) reaches them as well.
 import { constants } from "node:os";
 import { SystemFailure } from "./failures";
 

@@ -1,5 +1,5 @@
-// `buildbtw executor run SCRIPT STAGE` (gitlab-contract.md §4.5–4.6): called once per stage, in the runner's
-// order. Three kinds of stage:
+// `buildbtw executor run SCRIPT STAGE` (src/gitlab/README.md, Runner: the custom executor): called once per stage, in
+// the runner's order. Three kinds of stage:
 //   - the runner's own scripts (fetching sources, caches, artifacts, file variables) run on the host with bash,
 //     as the runner generated them;
 //   - build_script is buildbtw's build: inside the isolation, then upload and report (build-stage.ts);

@@ -1,8 +1,8 @@
-// Where the executor's settings may come from. gitlab-runner passes its own process environment through to
-// the executor (a systemd unit's Environment=, say), but the entries of config.toml's `[[runners]] environment`
-// reach it only as CUSTOM_ENV_<NAME>, mixed with the job's variables (gitlab-contract.md §4.2). A job must not
-// choose its own isolation or server, so a CUSTOM_ENV_ setting counts only when the job payload the runner
-// received (JOB_RESPONSE_FILE) did not carry that variable: then it came from the runner's configuration.
+// Where the executor's settings may come from. gitlab-runner passes its own process environment through to the executor
+// (a systemd unit's Environment=, say), but the entries of config.toml's `[[runners]] environment` reach it only as
+// CUSTOM_ENV_<NAME>, mixed with the job's variables (src/gitlab/README.md, Runner: the custom executor). A job must not
+// choose its own isolation or server, so a CUSTOM_ENV_ setting counts only when the job payload the runner received
+// (JOB_RESPONSE_FILE) did not carry that variable: then it came from the runner's configuration.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { BuildFailure } from "./failures";

@@ -1,4 +1,4 @@
-// The executor's settings come from the runner's environment (design.md §10): SERVER_URL, BUILDBTW_TOKEN,
+// The executor's settings come from the runner's environment (README.md, Settings): SERVER_URL, BUILDBTW_TOKEN,
 // BUILDBTW_EXECUTOR_ISOLATION, and where it keeps its files; either gitlab-runner's own process environment
 // or config.toml's `[[runners]] environment` (runner-env.ts). No flags and no .env: the runner starts every
 // stage in a fresh temporary directory, and its configuration is the one place to configure it.

@@ -1,6 +1,6 @@
-// The GitLab adapter (design.md §9): the packages group's projects (REST, paginated), recently active
-// projects (GraphQL sorted by activity), pipelines (create, show, cancel, find by variable) and CI config
-// paths. Answers are parsed with zod at this edge; errors are errors.ts's, never carrying the token.
+// The GitLab adapter (src/gitlab/README.md, GitLab mode): the packages group's projects (REST, paginated), recently
+// active projects (GraphQL sorted by activity), pipelines (create, show, cancel, find by variable) and CI config paths.
+// Answers are parsed with zod at this edge; errors are errors.ts's, never carrying the token.
 import { Gitlab } from "@gitbeaker/rest";
 import { z } from "zod";
 import { GitlabQueryFailed } from "./errors";
@@ -24,7 +24,7 @@ export interface GroupProject {
   fullPath: string;
   defaultBranch: string | null;
   lastActivityAt: string;
-  /** Absent when the token may not read the repository (contract §1.11): unknown, not default. */
+  /** Absent when the token may not read the repository (src/gitlab/README.md, REST API v4): unknown, not default. */
   ciConfigPath: string | null | undefined;
 }
 
@@ -77,7 +77,7 @@ const toPipeline = (raw: unknown): Pipeline => {
   return { id: p.id, projectId: p.project_id, status: p.status, webUrl: p.web_url, ref: p.ref, sha: p.sha };
 };
 
-// contract §2.2: sorted by last_activity_at, newest first; at most 100 per page.
+// src/gitlab/README.md, GraphQL: sorted by last_activity_at, newest first; at most 100 per page.
 const ACTIVITY_QUERY = `query GroupProjects($fullPath: ID!, $after: String) {
   group(fullPath: $fullPath) {
     projects(sort: ACTIVITY_DESC, first: 100, after: $after, includeSubgroups: true) {
@@ -110,8 +110,8 @@ export interface GitlabClient {
   /** Every project of the group and its subgroups, archived ones left out (offset pages of 100). */
   listGroupProjects(): Promise<GroupProject[]>;
   /**
-   * Projects whose last activity is at or after `since`, newest first, read page by page until the
-   * activity is older. GitLab bumps last_activity_at at most hourly (contract §2.4): callers add a margin.
+   * Projects whose last activity is at or after `since`, newest first, read page by page until the activity is older.
+   * GitLab bumps last_activity_at at most hourly (src/gitlab/README.md, GraphQL): callers add a margin.
    */
   activeProjectsSince(since: Date): Promise<ActiveProject[]>;
   /** POST /projects/:id/pipeline. Throws GitlabRefused for GitLab's 400s (no CI config, unknown ref…). */
@@ -125,7 +125,7 @@ export interface GitlabClient {
     query: { ref: string; since: Date; key: string; match: (value: string) => boolean },
   ): Promise<Pipeline | null>;
   getPipeline(project: string | number, pipelineId: number): Promise<Pipeline>;
-  /** Always 200 in GitLab, whatever the state (contract §1.9). */
+  /** Always 200 in GitLab, whatever the state (src/gitlab/README.md, REST API v4). */
   cancelPipeline(project: string | number, pipelineId: number): Promise<Pipeline>;
   failedJobs(project: string | number, pipelineId: number): Promise<FailedJob[]>;
   setCiConfigPath(project: string | number, path: string): Promise<void>;

@@ -5,7 +5,10 @@ export class GitlabRefused extends Error {
   override name = "GitlabRefused";
   constructor(
     readonly status: number,
-    /** GitLab's own message: `error`, else `message` of its JSON body, else the text (contract §1.3). */
+    /**
+     * GitLab's own message: `error`, else `message` of its JSON body, else the text (src/gitlab/README.md, REST API
+     * v4).
+     */
     readonly description: string,
     readonly what: string,
   ) {

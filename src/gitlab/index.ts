@@ -1,5 +1,5 @@
-// The GitLab adapter (design.md §9): REST and GraphQL through gitbeaker with our retry policy, project
-// paths, pipeline statuses, webhooks, and the package repositories cloned from the group.
+// The GitLab adapter (src/gitlab/README.md, GitLab mode): REST and GraphQL through gitbeaker with our retry policy,
+// project paths, pipeline statuses, webhooks, and the package repositories cloned from the group.
 export {
   type ActiveProject,
   createGitlabClient,

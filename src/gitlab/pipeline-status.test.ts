@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { type PipelinePhase, pipelinePhase } from "./pipeline-status";
 
-test("every status of contract §1.8 has its phase", () => {
+test("every status of src/gitlab/README.md, Pipeline statuses has its phase", () => {
   const expected: Record<string, PipelinePhase> = {
     created: "waiting",
     waiting_for_resource: "waiting",

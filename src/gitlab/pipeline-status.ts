@@ -1,5 +1,5 @@
-// GitLab pipeline statuses (contract §1.8) and what each means for the build node a pipeline builds.
-// Pure: the follow use case decides with it.
+// GitLab pipeline statuses (src/gitlab/README.md, Pipeline statuses) and what each means for the build node a pipeline
+// builds. Pure: the follow use case decides with it.
 
 /** What a pipeline status says about its build. */
 export type PipelinePhase =

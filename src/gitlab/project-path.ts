@@ -1,6 +1,6 @@
 // GitLab project paths of Arch package repositories. A project's name is its pkgbase; its path follows
 // Arch's convention (devtools, and the predecessor's gitlab_project_name_to_path), because GitLab paths
-// allow only letters, digits, `_`, `-` and `.` (no `+`) and reserve some words (contract §1.1).
+// allow only letters, digits, `_`, `-` and `.` (no `+`) and reserve some words (src/gitlab/README.md, REST API v4).
 import { parsePkgbase } from "../core/names";
 
 // Of GitLab's reserved project names only `tree` is a pkgbase in Arch; devtools maps it like this.

@@ -1,5 +1,5 @@
 // gitbeaker's resource classes over our transport (transport.ts): gitbeaker keeps building URLs, encoding
-// parameters and following `Link: rel="next"` pagination (contract §3.4–3.5); we own retries and errors.
+// parameters and following `Link: rel="next"` pagination (src/gitlab/README.md, gitbeaker); we own retries and errors.
 import { createRequesterFn, getMatchingRateLimiter, type ResponseBodyTypes } from "@gitbeaker/requester-utils";
 import type { Transport } from "./transport";
 
@@ -14,7 +14,7 @@ interface RequestOptions {
   rateLimiters?: Record<string, any>;
 }
 
-/** Body parsing as @gitbeaker/rest does it (contract §3.6): JSON, text, else a Blob; 204 is null. */
+/** Body parsing as @gitbeaker/rest does it (src/gitlab/README.md, gitbeaker): JSON, text, else a Blob; 204 is null. */
 async function parseBody(response: Response): Promise<ResponseBodyTypes> {
   if (response.status === 204) return null;
   const type = (response.headers.get("content-type") ?? "").split(";")[0]!.trim();

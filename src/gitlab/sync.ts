@@ -9,7 +9,7 @@ import type { FetchResult, RepositoryFetcher, RepositoryTarget } from "./reposit
 
 /**
  * How far back of the last sync a project's activity still counts as new. GitLab bumps last_activity_at
- * at most once an hour (contract §2.4), so a push up to an hour after a project's last bump leaves it
+ * at most once an hour (src/gitlab/README.md, GraphQL), so a push up to an hour after a project's last bump leaves it
  * unchanged; five more minutes cover clock skew and a sweep that was running when the push landed.
  */
 export const ACTIVITY_MARGIN_MS = 65 * 60_000;

@@ -1,8 +1,8 @@
-// How buildbtw talks HTTP to GitLab: every call retried on 429 and 5xx with exponential backoff that
-// honours Retry-After (and RateLimit-Reset), bounded per call, abortable. gitbeaker's own handler retries
-// 429/502 ten times within a third of a second and ignores Retry-After (contract §3.7), which is no help
-// against GitLab's per-minute limits; this replaces only that transport, gitbeaker still builds the URLs,
-// encodes parameters and follows pagination.
+// How buildbtw talks HTTP to GitLab: every call retried on 429 and 5xx with exponential backoff that honours
+// Retry-After (and RateLimit-Reset), bounded per call, abortable. gitbeaker's own handler retries 429/502 ten times
+// within a third of a second and ignores Retry-After (src/gitlab/README.md, gitbeaker), which is no help against
+// GitLab's per-minute limits; this replaces only that transport, gitbeaker still builds the URLs, encodes parameters
+// and follows pagination.
 import { backoffDelay, sleep as realSleep } from "../lib/backoff";
 import { GitlabRefused, GitlabUnavailable } from "./errors";
 
@@ -56,7 +56,7 @@ export function retryAfterMs(headers: Headers, now: number): number | null {
     const at = Date.parse(retryAfter);
     if (!Number.isNaN(at)) return Math.max(0, at - now);
   }
-  // RateLimit-Reset is a Unix time in seconds, not a delta (contract §1.4).
+  // RateLimit-Reset is a Unix time in seconds, not a delta (src/gitlab/README.md, REST API v4).
   const reset = headers.get("ratelimit-reset")?.trim();
   if (reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
   return null;

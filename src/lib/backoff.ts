@@ -1,5 +1,5 @@
-// Retry with exponential backoff and jitter for calls that cross the network: a server that is briefly
-// unreachable must cost a worker no build (design.md §7). Every wait honours an AbortSignal.
+// Retry with exponential backoff and jitter for calls that cross the network: a server that is briefly unreachable must
+// cost a worker no build (README.md, Architecture: workers and leases). Every wait honours an AbortSignal.
 
 export interface BackoffPolicy {
   /** Ceiling of the first wait; each later ceiling is `factor` times the previous one, up to `maxMs`. */

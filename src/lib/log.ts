@@ -1,4 +1,4 @@
-// Logging: consola for humans on a TTY, one JSON line per event otherwise (design.md, issue 3).
+// Logging: consola for humans on a TTY, one JSON line per event otherwise (README.md, Architecture).
 import { type ConsolaInstance, createConsola, type LogObject } from "consola";
 
 export type Fields = Record<string, unknown>;

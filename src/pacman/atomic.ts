@@ -1,5 +1,5 @@
-// Files appear whole or not at all: written under a temporary name in the same directory, flushed, then
-// renamed over the real name (design.md §11: a crash at any moment loses nothing committed).
+// Files appear whole or not at all: written under a temporary name in the same directory, flushed, then renamed over
+// the real name (README.md, Architecture: rules for every part: a crash at any moment loses nothing committed).
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { pathInside } from "../lib/paths";

@@ -1,4 +1,4 @@
-// The pacman adapter: package files in, repository databases out (design.md §8).
+// The pacman adapter: package files in, repository databases out (README.md, Architecture: pacman repositories).
 export { NotAPackage, PackageMismatch, PackageRejected, UnexpectedPackageFile } from "./errors";
 export { buildPackage, type SyntheticPackage } from "./fake-package";
 export { inspectPackage } from "./package";

@@ -1,5 +1,6 @@
-// Accepting a package a worker uploads for a build node (design.md §8): the file name must be one the node
-// is expected to produce, and the package's own .PKGINFO must agree with that name and with the node.
+// Accepting a package a worker uploads for a build node (README.md, Architecture: pacman repositories): the file name
+// must be one the node is expected to produce, and the package's own .PKGINFO must agree with that name and with the
+// node.
 import { basename } from "node:path";
 import { formatVersion, parsePackageFileName } from "../core/package-file";
 import type { Version } from "../core/types";

@@ -40,7 +40,7 @@ export interface PackageStore {
   store(dir: string, fileName: string, bytes: Uint8Array): Promise<void> | void;
 }
 
-/** GitLab mode (design.md §9): wired by serve.ts when GITLAB_TOKEN is set. */
+/** GitLab mode (src/gitlab/README.md, GitLab mode): wired by serve.ts when GITLAB_TOKEN is set. */
 export interface GitlabMode {
   config: GitlabConfig;
   client: GitlabClient;

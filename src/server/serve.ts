@@ -49,8 +49,8 @@ export function adminToken(config: ServerConfig): { token: string; file: string 
 }
 
 /**
- * GitLab mode (design.md §9): source tracking (webhook route, origin fetches, activity sweep), pipeline
- * following, and with RUN_BUILDS_ON_GITLAB the dispatcher that turns pending builds into pipelines.
+ * GitLab mode (src/gitlab/README.md, GitLab mode): source tracking (webhook route, origin fetches, activity sweep),
+ * pipeline following, and with RUN_BUILDS_ON_GITLAB the dispatcher that turns pending builds into pipelines.
  */
 function startGitlabMode(deps: ServerDeps, config: GitlabConfig, signal: AbortSignal): GitlabMode {
   const client = createGitlabClient(

@@ -1,4 +1,4 @@
-// Package source repositories on disk (design.md §2): git reading, .SRCINFO cache keyed by commit.
+// Package source repositories on disk (src/core/README.md, Words): git reading, .SRCINFO cache keyed by commit.
 export {
   CorruptRepository,
   InvalidSrcinfo,

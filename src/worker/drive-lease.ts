@@ -1,7 +1,7 @@
-// One lease, start to end (design.md §7): heartbeat → drive → stream the log → upload → report.
-// A lease the server no longer honours (409) or cancelled is dropped without a result: the server has
-// already moved the build on, and a result for it would be refused anyway. Dropping a lease or running out
-// of time aborts the driver, which kills everything the build started.
+// One lease, start to end (README.md, Architecture: workers and leases): heartbeat → drive → stream the log → upload →
+// report. A lease the server no longer honours (409) or cancelled is dropped without a result: the server has already
+// moved the build on, and a result for it would be refused anyway. Dropping a lease or running out of time aborts the
+// driver, which kills everything the build started.
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import type { Lease } from "../api/schemas";

@@ -1,5 +1,5 @@
-// Worker mode (design.md §7): N slots, each long-polling the server for a lease and driving it to a
-// result. Workers hold no inbound port; everything they do is a call to /api/v1 through lib/backoff.
+// Worker mode (README.md, Architecture: workers and leases): N slots, each long-polling the server for a lease and
+// driving it to a result. Workers hold no inbound port; everything they do is a call to /api/v1 through lib/backoff.
 import { mkdir } from "node:fs/promises";
 import type { Lease } from "../api/schemas";
 import { isTransient, UnexpectedResponse } from "../client/errors";

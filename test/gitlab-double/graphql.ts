@@ -1,4 +1,4 @@
-// The double's GraphQL: the one query shape buildbtw sends (contract §2.2), read with a few patterns
+// The double's GraphQL: the one query shape buildbtw sends (src/gitlab/README.md, GraphQL), read with a few patterns
 // rather than a GraphQL parser — `group(fullPath:)` → `projects(sort:, first:, after:, includeSubgroups:)`
 // → `nodes { … }` and `pageInfo { … }`. Query errors are 200 with `errors`, as GitLab answers them.
 
@@ -16,7 +16,7 @@ const NODE_FIELDS: Record<string, (p: ProjectLike) => unknown> = {
   name: (p) => p.name,
   path: (p) => p.path,
   fullPath: (p) => p.fullPath,
-  // GraphQL Time is second precision (contract §2.2).
+  // GraphQL Time is second precision (src/gitlab/README.md, GraphQL).
   lastActivityAt: (p) => p.lastActivityAt.replace(/\.\d{3}Z$/, "Z"),
   updatedAt: (p) => p.updatedAt.replace(/\.\d{3}Z$/, "Z"),
 };
@@ -85,7 +85,7 @@ export function answerGraphql(
     if (i < 0) return error("Invalid cursor provided");
     start = i + 1;
   }
-  // At most 100 per page, whatever `first` asks (contract §2.1).
+  // At most 100 per page, whatever `first` asks (src/gitlab/README.md, GraphQL).
   const page = ordered.slice(start, start + Math.min(first, 100));
   const pageInfo: Record<string, unknown> = {
     endCursor: page.length ? encodeCursor(page[page.length - 1]!) : null,

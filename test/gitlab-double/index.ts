@@ -1,5 +1,5 @@
 // A GitLab test double: a real HTTP server (Bun.serve on 127.0.0.1) that implements the part of
-// shared/docs/gitlab-contract.md buildbtw uses, with GitLab's shapes — REST v4 (group projects with offset
+// src/gitlab/README.md buildbtw uses, with GitLab's shapes — REST v4 (group projects with offset
 // pagination and Link headers, projects, pipelines, variables, jobs, traces), GraphQL (the activity query),
 // GitLab's error bodies and rate limiting — and serves the package repositories over git's smart HTTP
 // (`git http-backend`), firing push and pipeline webhooks like GitLab. Our real GitLab client code talks
@@ -14,10 +14,10 @@
 //   await gl.push("zlib", files, "msg", "main", { hooks: false }) // …as if the webhook delivery were lost
 //   gl.addHook({ url, token?, signingToken? })          // a group hook: push and pipeline events
 //   gl.onPipelineCreated((p) => …)                      // p: DoublePipeline (id, project, ref, sha, variables, jobs)
-//   gl.setPipelineStatus(id, "running")                 // any status of contract §1.8; jobs follow; pipeline hook fires
+//   gl.setPipelineStatus(id, "running")                 // any GitLab status; jobs follow; pipeline hook fires
 //   gl.finishPipeline(id, "success" | "failed" | "canceled", { failureReason? })
 //   gl.appendJobLog(pipelineId, text)                   // served by GET …/jobs/:id/trace (text/plain)
-//   gl.jobPayload(pipelineId)                           // the runner's job payload (contract §4.2), for JOB_RESPONSE_FILE
+//   gl.jobPayload(pipelineId)                           // the runner's job payload, for JOB_RESPONSE_FILE
 //   gl.rateLimit({ count, retryAfterS, style, match })  // the next `count` matching requests get 429
 //   gl.failNext({ count, status, match, afterHandling }) // 5xx; afterHandling: carried out, then the answer is lost
 //   gl.requests                                         // every request: { method, path, status, at }
@@ -39,7 +39,9 @@ export interface DoubleOptions {
   group?: string;
   /** Personal access tokens and their scope (default: one `api` token). */
   tokens?: Record<string, TokenScope>;
-  /** GitLab bumps last_activity_at at most this often (contract §2.4: an hour). Default 0: every push. */
+  /**
+   * GitLab bumps last_activity_at at most this often (src/gitlab/README.md, GraphQL: an hour). Default 0: every push.
+   */
   activityCoalesceMs?: number;
 }
 
@@ -162,7 +164,7 @@ export class GitlabDouble {
   readonly requests: { method: string; path: string; status: number; at: number }[] = [];
   readonly deliveries: { event: string; url: string; status: number | null; body: unknown }[] = [];
   private readonly tokens: Record<string, TokenScope>;
-  /** GitLab bumps last_activity_at at most this often (contract §2.4); may be changed at any time. */
+  /** GitLab bumps last_activity_at at most this often (src/gitlab/README.md, GraphQL); may be changed at any time. */
   activityCoalesceMs: number;
   private readonly root: string;
   private readonly reposRoot: string;
@@ -512,7 +514,10 @@ export class GitlabDouble {
     if (job) job.log += text;
   }
 
-  /** What GitLab hands gitlab-runner for the pipeline's job (contract §4.2), for JOB_RESPONSE_FILE. */
+  /**
+   * What GitLab hands gitlab-runner for the pipeline's job (src/gitlab/README.md, Runner: the custom executor), for
+   * JOB_RESPONSE_FILE.
+   */
   jobPayload(pipelineId: number) {
     const p = this.pipeline(pipelineId);
     const project = this.project(String(p.projectId));
@@ -801,7 +806,7 @@ export class GitlabDouble {
   }
 
   private async rest(req: Request, url: URL): Promise<Response> {
-    // Split before decoding: `%2F` inside :id must stay one segment (contract §1.1).
+    // Split before decoding: `%2F` inside :id must stay one segment (src/gitlab/README.md, REST API v4).
     const segments = url.pathname.slice("/api/v4/".length).split("/").map(decodeURIComponent);
     const scope = this.auth(req);
     if (scope === "invalid") return json({ message: "401 Unauthorized" }, 401);
@@ -1074,7 +1079,7 @@ export class GitlabDouble {
         full_path: this.group,
         parent_id: this.groupIds.get(this.group.split("/").slice(0, -1).join("/")) ?? null,
       },
-      // Absent, not null, when the caller may not read the code (contract §1.11).
+      // Absent, not null, when the caller may not read the code (src/gitlab/README.md, REST API v4).
       ...(canReadCode ? { ci_config_path: p.ciConfigPath } : {}),
     };
   }

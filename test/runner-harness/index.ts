@@ -1,4 +1,4 @@
-// The runner harness: plays gitlab-runner for `buildbtw executor` (gitlab-contract.md §4).
+// The runner harness: plays gitlab-runner for `buildbtw executor` (src/gitlab/README.md, Runner: the custom executor).
 //
 //   const runner = executorRunner({ dir, serverUrl, token, isolation: "none" });
 //   const job = pipelineJob({ jobId, pipelineId, projectId, projectPath, repoUrl, ref, sha, variables });

@@ -1,4 +1,4 @@
-// The job payload GitLab hands a runner (gitlab-contract.md §4.2, common/spec/spec.go), in the parts the
+// The job payload GitLab hands a runner (src/gitlab/README.md, Runner: the custom executor), in the parts the
 // harness uses, and a builder that makes one from a pipeline the way GitLab would for a one-job pipeline.
 
 export interface JobVariable {

@@ -1,4 +1,4 @@
-// Plays gitlab-runner for a custom executor, following gitlab-contract.md §4 (checklist §4.9): per
+// Plays gitlab-runner for a custom executor, following src/gitlab/README.md, Runner: the custom executor: per
 // preparation attempt a fresh custom-executor temp dir with response.json, config_exec (stdout parsed as JSON,
 // builds/cache dirs and job_env taken from it), prepare_exec; up to 3 attempts 3 s apart, cleanup_exec after
 // each failed one, no retry after a build failure; then run_exec once per stage in the runner's order with a
@@ -264,7 +264,7 @@ export async function runJob(runner: RunnerConfig, job: JobPayload, cancel?: Abo
     return { ...ctx.base, ...ctx.jobEnv, ...ctx.custom };
   }
 
-  /** Stages of §4.6 in order; returns the failure that decides the job, if any. */
+  /** Stages of src/gitlab/README.md, Runner, in order in order; returns the failure that decides the job, if any. */
   async function runStages(p: Prepared): Promise<StageFailed | null> {
     const run = async (stage: string): Promise<StageFailed | null> => {
       if (cancel?.aborted) return new StageFailed("script_failure", null, "canceled", false);
@@ -350,7 +350,10 @@ export async function runJob(runner: RunnerConfig, job: JobPayload, cancel?: Abo
     rmSync(ctx.tmp, { recursive: true, force: true });
   }
 
-  /** The runner's reading of a driver's exit (§4.8); throws StageFailed for anything but 0. */
+  /**
+   * The runner's reading of a driver's exit (src/gitlab/README.md, Runner: exit codes); throws StageFailed for anything
+   * but 0.
+   */
   function failOn(call: DriverCall, what: string): void {
     if (call.killed === "timeout")
       throw new StageFailed("job_execution_timeout", null, `${what} timed out`, call.stage !== "run");
@@ -433,7 +436,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The runner reads the first line of BUILD_EXIT_CODE_FILE as the job's exit code (§4.8). */
+/**
+ * The runner reads the first line of BUILD_EXIT_CODE_FILE as the job's exit code (src/gitlab/README.md, Runner: exit
+ * codes).
+ */
 function readExitCode(file: string): number | null {
   try {
     const first = readFileSync(file, "utf8").split("\n")[0]?.trim() ?? "";

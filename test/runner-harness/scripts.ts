@@ -1,5 +1,5 @@
-// The per-stage bash scripts gitlab-runner generates for a custom executor's run_exec (gitlab-contract.md
-// §4.5–4.6), in their essentials: every job variable exported, then the stage's commands. The real runner
+// The per-stage bash scripts gitlab-runner generates for a custom executor's run_exec (src/gitlab/README.md, Runner:
+// the custom executor), in their essentials: every job variable exported, then the stage's commands. The real runner
 // wraps the body in `eval` and adds section markers; the commands and their effects are the same.
 import { shellQuote as quote } from "../../src/drivers/process";
 import type { JobPayload } from "./job";

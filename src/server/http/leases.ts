@@ -1,4 +1,4 @@
-// The worker protocol (design.md §7). Every call names a lease; stale leases get 409.
+// The worker protocol (README.md, Architecture: workers and leases). Every call names a lease; stale leases get 409.
 import { Hono } from "hono";
 import { BuildResult, LeaseRequest } from "../../api/schemas";
 import { Invalid } from "../../core/errors";

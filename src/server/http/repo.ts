@@ -1,5 +1,6 @@
-// Pacman repositories over HTTP (design.md §8): /repo/<namespace>/<iteration|latest>/os/<arch>/<file>,
-// with HEAD and Range (pacman resumes downloads) and a plain listing of each directory.
+// Pacman repositories over HTTP (README.md, Architecture: pacman repositories):
+// /repo/<namespace>/<iteration|latest>/os/<arch>/<file>, with HEAD and Range (pacman resumes downloads) and a plain
+// listing of each directory.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { type Context, Hono } from "hono";
 import { ArchSchema, NamespaceNameSchema } from "../../api/schemas";

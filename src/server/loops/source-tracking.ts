@@ -1,6 +1,6 @@
-// GitLab source tracking (design.md §9a), besides the webhook route: the repositories of active
-// namespaces' origin changesets are fetched every `originFetchIntervalMs`, the activity sweep runs every
-// `sweepIntervalMs`, and the CI config paths are kept every few hours when GITLAB_PACKAGES_CI_CONFIG is set.
+// GitLab source tracking (src/gitlab/README.md, GitLab mode: source tracking), besides the webhook route: the
+// repositories of active namespaces' origin changesets are fetched every `originFetchIntervalMs`, the activity sweep
+// runs every `sweepIntervalMs`, and the CI config paths are kept every few hours when GITLAB_PACKAGES_CI_CONFIG is set.
 import type { GitlabMode, ServerDeps } from "../deps";
 import { fetchSources, originTargets } from "../usecases/fetch-sources";
 import { keepCiConfigPaths } from "../usecases/keep-ci-config";

@@ -1,7 +1,7 @@
-// RUN_BUILDS_ON_GITLAB (design.md §9b): a pending build becomes a pipeline on its package's project, on
-// the node's branch, with variables naming what to build. The dispatch is recorded (and the build marked
-// scheduled) before GitLab is asked, so a pipeline is never created unrecorded; an ambiguous failure is
-// checked against GitLab before the create is repeated, and a GitLab outage only delays the build.
+// RUN_BUILDS_ON_GITLAB (src/gitlab/README.md, GitLab mode: pipelines): a pending build becomes a pipeline on its
+// package's project, on the node's branch, with variables naming what to build. The dispatch is recorded (and the build
+// marked scheduled) before GitLab is asked, so a pipeline is never created unrecorded; an ambiguous failure is checked
+// against GitLab before the create is repeated, and a GitLab outage only delays the build.
 import { PIPELINE_VARIABLES } from "../../api/routes";
 import { expectedFiles } from "../../core/build-spec";
 import type { BuildRecord, NamespaceRecord } from "../../core/records";
@@ -33,8 +33,8 @@ export interface PipelineClaim {
 }
 
 /**
- * Pipelines run on branches or tags, not commits (contract §1.6): the node's ref, or the default branch
- * when the origin named a commit id. BUILDBTW_COMMIT says what to build either way.
+ * Pipelines run on branches or tags, not commits (src/gitlab/README.md, REST API v4): the node's ref, or the default
+ * branch when the origin named a commit id. BUILDBTW_COMMIT says what to build either way.
  */
 const pipelineRef = (build: BuildRecord): string => (/^[0-9a-f]{40}$/.test(build.ref) ? "main" : build.ref);
 
@@ -92,7 +92,7 @@ export const claimFields = (claim: Pick<PipelineClaim, "build" | "namespace">) =
 });
 
 // Refusals that time (or an administrator) will lift, so the build waits instead of failing: GitLab's
-// pipeline-creation throttle is a 400, not a 429 (contract §1.4); 401/403 say the token is wrong or
+// pipeline-creation throttle is a 400, not a 429 (src/gitlab/README.md, REST API v4); 401/403 say the token is wrong or
 // lacks a right, which is our configuration, not the build's fault.
 const isPassing = (e: GitlabRefused) =>
   e.status === 401 || e.status === 403 || (e.status === 400 && /too many pipelines/i.test(e.description));

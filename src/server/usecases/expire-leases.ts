@@ -1,5 +1,5 @@
 // A lease not renewed in time expires: the build goes back to pending (attempt counted), and after
-// MAX_ATTEMPTS leases without a result it fails with that reason (design.md §7).
+// MAX_ATTEMPTS leases without a result it fails with that reason (README.md, Architecture: workers and leases).
 import { MAX_ATTEMPTS } from "../../core/build-states";
 import { clearLease, listExpiredLeases } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";

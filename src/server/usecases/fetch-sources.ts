@@ -1,5 +1,5 @@
-// Fetching package repositories from GitLab and recomputing what that may change (design.md §9a):
-// bounded concurrency in the fetcher, then one refresh that recomputes only affected namespaces.
+// Fetching package repositories from GitLab and recomputing what that may change (src/gitlab/README.md, GitLab mode:
+// source tracking): bounded concurrency in the fetcher, then one refresh that recomputes only affected namespaces.
 import { parseOriginChangeset } from "../../core/names";
 import { listNamespaces } from "../../db/namespaces";
 import { type FetchResult, projectFullPath, type RepositoryTarget } from "../../gitlab";

@@ -1,7 +1,7 @@
-// Following a dispatched pipeline (design.md §9c): its GitLab status becomes the build's status. Waiting
-// keeps the build scheduled, running makes it building, success makes it built once every expected
-// package was uploaded (else failed, saying which are missing), failed/canceled/skipped fail it. A result
-// the executor already reported wins: the pipeline's end then only closes the dispatch.
+// Following a dispatched pipeline (src/gitlab/README.md, GitLab mode: following): its GitLab status becomes the build's
+// status. Waiting keeps the build scheduled, running makes it building, success makes it built once every expected
+// package was uploaded (else failed, saying which are missing), failed/canceled/skipped fail it. A result the executor
+// already reported wins: the pipeline's end then only closes the dispatch.
 import { Conflict } from "../../core/errors";
 import type { BuildRecord } from "../../core/records";
 import { getBuild } from "../../db/builds";

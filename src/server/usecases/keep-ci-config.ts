@@ -1,5 +1,5 @@
-// GITLAB_PACKAGES_CI_CONFIG (design.md §9d): every project of the group points its CI config path at
-// the shared template; only projects that differ are changed.
+// GITLAB_PACKAGES_CI_CONFIG (src/gitlab/README.md, GitLab mode: CI config): every project of the group points its CI
+// config path at the shared template; only projects that differ are changed.
 import type { GitlabMode, ServerDeps } from "../deps";
 
 export async function keepCiConfigPaths(

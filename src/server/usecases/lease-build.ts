@@ -1,4 +1,5 @@
-// A worker asks for work (design.md §7): long-poll until a pending build of its architectures is ready.
+// A worker asks for work (README.md, Architecture: workers and leases): long-poll until a pending build of its
+// architectures is ready.
 
 import type { Lease } from "../../api/schemas";
 import { Conflict } from "../../core/errors";

@@ -1,5 +1,5 @@
-// What a rebuild of some origin changesets involves, computed on the server's sources (design.md §4):
-// the same computation and JSON as the local `buildbtw plan --json`, without a checkout on the laptop.
+// What a rebuild of some origin changesets involves, computed on the server's sources (src/core/README.md, Build
+// graph): the same computation and JSON as the local `buildbtw plan --json`, without a checkout on the laptop.
 import type { z } from "zod";
 import { planBody } from "../../api/plan";
 import type { Plan, PlanRequest } from "../../api/schemas";

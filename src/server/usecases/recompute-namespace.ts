@@ -1,4 +1,4 @@
-// design.md §5: a namespace gets a new iteration when it has none, its origins were edited, its graph
+// src/core/README.md, Iterations: a namespace gets a new iteration when it has none, its origins were edited, its graph
 // changed, or a user asked. Builds of the new iteration start blocked or pending; the old ones stop.
 import { buildSpec } from "../../core/build-spec";
 import { DomainError } from "../../core/errors";
@@ -20,7 +20,7 @@ export async function recomputeNamespace(
   opts: { retry?: boolean } = {},
 ): Promise<IterationRecord | null> {
   const ns = getNamespaceById(deps.db, namespaceId);
-  // A cancelled namespace gets no new iterations (design.md §5).
+  // A cancelled namespace gets no new iterations (src/core/README.md, Iterations).
   if (ns?.status !== "active") return null;
 
   let originEntries: SourceEntry[];

@@ -1,6 +1,6 @@
-// Cancelling a namespace cancels its pipelines (design.md §9): each open dispatch is marked cancelling
-// (the follower tells GitLab) and its build goes back to pending, like a revoked lease, without counting
-// the attempt. Resuming the namespace dispatches those builds again.
+// Cancelling a namespace cancels its pipelines (src/gitlab/README.md, GitLab mode): each open dispatch is marked
+// cancelling (the follower tells GitLab) and its build goes back to pending, like a revoked lease, without counting the
+// attempt. Resuming the namespace dispatches those builds again.
 import { getBuild } from "../../db/builds";
 import { listOpenDispatchesOfNamespace, updateDispatch } from "../../db/pipelines";
 import { inTransaction } from "../../db/tx";

@@ -1,7 +1,7 @@
-// The net under webhooks and origin polling (design.md §9a): projects of the group sorted by activity,
-// read page by page back to the last sweep less a safety margin (GitLab bumps last_activity_at at most
-// hourly and never updatedAt on pushes, contract §2.4), and each of them fetched. Without a previous
-// sweep it syncs the whole group, like `buildbtw repos sync`. Repositories a sweep failed to fetch are
+// The net under webhooks and origin polling (src/gitlab/README.md, GitLab mode: source tracking): projects of the group
+// sorted by activity, read page by page back to the last sweep less a safety margin (GitLab bumps last_activity_at at
+// most hourly and never updatedAt on pushes, src/gitlab/README.md, GraphQL), and each of them fetched. Without a
+// previous sweep it syncs the whole group, like `buildbtw repos sync`. Repositories a sweep failed to fetch are
 // remembered and fetched by the next one whatever their activity, so nothing falls out of the window.
 import {
   ACTIVITY_MARGIN_MS,

@@ -1,4 +1,4 @@
-// Event-driven scheduling (design.md §6): the moment a build is built, dependents whose every
+// Event-driven scheduling (src/core/README.md, Build states): the moment a build is built, dependents whose every
 // dependency is now built become pending. Call inside the transaction that marked it built.
 import type { BuildRecord } from "../../core/records";
 import { statusesOf } from "../../db/builds";

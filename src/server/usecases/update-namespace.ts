@@ -50,7 +50,7 @@ function cancel(deps: ServerDeps, ns: NamespaceRecord): void {
   deps.events.emit({ type: "namespace", namespaceId: ns.id });
 }
 
-/** Resuming re-checks at once (design.md §5) and offers the pending builds again. */
+/** Resuming re-checks at once (src/core/README.md, Iterations) and offers the pending builds again. */
 function resume(deps: ServerDeps, ns: NamespaceRecord): void {
   setNamespaceStatus(deps.db, ns.id, "active");
   const it = latestIteration(deps.db, ns.id);

@@ -1,5 +1,5 @@
-// design.md §8: the file name must be one the build predicts, its .PKGINFO must agree, the file is
-// written atomically, then the repository database is rewritten (coalesced with other uploads).
+// README.md, Architecture: pacman repositories: the file name must be one the build predicts, its .PKGINFO must agree,
+// the file is written atomically, then the repository database is rewritten (coalesced with other uploads).
 import { expectedFiles } from "../../core/build-spec";
 import { Invalid } from "../../core/errors";
 import { formatVersion } from "../../core/package-file";
