@@ -31,6 +31,16 @@ const Schema = z.object({
   defaultArch: z.string().min(1),
   /** Where workers fetch sources: `{pkgbase}` is replaced; default: the local repository path. */
   sourceUrlTemplate: z.string().optional(),
+  /** The largest package file an upload may carry. */
+  maxUploadBytes: z.coerce
+    .number({ error: "BUILDBTW_MAX_UPLOAD_BYTES must be a whole number of bytes" })
+    .int()
+    .min(1024, "BUILDBTW_MAX_UPLOAD_BYTES must be at least 1024"),
+  /** A build's log is cut to its head and tail past this many bytes. */
+  maxLogBytes: z.coerce
+    .number({ error: "BUILDBTW_MAX_LOG_BYTES must be a whole number of bytes" })
+    .int()
+    .min(4096, "BUILDBTW_MAX_LOG_BYTES must be at least 4096"),
 });
 export type ServerConfig = z.infer<typeof Schema> & {
   baseUrl: string;
@@ -165,6 +175,8 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
       leaseTtlMs: pick(flags["lease-ttl"], env.BUILDBTW_LEASE_TTL_MS) ?? "60000",
       defaultArch: pick(env.BUILDBTW_DEFAULT_ARCH) ?? DEFAULT_ARCH,
       sourceUrlTemplate: pick(env.BUILDBTW_SOURCE_URL_TEMPLATE),
+      maxUploadBytes: pick(env.BUILDBTW_MAX_UPLOAD_BYTES) ?? String(16 * 1024 ** 3),
+      maxLogBytes: pick(env.BUILDBTW_MAX_LOG_BYTES) ?? String(64 * 1024 ** 2),
     },
     "server",
   );

@@ -24,6 +24,25 @@ export class Forbidden extends DomainError {
   override name = "Forbidden";
 }
 
+/** A request body, list or file over its limit; the message names the limit. */
+export class TooLarge extends DomainError {
+  override name = "TooLarge";
+}
+/** A client asked too often; `retryAfterSeconds` says when it may ask again. */
+export class TooManyRequests extends DomainError {
+  override name = "TooManyRequests";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+/** The server's disk is full: reads still work, writes are refused until space returns. */
+export class DiskFull extends DomainError {
+  override name = "DiskFull";
+}
+
 export function assertNever(value: never, what = "value"): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }

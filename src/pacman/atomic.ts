@@ -39,6 +39,21 @@ export async function writeFileAtomic(
   return target;
 }
 
+/** Move the file at `from` (on the same file system) to `dir/name` durably: flushed, renamed, directory flushed. */
+export async function moveFileAtomic(from: string, dir: string, name: string): Promise<string> {
+  const target = pathInside(dir, name);
+  await mkdir(dir, { recursive: true });
+  const handle = await open(from, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(from, target);
+  await syncDirectory(dir);
+  return target;
+}
+
 // The rename itself is only durable once the directory is flushed.
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, "r");

@@ -1,6 +1,6 @@
 // The pacman adapter: package files in, repository databases out (README.md, Architecture: pacman repositories).
 export { NotAPackage, PackageMismatch, PackageRejected, UnexpectedPackageFile } from "./errors";
 export { buildPackage, type SyntheticPackage } from "./fake-package";
-export { inspectPackage } from "./package";
+export { inspectPackage, inspectPackageFile, type PackageFile } from "./package";
 export { type RepoEntry, RepoIndex, repoEntry, writeRepoDatabase } from "./repo-db";
-export { checkUpload, type ExpectedUpload, storePackage } from "./upload";
+export { checkUpload, checkUploadFile, type ExpectedUpload, storePackage, storePackageFile } from "./upload";

@@ -33,7 +33,7 @@ export class TarError extends Error {
   override name = "TarError";
 }
 
-const BLOCK = 512;
+export const BLOCK = 512;
 const utf8 = new TextEncoder();
 const text = new TextDecoder("utf-8", { fatal: false });
 
@@ -42,11 +42,11 @@ const NAME = [0, 100] as const;
 const MODE = [100, 8] as const;
 const UID = [108, 8] as const;
 const GID = [116, 8] as const;
-const SIZE = [124, 12] as const;
-const MTIME = [136, 12] as const;
+export const SIZE = [124, 12] as const;
+export const MTIME = [136, 12] as const;
 const CHKSUM = [148, 8] as const;
-const TYPEFLAG = 156;
-const LINKNAME = [157, 100] as const;
+export const TYPEFLAG = 156;
+export const LINKNAME = [157, 100] as const;
 const MAGIC = [257, 6] as const;
 const VERSION = [263, 2] as const;
 const UNAME = [265, 32] as const;
@@ -55,7 +55,7 @@ const PREFIX = [345, 155] as const;
 
 const TYPEFLAGS: Record<TarInput["type"], string> = { file: "0", dir: "5", symlink: "2" };
 /** Symlinks, character and block devices, directories and FIFOs. */
-const NO_DATA = "23456";
+export const NO_DATA = "23456";
 /** The largest size 11 octal digits hold; larger files carry their size in a pax header. */
 const MAX_OCTAL_SIZE = 0o77777777777;
 
@@ -160,7 +160,7 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
   }
 }
 
-function entryType(typeflag: string, path: string): TarEntryType {
+export function entryType(typeflag: string, path: string): TarEntryType {
   switch (typeflag) {
     case "0":
     case "7":
@@ -209,7 +209,7 @@ function header(h: Header): Uint8Array {
   return block;
 }
 
-function checksumMatches(block: Uint8Array): boolean {
+export function checksumMatches(block: Uint8Array): boolean {
   const stored = readOctal(field(block, CHKSUM));
   if (stored === null) return false;
   let unsigned = 0;
@@ -223,7 +223,7 @@ function checksumMatches(block: Uint8Array): boolean {
   return stored === unsigned || stored === signed;
 }
 
-function ustarName(block: Uint8Array): string {
+export function ustarName(block: Uint8Array): string {
   const name = cString(field(block, NAME));
   // Only POSIX ustar has a prefix; GNU headers ("ustar  \0") keep atime, ctime and more there.
   const isUstar = text.decode(field(block, MAGIC)) === "ustar\0";
@@ -231,7 +231,7 @@ function ustarName(block: Uint8Array): string {
   return prefix ? `${prefix}/${name}` : name;
 }
 
-function readNumber(block: Uint8Array, at: readonly [number, number], offset: number): number {
+export function readNumber(block: Uint8Array, at: readonly [number, number], offset: number): number {
   const bytes = field(block, at);
   // GNU base-256: the high bit of the first byte set, the rest a big-endian number.
   if (((bytes[0] ?? 0) & 0x80) !== 0) {
@@ -254,7 +254,7 @@ function readOctal(bytes: Uint8Array): number | null {
   return Number.parseInt(s, 8);
 }
 
-function parsePax(data: Uint8Array, offset: number): Record<string, string> {
+export function parsePax(data: Uint8Array, offset: number): Record<string, string> {
   const records: Record<string, string> = {};
   let at = 0;
   while (at < data.length) {
@@ -286,9 +286,10 @@ function paxRecords(records: [string, string][]): Uint8Array {
   return utf8.encode(out);
 }
 
-const field = (block: Uint8Array, [at, width]: readonly [number, number]): Uint8Array => block.subarray(at, at + width);
+export const field = (block: Uint8Array, [at, width]: readonly [number, number]): Uint8Array =>
+  block.subarray(at, at + width);
 
-function cString(bytes: Uint8Array): string {
+export function cString(bytes: Uint8Array): string {
   const nul = bytes.indexOf(0);
   return text.decode(nul === -1 ? bytes : bytes.subarray(0, nul));
 }

@@ -4,9 +4,16 @@
 import { basename } from "node:path";
 import { formatVersion, parsePackageFileName } from "../core/package-file";
 import type { Version } from "../core/types";
-import { writeFileAtomic } from "./atomic";
+import { moveFileAtomic, writeFileAtomic } from "./atomic";
 import { NotAPackage, PackageMismatch, UnexpectedPackageFile } from "./errors";
-import { type InspectOptions, inspectPackage, type PackageInfo } from "./package";
+import {
+  type FileInspectOptions,
+  type InspectOptions,
+  inspectPackage,
+  inspectPackageFile,
+  type PackageFile,
+  type PackageInfo,
+} from "./package";
 import { type RepoEntry, repoEntry } from "./repo-db";
 
 export interface ExpectedUpload {
@@ -32,20 +39,53 @@ export interface Upload {
  */
 export function checkUpload(upload: Upload, options: InspectOptions = {}): RepoEntry {
   const { fileName, bytes, expected } = upload;
-  const quoted = JSON.stringify(fileName);
-  const file = checkedFileName(fileName);
-  if (!expected.fileNames.includes(fileName)) {
-    throw new UnexpectedPackageFile(
-      `${quoted} is not one of this build's package files (${expected.fileNames.join(", ") || "none expected"}).`,
-    );
-  }
+  checkExpectedName(fileName, expected);
+  return agreeingEntry(
+    fileName,
+    expected,
+    inspected(fileName, () => inspectPackage(bytes, options)),
+  );
+}
+
+/** checkUpload for a file received to disk (streamed and hashed on the way), read in bounded memory. */
+export async function checkUploadFile(
+  upload: { fileName: string; file: PackageFile; expected: ExpectedUpload },
+  options: FileInspectOptions = {},
+): Promise<RepoEntry> {
+  const { fileName, file, expected } = upload;
+  checkExpectedName(fileName, expected);
   let info: PackageInfo;
   try {
-    info = inspectPackage(bytes, options);
+    info = await inspectPackageFile(file, options);
   } catch (error) {
-    if (error instanceof NotAPackage) throw new NotAPackage(error.reason, quoted);
+    if (error instanceof NotAPackage) throw new NotAPackage(error.reason, JSON.stringify(fileName));
     throw error;
   }
+  return agreeingEntry(fileName, expected, info);
+}
+
+function checkExpectedName(fileName: string, expected: ExpectedUpload): void {
+  checkedFileName(fileName);
+  if (!expected.fileNames.includes(fileName)) {
+    throw new UnexpectedPackageFile(
+      `${JSON.stringify(fileName)} is not one of this build's package files (${expected.fileNames.join(", ") || "none expected"}).`,
+    );
+  }
+}
+
+function inspected(fileName: string, inspect: () => PackageInfo): PackageInfo {
+  try {
+    return inspect();
+  } catch (error) {
+    if (error instanceof NotAPackage) throw new NotAPackage(error.reason, JSON.stringify(fileName));
+    throw error;
+  }
+}
+
+/** The repository entry when the package's .PKGINFO agrees with its file name and the build node. */
+function agreeingEntry(fileName: string, expected: ExpectedUpload, info: PackageInfo): RepoEntry {
+  const quoted = JSON.stringify(fileName);
+  const file = checkedFileName(fileName);
   const p = info.pkginfo;
   const nodeVersion = typeof expected.version === "string" ? expected.version : formatVersion(expected.version);
   const disagree = (what: string, inPackage: string, other: string, where: string) =>
@@ -60,6 +100,15 @@ export function checkUpload(upload: Upload, options: InspectOptions = {}): RepoE
   if (p.version !== nodeVersion) throw disagree("version", p.version, nodeVersion, "the build node");
   if (p.arch !== "any" && p.arch !== expected.arch) throw disagree("arch", p.arch, expected.arch, "the build node");
   return repoEntry(fileName, info);
+}
+
+/**
+ * Move an accepted package file (received into a temporary file on the same file system) into the
+ * repository directory: flushed, renamed, directory flushed, so it appears whole or not at all.
+ */
+export async function storePackageFile(dir: string, fileName: string, file: PackageFile): Promise<void> {
+  checkedFileName(fileName);
+  await moveFileAtomic(file.path, dir, fileName);
 }
 
 /** Write an accepted package into the repository directory atomically. */

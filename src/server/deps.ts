@@ -6,6 +6,7 @@ import type { SourceEntry } from "../core/types";
 import type { Db } from "../db/open";
 import type { GitlabClient, RepositoryFetcher } from "../gitlab";
 import type { Logger } from "../lib/log";
+import type { ReceivedFile } from "../lib/receive";
 import type { ServerEvents } from "./events";
 import type { GraphIndexCache } from "./graph-index";
 import type { Liveness } from "./loops/liveness";
@@ -30,14 +31,14 @@ export interface SourceCatalog {
 
 /** Package checks and storage (the pacman adapter, wired by serve.ts). */
 export interface PackageStore {
-  /** Check an upload against the build; returns the repository entry, throws a 400-class error otherwise. */
+  /** Check a received upload against the build; returns the repository entry, throws a 400-class error otherwise. */
   check(input: {
     fileName: string;
-    bytes: Uint8Array;
+    file: ReceivedFile;
     expected: { fileNames: string[]; pkgbase: string; version: string; arch: string };
-  }): unknown;
-  /** Write the file atomically into the repository directory. */
-  store(dir: string, fileName: string, bytes: Uint8Array): Promise<void> | void;
+  }): Promise<unknown>;
+  /** Move the received file atomically into the repository directory. */
+  store(dir: string, fileName: string, file: ReceivedFile): Promise<void>;
 }
 
 /** GitLab mode (src/gitlab/README.md, GitLab mode): wired by serve.ts when GITLAB_TOKEN is set. */

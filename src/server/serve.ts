@@ -12,7 +12,7 @@ import { openDatabase } from "../db/open";
 import { createGitlabClient, projectFullPath, RepositoryFetcher } from "../gitlab";
 import { freeBytes } from "../lib/disk";
 import { createLogger } from "../lib/log";
-import { checkUpload, RepoIndex, storePackage } from "../pacman";
+import { checkUploadFile, RepoIndex, storePackageFile } from "../pacman";
 import { createApp, createMetricsApp } from "./app";
 import { createCatalog } from "./catalog";
 import type { GitlabMode, ServerDeps } from "./deps";
@@ -153,7 +153,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     publisher: new RepoPublisher(db, config.dataDir, countedIndex, (error, repo) =>
       log.error("repository database write failed", { repo, error: String(error) }),
     ),
-    packages: { check: checkUpload, store: storePackage },
+    packages: { check: (upload) => checkUploadFile(upload), store: storePackageFile },
     events: new ServerEvents(),
     graphs: new GraphIndexCache(db),
     log,
@@ -188,7 +188,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   const app = createApp(deps);
   // Long-polling lease requests wait up to a minute; keep idle connections open longer than that.
-  const server = Bun.serve({ port: config.port, hostname: config.interface, fetch: app.fetch, idleTimeout: 120 });
+  const server = Bun.serve({
+    port: config.port,
+    hostname: config.interface,
+    fetch: app.fetch,
+    idleTimeout: 120,
+    // Every route enforces its own body limit (with a sentence); Bun's default (128 MiB) must not apply
+    // before the largest, package uploads (BUILDBTW_MAX_UPLOAD_BYTES), had its say.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+  });
   const url = config.baseUrl;
   log.info("listening", { url, interface: config.interface, port: server.port, data_dir: config.dataDir });
   const listen = config.ops.metricsListen;

@@ -3,8 +3,18 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
-import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from "../../core/errors";
+import {
+  Conflict,
+  DiskFull,
+  Forbidden,
+  Invalid,
+  NotFound,
+  TooLarge,
+  TooManyRequests,
+  Unauthorized,
+} from "../../core/errors";
 import type { Logger } from "../../lib/log";
+import { diskFull, isDiskFull } from "../../lib/receive";
 
 export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof NotFound) return 404;
@@ -12,6 +22,9 @@ export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof Conflict) return 409;
   if (error instanceof Unauthorized) return 401;
   if (error instanceof Forbidden) return 403;
+  if (error instanceof TooLarge) return 413;
+  if (error instanceof TooManyRequests) return 429;
+  if (error instanceof DiskFull || isDiskFull(error)) return 507;
   if (error instanceof HTTPException) return error.status as ContentfulStatusCode;
   // Names and paths from outside that failed their check (core/names, lib/paths, parsers, package checks).
   if (error instanceof Error && /^(InvalidName|PathEscape|SrcinfoError|InvalidPackage|UploadRejected)/.test(error.name))
@@ -20,6 +33,7 @@ export function statusOf(error: unknown): ContentfulStatusCode {
 }
 
 export function messageOf(error: unknown): string {
+  if (!(error instanceof DiskFull) && isDiskFull(error)) return diskFull().message;
   if (error instanceof ZodError) {
     return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
   }
@@ -29,7 +43,13 @@ export function messageOf(error: unknown): string {
 export function errorHandler(log: Logger) {
   return (error: Error, c: Context) => {
     const status = statusOf(error);
-    if (status >= 500) {
+    if (error instanceof TooManyRequests) c.header("Retry-After", String(error.retryAfterSeconds));
+    if (status === 507) log.warn("write refused: disk full", { method: c.req.method, path: c.req.path });
+    else if (status >= 500 && c.req.raw.signal.aborted) {
+      // The client went away mid-request: nothing to answer, nothing broken.
+      log.debug("request aborted", { method: c.req.method, path: c.req.path, error: messageOf(error) });
+      return c.json({ error: "the request was aborted" }, 400);
+    } else if (status >= 500) {
       log.error("request failed", { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
       return c.json({ error: "internal server error" }, 500);
     }

@@ -1,7 +1,6 @@
 // The worker protocol (README.md, Architecture: workers and leases). Every call names a lease; stale leases get 409.
 import { Hono } from "hono";
 import { BuildResult, LeaseRequest } from "../../api/schemas";
-import { Invalid } from "../../core/errors";
 import type { ServerDeps } from "../deps";
 import { appendBuildLog } from "../usecases/append-log";
 import { heartbeatLease } from "../usecases/heartbeat-lease";
@@ -10,8 +9,7 @@ import { reportResult } from "../usecases/report-result";
 import { uploadPackage } from "../usecases/upload-package";
 import { requireWorker, type WorkerEnv } from "./auth";
 import { jsonBody } from "./errors";
-
-const MAX_PACKAGE_BYTES = 4 * 1024 * 1024 * 1024;
+import { receiveBody } from "./uploads";
 
 export function leasesRouter(deps: ServerDeps) {
   return new Hono<WorkerEnv>()
@@ -27,11 +25,10 @@ export function leasesRouter(deps: ServerDeps) {
       return c.body(null, 204);
     })
     .put("/:lease/files/:file", async (c) => {
-      const length = Number(c.req.header("content-length") ?? "0");
-      if (length > MAX_PACKAGE_BYTES) throw new Invalid("package files are limited to 4 GiB");
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      if (bytes.byteLength === 0) throw new Invalid("the upload is empty");
-      return c.json(await uploadPackage(deps, c.var.worker, c.req.param("lease"), c.req.param("file"), bytes), 201);
+      return c.json(
+        await uploadPackage(deps, c.var.worker, c.req.param("lease"), c.req.param("file"), receiveBody(deps, c)),
+        201,
+      );
     })
     .post("/:lease/result", async (c) => {
       const body = BuildResult.parse(await jsonBody(c));

@@ -5,7 +5,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import { BuildResult } from "../../api/schemas";
-import { Invalid, Unauthorized } from "../../core/errors";
+import { Unauthorized } from "../../core/errors";
 import type { ServerDeps } from "../deps";
 import { appendLogTo } from "../usecases/append-log";
 import { currentPipelineBuild } from "../usecases/pipeline-build-access";
@@ -14,8 +14,8 @@ import { showPipelineBuild } from "../usecases/show-pipeline-build";
 import { storeUpload } from "../usecases/upload-package";
 import { bearer } from "./auth";
 import { jsonBody } from "./errors";
+import { receiveBody } from "./uploads";
 
-const MAX_PACKAGE_BYTES = 4 * 1024 * 1024 * 1024;
 const BuildId = z.coerce.number({ error: "the build id must be a number" }).int().positive();
 
 type Env = { Variables: { token: string; buildId: number } };
@@ -41,11 +41,7 @@ export function pipelineBuildsRouter(deps: ServerDeps) {
       return c.body(null, 204);
     })
     .put("/:build/files/:file", async (c) => {
-      const length = Number(c.req.header("content-length") ?? "0");
-      if (length > MAX_PACKAGE_BYTES) throw new Invalid("package files are limited to 4 GiB");
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      if (bytes.byteLength === 0) throw new Invalid("the upload is empty");
-      return c.json(await storeUpload(deps, access(deps, c), c.req.param("file"), bytes), 201);
+      return c.json(await storeUpload(deps, access(deps, c), c.req.param("file"), receiveBody(deps, c)), 201);
     })
     .post("/:build/result", async (c) => {
       const body = BuildResult.parse(await jsonBody(c));

@@ -1,5 +1,8 @@
 // README.md, Architecture: pacman repositories: the file name must be one the build predicts, its .PKGINFO must agree,
 // the file is written atomically, then the repository database is rewritten (coalesced with other uploads).
+// The body is streamed to a temporary file (hashed on the way) only after the cheap checks passed, and
+// checked from disk: no upload is held in memory.
+import { rm } from "node:fs/promises";
 import { expectedFiles } from "../../core/build-spec";
 import { Invalid } from "../../core/errors";
 import { formatVersion } from "../../core/package-file";
@@ -7,17 +10,21 @@ import type { BuildRecord, WorkerRecord } from "../../core/records";
 import { upsertArtifact } from "../../db/artifacts";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
+import type { ReceivedFile } from "../../lib/receive";
 import type { ServerDeps } from "../deps";
 import { currentLease } from "./current-lease";
+
+/** Streams the request body to a temporary file; called once the upload is known to be wanted. */
+export type Receive = () => Promise<ReceivedFile>;
 
 export function uploadPackage(
   deps: ServerDeps,
   worker: WorkerRecord,
   leaseId: string,
   fileName: string,
-  bytes: Uint8Array,
+  receive: Receive,
 ): Promise<{ file: string; size: number }> {
-  return storeUpload(deps, () => currentLease(deps, leaseId, worker), fileName, bytes);
+  return storeUpload(deps, () => currentLease(deps, leaseId, worker), fileName, receive);
 }
 
 /** An upload for the build `current` names (a worker's lease or a pipeline's token); checked again before it counts. */
@@ -25,45 +32,54 @@ export async function storeUpload(
   deps: ServerDeps,
   current: () => BuildRecord,
   fileName: string,
-  bytes: Uint8Array,
+  receive: Receive,
 ): Promise<{ file: string; size: number }> {
   const build = current();
   const expected = expectedFiles(build.spec);
   if (!expected.includes(fileName)) {
     throw new Invalid(`${fileName} is not a package this build produces (expected: ${expected.join(", ")})`);
   }
-  const entry = deps.packages.check({
-    fileName,
-    bytes,
-    expected: {
-      fileNames: expected,
-      pkgbase: build.pkgbase,
-      version: formatVersion(build.spec.version),
-      arch: build.spec.packages.find((p) => p.file === fileName)?.arch ?? build.arch,
-    },
-  });
-  const ns = getNamespaceById(deps.db, build.namespaceId)!;
-  await deps.packages.store(deps.publisher.dir(ns.name, build.iterationId, build.arch), fileName, bytes);
-  inTransaction(deps.db, () => {
-    // Re-check: the lease (or pipeline) may have ended while the file was written.
-    current();
-    upsertArtifact(deps.db, {
-      iterationId: build.iterationId,
-      arch: build.arch,
-      buildId: build.id,
+  const file = await receive();
+  try {
+    const entry = await deps.packages.check({
       fileName,
-      size: bytes.byteLength,
-      entry,
+      file,
+      expected: {
+        fileNames: expected,
+        pkgbase: build.pkgbase,
+        version: formatVersion(build.spec.version),
+        arch: build.spec.packages.find((p) => p.file === fileName)?.arch ?? build.arch,
+      },
     });
-  });
-  deps.metrics.uploads.inc({ arch: build.arch });
-  deps.metrics.uploadBytes.inc({ arch: build.arch }, bytes.byteLength);
-  await deps.publisher.publish(ns.name, build.iterationId, build.arch, entry);
-  deps.log.info("package uploaded", {
-    namespace: ns.name,
-    iteration: build.iterationId,
-    pkgbase: build.pkgbase,
-    file: fileName,
-  });
-  return { file: fileName, size: bytes.byteLength };
+    // The lease (or pipeline) may have ended while the body streamed in.
+    current();
+    const ns = getNamespaceById(deps.db, build.namespaceId)!;
+    await deps.packages.store(deps.publisher.dir(ns.name, build.iterationId, build.arch), fileName, file);
+    inTransaction(deps.db, () => {
+      // Re-check: the lease (or pipeline) may have ended while the file was moved.
+      current();
+      upsertArtifact(deps.db, {
+        iterationId: build.iterationId,
+        arch: build.arch,
+        buildId: build.id,
+        fileName,
+        size: file.size,
+        entry,
+      });
+    });
+    deps.metrics.uploads.inc({ arch: build.arch });
+    deps.metrics.uploadBytes.inc({ arch: build.arch }, file.size);
+    await deps.publisher.publish(ns.name, build.iterationId, build.arch, entry);
+    deps.log.info("package uploaded", {
+      namespace: ns.name,
+      iteration: build.iterationId,
+      pkgbase: build.pkgbase,
+      file: fileName,
+      size: file.size,
+    });
+    return { file: fileName, size: file.size };
+  } finally {
+    // Gone already when it was moved into place.
+    await rm(file.path, { force: true });
+  }
 }
