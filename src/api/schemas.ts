@@ -33,6 +33,27 @@ export const OriginChangesetSchema = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
   }
 });
+/**
+ * A number in a path or query (ids, offsets, pages): plain decimal digits only, so each has one spelling;
+ * `0x1`, `1e0`, `+1`, ` 1` and `00001` are refused rather than read as 1.
+ */
+export const wholeNumber = (what: string, min: 0 | 1 = 1) =>
+  z
+    .string({ error: `${what} must be a whole number` })
+    .regex(
+      min === 1 ? /^[1-9][0-9]{0,14}$/ : /^(0|[1-9][0-9]{0,14})$/,
+      `${what} must be a ${min === 1 ? "positive " : ""}whole number in plain digits, like ${min === 1 ? 42 : "0 or 42"}`,
+    )
+    .transform(Number);
+
+/** At most this many origin changesets in one namespace or plan; repeats count once. */
+export const MAX_ORIGIN_CHANGESETS = 500;
+const OriginChangesets = z
+  .array(OriginChangesetSchema)
+  .min(1, "name at least one origin changeset, e.g. zlib/main")
+  .max(MAX_ORIGIN_CHANGESETS, `name at most ${MAX_ORIGIN_CHANGESETS} origin changesets`)
+  .transform((list) => [...new Set(list)]);
+
 export const IncludeSchema = z.array(z.enum(["makedepends", "checkdepends"])).default([]);
 
 export const NAMESPACE_STATUSES = ["active", "cancelled"] as const;
@@ -45,7 +66,7 @@ export const BuildStatusSchema = z.enum(BUILD_STATUSES);
 // ── namespaces ───────────────────────────────────────────────────────────────
 
 export const CreateNamespace = z.strictObject({
-  origin_changesets: z.array(OriginChangesetSchema).min(1, "name at least one origin changeset, e.g. zlib/main"),
+  origin_changesets: OriginChangesets,
   name: NamespaceNameSchema.optional(),
   include: IncludeSchema,
 });
@@ -53,7 +74,7 @@ export type CreateNamespace = z.output<typeof CreateNamespace>;
 
 export const UpdateNamespace = z.strictObject({
   status: NamespaceStatusSchema.optional(),
-  origin_changesets: z.array(OriginChangesetSchema).min(1).optional(),
+  origin_changesets: OriginChangesets.optional(),
 });
 
 export const Namespace = z.object({
@@ -130,8 +151,8 @@ export const NamespaceListItem = Namespace.extend({
 });
 export const NamespaceList = z.object({ namespaces: z.array(NamespaceListItem) });
 
-export const ShowQuery = z.object({
-  iteration: z.coerce.number().int().positive().optional(),
+export const ShowQuery = z.strictObject({
+  iteration: wholeNumber("the iteration").optional(),
   arch: ArchSchema.optional(),
 });
 
@@ -141,8 +162,8 @@ export const BuildList = z.object({
   builds: z.array(BuildNode.extend({ namespace: z.string(), iteration: z.number() })),
 });
 
-export const NamespaceBuildsQuery = z.object({
-  iteration: z.coerce.number().int().positive().optional(),
+export const NamespaceBuildsQuery = z.strictObject({
+  iteration: wholeNumber("the iteration").optional(),
   arch: ArchSchema.optional(),
   status: z
     .string()
@@ -151,7 +172,7 @@ export const NamespaceBuildsQuery = z.object({
     .pipe(z.array(BuildStatusSchema).optional()),
 });
 
-export const LogQuery = z.object({ offset: z.coerce.number().int().min(0).default(0) });
+export const LogQuery = z.strictObject({ offset: wholeNumber("the offset", 0).default(0) });
 export const LogChunk = z.object({ build_id: z.number(), offset: z.number(), text: z.string(), finished: z.boolean() });
 
 export const RetryNode = z.strictObject({ pkgbase: PkgbaseSchema, arch: ArchSchema.optional() });
@@ -159,7 +180,7 @@ export const RetryNode = z.strictObject({ pkgbase: PkgbaseSchema, arch: ArchSche
 // ── plan: the server's view of a rebuild (src/core/README.md, Build graph) ────────────────────
 
 export const PlanRequest = z.strictObject({
-  origin_changesets: z.array(OriginChangesetSchema).min(1, "name at least one origin changeset, e.g. zlib/main"),
+  origin_changesets: OriginChangesets,
   include: IncludeSchema,
   arch: ArchSchema.optional(),
 });

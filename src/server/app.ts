@@ -8,18 +8,30 @@ import { requireAdmin } from "./http/auth";
 import { buildsRouter } from "./http/builds";
 import { errorHandler } from "./http/errors";
 import { gitlabWebhookRouter } from "./http/gitlab";
+import { requestGuard } from "./http/guard";
 import { healthRouter, metricsRouter, requireMetricsAccess } from "./http/health";
 import { leasesRouter } from "./http/leases";
+import { bodyLimits } from "./http/limits";
 import { namespacesRouter } from "./http/namespaces";
 import { pagesRouter } from "./http/pages";
 import { pipelineBuildsRouter } from "./http/pipeline-builds";
 import { planRouter } from "./http/plan";
+import { RateLimiter, rateLimited } from "./http/rate-limit";
 import { repoRouter } from "./http/repo";
 import { showWorkers } from "./usecases/show-home";
 
+/** Planning reads every pkgbase's graph; a search filters a whole namespace: both are open to anyone. */
+export const READ_RATE_LIMITS = {
+  plan: { burst: 20, perSecond: 1 },
+  search: { burst: 30, perSecond: 5 },
+} as const;
+
 export function createApp(deps: ServerDeps) {
+  const limits = { plan: new RateLimiter(READ_RATE_LIMITS.plan), search: new RateLimiter(READ_RATE_LIMITS.search) };
   const app = new Hono();
   app.onError(errorHandler(deps.log));
+  app.use(requestGuard);
+  app.use(bodyLimits(deps.config.maxUploadBytes));
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
   app.use(countRequests(deps));
   app.route("/", healthRouter(deps));
@@ -29,6 +41,7 @@ export function createApp(deps: ServerDeps) {
   app.route(api.lease, leasesRouter(deps));
   app.route(api.pipelineBuilds, pipelineBuildsRouter(deps));
   app.route(api.gitlabWebhook, gitlabWebhookRouter(deps));
+  app.use(api.plan, rateLimited(limits.plan, "plan requests"));
   app.route(api.plan, planRouter(deps));
   app.post(api.refresh, requireAdmin(deps), (c) => {
     void deps.requestRecompute();
@@ -45,6 +58,10 @@ export function createApp(deps: ServerDeps) {
     }),
   );
   app.route("/repo", repoRouter(deps));
+  app.use(
+    "*",
+    rateLimited(limits.search, "searches", (c) => c.req.method === "GET" && Boolean(c.req.query("q"))),
+  );
   app.route("/", pagesRouter(deps));
   app.all("/api/*", () => {
     throw new NotFound("no such API endpoint");

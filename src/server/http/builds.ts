@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { BuildStatusSchema, LogQuery } from "../../api/schemas";
+import { BuildStatusSchema, LogQuery, wholeNumber } from "../../api/schemas";
 import type { ServerDeps } from "../deps";
 import { buildLog, listBuilds, showBuild } from "../usecases/builds";
 
-const BuildId = z.coerce.number().int().positive();
+const BuildId = wholeNumber("the build id");
 const StatusFilter = z
   .string()
   .default("scheduled,building")

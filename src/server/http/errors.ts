@@ -67,3 +67,13 @@ export async function jsonBody(c: Context): Promise<unknown> {
     throw new Invalid("the request body is not valid JSON");
   }
 }
+
+/** Parse a form body (urlencoded or multipart); a malformed one is a 400, not a 500. */
+export async function formBody(c: Context): Promise<Record<string, string | File>> {
+  try {
+    return (await c.req.parseBody()) as Record<string, string | File>;
+  } catch (error) {
+    if (statusOf(error) !== 500) throw error;
+    throw new Invalid("the form body is malformed");
+  }
+}

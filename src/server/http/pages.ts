@@ -9,7 +9,7 @@ import { HomePage } from "../../../views/home";
 import { ErrorPage, LoginPage, type Site } from "../../../views/layout";
 import { BuildRow, NamespacePageView } from "../../../views/namespace";
 import { urls } from "../../../views/urls";
-import { ArchSchema, BuildStatusSchema, NamespaceNameSchema, PkgbaseSchema } from "../../api/schemas";
+import { ArchSchema, BuildStatusSchema, NamespaceNameSchema, PkgbaseSchema, wholeNumber } from "../../api/schemas";
 import { environment } from "../../config/env";
 import { Forbidden, Unauthorized } from "../../core/errors";
 import type { ServerDeps } from "../deps";
@@ -21,7 +21,7 @@ import { showHome } from "../usecases/show-home";
 import { showDepthGroup, showNamespacePage } from "../usecases/show-namespace-page";
 import { updateNamespace } from "../usecases/update-namespace";
 import { assetsRouter, assetUrl } from "./assets";
-import { messageOf, statusOf } from "./errors";
+import { formBody, messageOf, statusOf } from "./errors";
 import { authorizeAction, logIn, logOut, viewerOf } from "./ui-auth";
 import { buildStream, homeStream, html, namespaceStream, UiEventLog } from "./ui-live";
 import { loadUiSettings, type UiSettings } from "./ui-settings";
@@ -34,14 +34,14 @@ const PageQuery = z.object({
   arch: opt(ArchSchema),
   status: opt(BuildStatusSchema),
   q: opt(z.string().max(200, "search for at most 200 characters")),
-  page: z.preprocess(blank, z.coerce.number().int().min(1).default(1)),
+  page: z.preprocess(blank, wholeNumber("the page").default(1)),
   node: opt(PkgbaseSchema),
-  depth: opt(z.coerce.number().int().min(0)),
+  depth: opt(wholeNumber("the depth", 0)),
   done: opt(z.enum(["cancelled", "resumed", "retried", "retried-node"])),
 });
-const IterationId = z.coerce.number().int().positive();
-const BuildId = z.coerce.number().int().positive();
-const Depth = z.coerce.number().int().min(0);
+const IterationId = wholeNumber("the iteration id");
+const BuildId = wholeNumber("the build id");
+const Depth = wholeNumber("the depth", 0);
 const RetryNodeForm = z.object({ pkgbase: PkgbaseSchema, arch: opt(ArchSchema) });
 
 /** A path on this site to come back to; anything else (other hosts, `//x`) falls back. */
@@ -117,7 +117,7 @@ export function pagesRouter(
   // ── login ───────────────────────────────────────────────────────────────────
   app.get("/login", (c) => page(c, LoginPage({ site: site(c), next: localPath(c.req.query("next"), "/") })));
   app.post("/login", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await formBody(c);
     const next = localPath(form.next, "/");
     try {
       logIn(deps, c, typeof form.token === "string" ? form.token.trim() : "");
@@ -129,7 +129,7 @@ export function pagesRouter(
   });
   app.post("/logout", async (c) => {
     try {
-      authorizeAction(deps, c, await c.req.parseBody());
+      authorizeAction(deps, c, await formBody(c));
     } catch (error) {
       if (!(error instanceof Unauthorized)) throw error;
     }
@@ -184,7 +184,7 @@ export function pagesRouter(
     done: string,
   ) =>
     app.post(`/namespaces/:name/${verb}`, async (c) => {
-      authorizeAction(deps, c, await c.req.parseBody());
+      authorizeAction(deps, c, await formBody(c));
       const name = NamespaceNameSchema.parse(c.req.param("name"));
       await run(name);
       return c.redirect(`${urls.namespace(name)}?done=${done}`, 303);
@@ -193,7 +193,7 @@ export function pagesRouter(
   action("resume", (name) => updateNamespace(deps, name, { status: "active" }), "resumed");
   action("retry", (name) => retryNamespace(deps, name), "retried");
   app.post("/namespaces/:name/retry-node", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await formBody(c);
     authorizeAction(deps, c, form);
     const name = NamespaceNameSchema.parse(c.req.param("name"));
     const body = RetryNodeForm.parse(form);

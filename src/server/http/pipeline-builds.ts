@@ -3,8 +3,7 @@
 // the same upload checks and result logic as workers' leases.
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
-import { z } from "zod";
-import { BuildResult } from "../../api/schemas";
+import { BuildResult, wholeNumber } from "../../api/schemas";
 import { Unauthorized } from "../../core/errors";
 import type { ServerDeps } from "../deps";
 import { appendLogTo } from "../usecases/append-log";
@@ -16,7 +15,7 @@ import { bearer } from "./auth";
 import { jsonBody } from "./errors";
 import { receiveBody } from "./uploads";
 
-const BuildId = z.coerce.number({ error: "the build id must be a number" }).int().positive();
+const BuildId = wholeNumber("the build id");
 
 type Env = { Variables: { token: string; buildId: number } };
 

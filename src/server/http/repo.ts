@@ -3,11 +3,12 @@
 // listing of each directory.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { type Context, Hono } from "hono";
-import { ArchSchema, NamespaceNameSchema } from "../../api/schemas";
+import { ArchSchema, NamespaceNameSchema, wholeNumber } from "../../api/schemas";
 import { Invalid, NotFound } from "../../core/errors";
 import { getIteration, latestIteration } from "../../db/iterations";
 import { findNamespace } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
+import { parseRange } from "./range";
 
 const FILE = /^[a-zA-Z0-9@_+][a-zA-Z0-9@._+:-]*$/;
 const DATABASE = /\.(db|files)(\.tar\.(gz|zst|xz))?$/;
@@ -21,9 +22,7 @@ function resolveDir(deps: ServerDeps, c: Context): { dir: string; iterationId: n
   const it =
     raw === "latest"
       ? latestIteration(deps.db, ns.id)
-      : /^\d+$/.test(raw ?? "")
-        ? getIteration(deps.db, ns.id, Number(raw))
-        : null;
+      : getIteration(deps.db, ns.id, wholeNumber('the iteration (an id or "latest")').parse(raw));
   if (!it) throw new NotFound(`namespace ${name} has no iteration ${raw}`);
   return { dir: deps.publisher.dir(name, it.id, arch), iterationId: it.id };
 }
@@ -36,14 +35,12 @@ function serveFile(c: Context, path: string): Response {
   // If-Modified-Since check (whole seconds) would keep a stale database. Package files never change.
   if (!DATABASE.test(path)) headers["last-modified"] = new Date(statSync(path).mtimeMs).toUTCString();
   else headers["cache-control"] = "no-cache";
-  const range = c.req.header("range");
-  const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
-  if (range && m && (m[1] !== "" || m[2] !== "")) {
-    const start = m[1] === "" ? Math.max(0, size - Number(m[2])) : Number(m[1]);
-    const end = m[1] !== "" && m[2] !== "" ? Math.min(Number(m[2]), size - 1) : size - 1;
-    if (start >= size || start > end) {
-      return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
-    }
+  const range = parseRange(c.req.header("range"), size);
+  if (range.kind === "unsatisfiable") {
+    return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
+  }
+  if (range.kind === "partial") {
+    const { start, end } = range;
     headers["content-range"] = `bytes ${start}-${end}/${size}`;
     headers["content-length"] = String(end - start + 1);
     return new Response(c.req.method === "HEAD" ? null : file.slice(start, end + 1), { status: 206, headers });
