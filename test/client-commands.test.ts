@@ -99,9 +99,11 @@ describe("new → list → show", () => {
     const r = await server.cli(["list"]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+ORIGINS\s+PROGRESS\s+ITERATION\s+CREATED$/);
+    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+ORIGINS\s+PROGRESS\s+ITERATION\s+ETA\s+CREATED$/);
     const zlib = lines.find((l) => l.startsWith("zlib "))!;
-    expect(zlib).toMatch(/^zlib\s+active\s+zlib\/main\s+6\/6 built\s+\d+ \(first\)\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(zlib).toMatch(
+      /^zlib\s+active\s+zlib\/main\s+6\/6 built\s+\d+ \(first\)\s+-\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
+    );
     expect(lines.some((l) => /^zlib-wide\s+active\s+zlib\/main\s+7\/7 built/.test(l))).toBe(true);
 
     expect(await server.cliJson(["list"])).toEqual((await server.api("/api/v1/namespaces")).body);

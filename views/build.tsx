@@ -1,8 +1,15 @@
 // The build page: what is being built where, why it failed, its packages, and its log (live while it runs).
+import { estimateText } from "../src/core/estimates";
 import type { BuildPage } from "../src/server/usecases/show-build-page";
-import { Columns, Commit, type CommitUrl, Duration, formatBytes, RunsOn, Status, Time } from "./components";
+import { BuildTime, Columns, Commit, type CommitUrl, formatBytes, RunsOn, Status, Time } from "./components";
 import { Layout, type Site } from "./layout";
 import { urls } from "./urls";
+
+const ESTIMATE_SOURCE = {
+  history: "median of its last successful builds",
+  arch: "no history of its own: median of all builds on this architecture",
+  default: "no history on this architecture: the configured default",
+} as const;
 
 export function BuildPageView(p: { site: Site; page: BuildPage; commitUrl: CommitUrl; since: number }) {
   const b = p.page.build;
@@ -92,12 +99,19 @@ export function BuildHead(p: { page: BuildPage; commitUrl: CommitUrl; now: numbe
         </dd>
         <dt>Duration</dt>
         <dd>
-          <Duration
-            started={b.started_at}
-            finished={b.finished_at}
+          <BuildTime
+            b={b}
             now={p.now}
-            running={b.status === "scheduled" || b.status === "building"}
+            reusedLink={
+              b.reused_from_iteration === null
+                ? undefined
+                : urls.namespace(b.namespace, { iteration: b.reused_from_iteration, arch: b.arch })
+            }
           />
+        </dd>
+        <dt>Estimate</dt>
+        <dd>
+          {estimateText(b.estimate_ms)} <span class="muted small">({ESTIMATE_SOURCE[b.estimate_source]})</span>
         </dd>
       </dl>
     </div>

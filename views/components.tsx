@@ -1,6 +1,8 @@
 // Small pieces every page uses. Props in, HTML out: nothing here reads data or the clock.
 import type { Child } from "hono/jsx";
+import type { BuildNode, Eta } from "../src/api/schemas";
 import type { BuildStatus } from "../src/core/build-states";
+import { estimateText } from "../src/core/estimates";
 
 export const STATUS_ORDER: readonly BuildStatus[] = ["failed", "building", "scheduled", "pending", "blocked", "built"];
 
@@ -51,6 +53,54 @@ export function Duration(p: { started: string | null; finished: string | null; n
   if (!p.running) return <span class="muted">—</span>;
   return <span data-since={p.started}>{formatDuration(p.now - start)}</span>;
 }
+
+/** A build's time: how long it took, how long it runs against its estimate, its estimate, or where it was reused from. */
+export function BuildTime(p: {
+  b: Pick<BuildNode, "status" | "started_at" | "finished_at" | "estimate_ms" | "reused_from_iteration">;
+  now: number;
+  reusedLink?: string;
+}) {
+  const b = p.b;
+  if (b.reused_from_iteration !== null)
+    return p.reusedLink ? (
+      <a class="reused" href={p.reusedLink}>
+        reused from iteration {b.reused_from_iteration}
+      </a>
+    ) : (
+      <span class="reused">reused from iteration {b.reused_from_iteration}</span>
+    );
+  if (b.status === "pending" || b.status === "blocked")
+    return <span class="muted estimate">{estimateText(b.estimate_ms)}</span>;
+  const running = b.status === "scheduled" || b.status === "building";
+  if (running && b.started_at)
+    return (
+      <span>
+        running <Duration started={b.started_at} finished={null} now={p.now} running={true} />{" "}
+        <span class="muted estimate">of {estimateText(b.estimate_ms)}</span>
+      </span>
+    );
+  return <Duration started={b.started_at} finished={b.finished_at} now={p.now} running={running} />;
+}
+
+/** When an iteration is expected to be done, from the simulated rest of its schedule. */
+export function EtaText(p: { eta: Eta }) {
+  const slots = Object.values(p.eta.slots).reduce((a, b) => a + b, 0);
+  return (
+    <span class="eta">
+      expected to finish in {estimateText(p.eta.remaining_ms)} (about{" "}
+      <time datetime={p.eta.finish_at}>{plainDate(p.eta.finish_at)}</time>), {p.eta.builds_left} builds left on {slots}{" "}
+      {slots === 1 ? "slot" : "slots"}
+      {p.eta.unfinishable > 0 ? `; ${p.eta.unfinishable} cannot finish (failed or waiting for a failure)` : ""}
+    </span>
+  );
+}
+
+/** The expected finish in a table cell: `~14 min`, the time on hover. */
+export const EtaShort = (p: { eta: Eta }) => (
+  <time class="eta" datetime={p.eta.finish_at} title={plainDate(p.eta.finish_at)}>
+    {estimateText(p.eta.remaining_ms)}
+  </time>
+);
 
 export const Status = (p: { status: string }) => (
   <span class="status" data-status={p.status}>

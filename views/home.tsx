@@ -1,6 +1,6 @@
 // The home page: namespaces with their progress, builds running anywhere, connected workers.
 import type { Home, NamespaceRow, RunningBuild, WorkerRow } from "../src/server/usecases/show-home";
-import { Columns, Duration, Progress, RunsOn, Status, Time } from "./components";
+import { Columns, Duration, EtaShort, Progress, RunsOn, Status, Time } from "./components";
 import { Layout, type Site } from "./layout";
 import { urls } from "./urls";
 
@@ -38,12 +38,13 @@ export function HomePage(p: { site: Site; home: Home; since: number }) {
                 { num: "Failed" },
                 { num: "Total" },
                 "Latest iteration",
+                "Expected finish",
               ]}
             />
             <tbody>
               {p.home.namespaces.length === 0 ? (
                 <tr>
-                  <td colspan={9} class="muted">
+                  <td colspan={10} class="muted">
                     No namespaces yet.
                   </td>
                 </tr>
@@ -103,6 +104,7 @@ export function NamespaceRowView(p: { ns: NamespaceRow; now: number }) {
           </span>
         ) : null}
       </td>
+      <td>{p.ns.eta ? <EtaShort eta={p.ns.eta} /> : <span class="muted">—</span>}</td>
     </tr>
   );
 }

@@ -1,16 +1,17 @@
 // The namespace page: iterations and why they exist, architecture tabs, the build graph, the build table,
 // cycles, the pacman.conf snippet, and the buttons to cancel, resume and retry.
-import type { BuildNode, Namespace } from "../src/api/schemas";
+import type { BuildNode, Eta, Namespace } from "../src/api/schemas";
 import type { BuildStatus } from "../src/core/build-states";
 import type { ArchDiff, GraphDiff } from "../src/core/graph-diff";
 import type { NodeExplanation } from "../src/server/usecases/graph-view";
 import type { NamespacePage, StatusCounts } from "../src/server/usecases/show-namespace-page";
 import {
+  BuildTime,
   Columns,
   Commit,
   type CommitUrl,
   CsrfField,
-  Duration,
+  EtaText,
   More,
   Progress,
   RunsOn,
@@ -87,6 +88,8 @@ export function NamespacePageView(v: NamespaceView) {
                 counts={page.arches.find((a) => a.arch === page.arch)!.counts}
                 total={page.nodes.size}
                 arch={page.arch}
+                reused={reusedCount(page.nodes.values())}
+                eta={it.eta}
               />
               <section aria-labelledby="graph-h">
                 <h2 id="graph-h">Build graph</h2>
@@ -347,15 +350,34 @@ function Diff(p: { diff: GraphDiff; iteration: number }) {
   );
 }
 
-export function Summary(p: { counts: StatusCounts; total: number; arch: string }) {
+export const reusedCount = (nodes: Iterable<Pick<BuildNode, "reused_from_iteration">>): number => {
+  let n = 0;
+  for (const b of nodes) if (b.reused_from_iteration !== null) n++;
+  return n;
+};
+
+export function Summary(p: {
+  counts: StatusCounts;
+  total: number;
+  arch: string;
+  /** Nodes reused from earlier iterations instead of built. */
+  reused: number;
+  eta: Eta | null;
+}) {
   return (
     <div id="summary">
       <Progress counts={p.counts} total={p.total} />
       <p class="small">
-        {p.arch}: {p.counts.built ?? 0} of {p.total} built, {p.counts.failed ?? 0} failed,{" "}
+        {p.arch}: {p.counts.built ?? 0} of {p.total} built
+        {p.reused > 0 ? ` (${p.reused} reused from earlier iterations)` : ""}, {p.counts.failed ?? 0} failed,{" "}
         {(p.counts.building ?? 0) + (p.counts.scheduled ?? 0)} running, {p.counts.pending ?? 0} waiting for a worker,{" "}
         {p.counts.blocked ?? 0} blocked.
       </p>
+      {p.eta ? (
+        <p class="small">
+          This iteration is <EtaText eta={p.eta} />.
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -508,11 +530,14 @@ export function BuildRow(p: {
         )}
       </td>
       <td>
-        <Duration
-          started={b.started_at}
-          finished={b.finished_at}
+        <BuildTime
+          b={b}
           now={p.now}
-          running={b.status === "scheduled" || b.status === "building"}
+          reusedLink={
+            b.reused_from_iteration === null
+              ? undefined
+              : urls.namespace(p.ns, { iteration: b.reused_from_iteration, arch: b.arch })
+          }
         />
       </td>
       <td class="num">{b.attempts}</td>

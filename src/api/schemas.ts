@@ -105,6 +105,15 @@ export const BuildNode = z.object({
   pipeline_url: z.string().nullable(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
+  /** What decides the build's output, as a hash; equal identities in one namespace are built once. */
+  identity: z.string().nullable(),
+  /** The iteration whose build this node's packages are, when it was reused instead of built. */
+  reused_from_iteration: z.number().nullable(),
+  /** How long the build took (null while unfinished, and for reused nodes). */
+  duration_ms: z.number().nullable(),
+  /** How long it is expected to take, and from what: the pkgbase's history, its architecture's, or the default. */
+  estimate_ms: z.number(),
+  estimate_source: z.enum(["history", "arch", "default"]),
 });
 export type BuildNode = z.infer<typeof BuildNode>;
 
@@ -124,6 +133,19 @@ export const ArchIteration = z.object({
   counts: z.record(z.string(), z.number()),
 });
 
+/** When an iteration is expected to be done, by simulating the rest of its schedule. */
+export const Eta = z.object({
+  remaining_ms: z.number(),
+  finish_at: z.string(),
+  /** Builds still to finish (not built, not failed, not waiting for a failed build). */
+  builds_left: z.number(),
+  /** Builds that cannot finish: failed, or waiting for a failed build. */
+  unfinishable: z.number(),
+  /** Per architecture, how many builds at once the simulation counted on. */
+  slots: z.record(z.string(), z.number()),
+});
+export type Eta = z.infer<typeof Eta>;
+
 export const Iteration = z.object({
   id: z.number(),
   reason: IterationReasonSchema,
@@ -131,6 +153,8 @@ export const Iteration = z.object({
   diff: z.unknown().nullable(),
   origins: z.array(z.object({ pkgbase: z.string(), ref: z.string(), commit: z.string() })),
   superseded: z.boolean(),
+  /** Null when nothing is left to build, the iteration is superseded or the namespace cancelled. */
+  eta: Eta.nullable(),
   architectures: z.record(z.string(), ArchIteration),
   repository: z.object({ name: z.string(), urls: z.record(z.string(), z.string()), pacman_conf: z.string() }),
 });
@@ -148,6 +172,7 @@ export type NamespaceDetail = z.infer<typeof NamespaceDetail>;
 export const NamespaceListItem = Namespace.extend({
   latest_iteration: IterationSummary.nullable(),
   counts: z.record(z.string(), z.number()),
+  eta: Eta.nullable(),
 });
 export const NamespaceList = z.object({ namespaces: z.array(NamespaceListItem) });
 
@@ -174,6 +199,9 @@ export const NamespaceBuildsQuery = z.strictObject({
 
 export const LogQuery = z.strictObject({ offset: wholeNumber("the offset", 0).default(0) });
 export const LogChunk = z.object({ build_id: z.number(), offset: z.number(), text: z.string(), finished: z.boolean() });
+
+/** A namespace retry: a new iteration; `rebuild_all` builds every node again instead of reusing equal builds. */
+export const RetryNamespace = z.strictObject({ rebuild_all: z.boolean().default(false) });
 
 export const RetryNode = z.strictObject({ pkgbase: PkgbaseSchema, arch: ArchSchema.optional() });
 

@@ -20,6 +20,7 @@ import {
   PipelineBuild,
   Plan,
   type PlanRequest,
+  type RetryNamespace,
   type RetryNode,
   type UpdateNamespace,
   Workers,
@@ -53,8 +54,8 @@ export interface ApiClient {
     create(body: z.input<typeof CreateNamespace>, options?: CallOptions): Promise<Namespace>;
     get(name: string, query?: { iteration?: number; arch?: string }, options?: CallOptions): Promise<NamespaceDetail>;
     update(name: string, body: z.input<typeof UpdateNamespace>, options?: CallOptions): Promise<Namespace>;
-    /** Start a new iteration now (reason `retry`). */
-    retry(name: string, options?: CallOptions): Promise<Iteration>;
+    /** Start a new iteration now (reason `retry`); `rebuild_all` builds every node again instead of reusing. */
+    retry(name: string, body?: z.input<typeof RetryNamespace>, options?: CallOptions): Promise<Iteration>;
     /** Put one failed node back to pending. */
     retryNode(name: string, body: z.input<typeof RetryNode>, options?: CallOptions): Promise<RetriedNodeBody>;
     builds(
@@ -213,7 +214,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       create: (body, o) => call(Namespace, json("POST", api.namespaces, body, o)),
       get: (name, query, o) => call(NamespaceDetail, get(api.namespace(name), o, { ...query })),
       update: (name, body, o) => call(Namespace, json("PATCH", api.namespace(name), body, o)),
-      retry: (name, o) => call(Iteration, json("POST", api.iterations(name), {}, o)),
+      retry: (name, body, o) => call(Iteration, json("POST", api.iterations(name), body ?? {}, o)),
       retryNode: (name, body, o) => call(RetriedNode, json("POST", api.retryNode(name), body, o)),
       builds: (name, query, o) => call(BuildList, get(api.namespaceBuilds(name), o, { ...query })),
     },

@@ -4,11 +4,12 @@
 // Everything here returns lines or values; the commands decide what goes to stdout and which exit code.
 import { z } from "zod";
 import { pacmanConfSection } from "../api/routes";
-import type { NamespaceDetail, Plan } from "../api/schemas";
+import type { Eta, NamespaceDetail, Plan } from "../api/schemas";
 import { type ApiClient, createApiClient, type NamespaceListBody } from "../client/api-client";
 import { type ClientFlags, loadClientConfig } from "../config/client";
 import { type BuildStatus, STATUS_ICON } from "../core/build-states";
 import { Forbidden, Invalid, Unauthorized } from "../core/errors";
+import { estimateText, runningText } from "../core/estimates";
 import { parseArch, parseNamespaceName, parseOriginChangeset, parsePkgbase } from "../core/names";
 import type { Arch, IncludeKind, NamespaceName, Pkgbase } from "../core/types";
 
@@ -197,10 +198,11 @@ export function listLines(list: NamespaceListBody, all: boolean, paint: Paint): 
       ns.origin_changesets.join(", "),
       `${it ? progress : ns.problem ? "" : paint("dim", "computing…")}${ns.problem ? paint("red", `${it ? ", " : ""}problem (see show)`) : ""}`,
       it ? `${it.id} (${it.reason})` : "-",
+      ns.eta ? estimateText(ns.eta.remaining_ms) : "-",
       when(ns.created_at),
     ];
   });
-  return table(["NAME", "STATUS", "ORIGINS", "PROGRESS", "ITERATION", "CREATED"], rows, paint);
+  return table(["NAME", "STATUS", "ORIGINS", "PROGRESS", "ITERATION", "ETA", "CREATED"], rows, paint);
 }
 
 // ── show ────────────────────────────────────────────────────────────────────
@@ -261,22 +263,37 @@ function cycleLines(
 
 type ShownNode = NonNullable<NamespaceDetail["iteration"]>["architectures"][string]["nodes"][number];
 
-function nodeDetail(n: ShownNode): string {
+/** What `show` says about a node beside its name; `now` dates how long a running build has run. */
+export function nodeDetail(n: ShownNode, now = Date.now()): string {
+  const estimate = estimateText(n.estimate_ms);
   switch (n.status) {
     case "failed":
       return n.failure_reason ?? "failed";
     case "blocked":
-      return n.blocked_by.length > 0 ? `blocked by ${n.blocked_by.join(", ")}` : "";
+      return [n.blocked_by.length > 0 ? `blocked by ${n.blocked_by.join(", ")}` : "", estimate]
+        .filter(Boolean)
+        .join(", ");
     case "building":
     case "scheduled":
-      return [n.worker ? `on ${n.worker}` : "", n.pipeline_url ?? "", n.started_at ? `since ${when(n.started_at)}` : ""]
+      return [
+        n.started_at ? runningText(Math.max(0, now - Date.parse(n.started_at)), n.estimate_ms) : estimate,
+        n.worker ? `on ${n.worker}` : "",
+        n.pipeline_url ?? "",
+      ]
         .filter(Boolean)
         .join(" ");
     case "pending":
-      return n.attempts > 0 ? `attempt ${n.attempts + 1}` : "";
+      return [n.attempts > 0 ? `attempt ${n.attempts + 1}` : "", estimate].filter(Boolean).join(", ");
     case "built":
-      return "";
+      return n.reused_from_iteration !== null ? `reused from iteration ${n.reused_from_iteration}` : "";
   }
+}
+
+/** `~14 min (about 14:32 UTC), 120 builds left on 32 slots; 3 cannot finish (failed or waiting for a failure)` */
+export function etaText(eta: Eta): string {
+  const slots = Object.values(eta.slots).reduce((a, b) => a + b, 0);
+  const stuck = eta.unfinishable > 0 ? `; ${eta.unfinishable} cannot finish (failed or waiting for a failure)` : "";
+  return `${estimateText(eta.remaining_ms)} (about ${when(eta.finish_at)}), ${plural(eta.builds_left, "build")} left on ${plural(slots, "slot")}${stuck}`;
 }
 
 export function showLines(detail: NamespaceDetail, serverUrl: string, paint: Paint): string[] {
@@ -302,6 +319,13 @@ export function showLines(detail: NamespaceDetail, serverUrl: string, paint: Pai
     }`,
   );
   for (const d of diffLines(it.diff)) lines.push(`             ${d}`);
+  const nodes = Object.values(it.architectures).flatMap((a) => a.nodes);
+  const reused = nodes.filter((n) => n.reused_from_iteration !== null).length;
+  if (reused > 0)
+    lines.push(
+      `  reused:    ${reused} of ${plural(nodes.length, "node")} unchanged since an earlier iteration, not built again`,
+    );
+  if (it.eta) lines.push(`  eta:       ${etaText(it.eta)}`);
   const others = detail.iterations.filter((i) => i.id !== it.id);
   if (others.length > 0)
     lines.push(

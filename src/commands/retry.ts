@@ -9,7 +9,8 @@ export default defineCommand({
   meta: {
     name: "retry",
     description:
-      "Without PKGBASE: start a new iteration of the namespace (every build again, on the current branches). " +
+      "Without PKGBASE: start a new iteration of the namespace on the current branches; nodes an earlier iteration " +
+      "already built with the same inputs are reused, not built (--all builds every node again). " +
       "With PKGBASE: put that failed build of the latest iteration back in the queue (all its failed architectures, " +
       "or only --arch); its blocked dependents follow once it is built. Needs the admin token",
   },
@@ -21,6 +22,10 @@ export default defineCommand({
       required: false,
     },
     arch: { type: "string", description: "With PKGBASE: only this architecture's build" },
+    all: {
+      type: "boolean",
+      description: "Without PKGBASE: build every node again instead of reusing unchanged builds",
+    },
     ...clientFlags,
     ...jsonFlag,
   },
@@ -33,7 +38,7 @@ export default defineCommand({
           throw new Invalid(
             "--arch applies to retrying one build: name its PKGBASE, e.g. buildbtw retry NAME zlib --arch x86_64",
           );
-        const it = await asAdmin(connect(args, "change").namespaces.retry(name));
+        const it = await asAdmin(connect(args, "change").namespaces.retry(name, { rebuild_all: args.all === true }));
         if (args.json) printJson(it);
         else
           printLines([
@@ -42,6 +47,8 @@ export default defineCommand({
           ]);
         return 0;
       }
+      if (args.all)
+        throw new Invalid("--all rebuilds a whole namespace: leave out PKGBASE, e.g. buildbtw retry NAME --all");
       const body = { pkgbase: pkgbaseArg(args.pkgbase), arch: archArg(args.arch) };
       const build = await asAdmin(connect(args, "change").namespaces.retryNode(name, body));
       if (args.json) printJson(build);

@@ -58,7 +58,18 @@ export default defineCommand({
     },
     "fake-delay-ms": {
       type: "string",
-      description: "How long each fake build takes (env BUILDBTW_FAKE_DELAY_MS; default 0)",
+      description:
+        "How long each fake build takes, for pkgbases not in --fake-durations (env BUILDBTW_FAKE_DELAY_MS; default 0)",
+    },
+    "fake-durations": {
+      type: "string",
+      description:
+        'Fake driver: a JSON file mapping pkgbase to the seconds its builds take, e.g. {"llvm": 5400} (env BUILDBTW_FAKE_DURATIONS)',
+    },
+    "fake-time-scale": {
+      type: "string",
+      description:
+        "Fake driver: multiplies the --fake-durations seconds, e.g. 0.01 to run an hour in 36 s (env BUILDBTW_FAKE_TIME_SCALE; default 1)",
     },
     "work-dir": {
       type: "string",

@@ -5,6 +5,7 @@ import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
 import { type Env, environment, parseSettings, pick, redacted, sqlitePath } from "./env";
 import { loadOperationsConfig, type OperationsConfig } from "./operations";
+import { parseDuration } from "./worker";
 
 export interface ServerFlags {
   port?: string;
@@ -29,6 +30,23 @@ const Schema = z.object({
   refCheckIntervalMs: z.coerce.number().int().min(1000),
   leaseTtlMs: z.coerce.number().int().min(1000),
   defaultArch: z.string().min(1),
+  /** A build's estimate when neither its pkgbase nor its architecture has any recorded build. */
+  defaultEstimateMs: z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null || ms <= 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(text)} is not a duration: write e.g. 30m, 1h, 1h30m or seconds`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+  /**
+   * Which ready build of a namespace goes first: the one with the longest estimated path to the end of the
+   * graph (critical-path), or the earliest in build order (build-order, for comparison).
+   */
+  scheduleOrder: z.enum(["critical-path", "build-order"], { error: "must be critical-path or build-order" }),
   /** Where workers fetch sources: `{pkgbase}` is replaced; default: the local repository path. */
   sourceUrlTemplate: z.string().optional(),
   /** The largest package file an upload may carry. */
@@ -174,6 +192,8 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
       refCheckIntervalMs: pick(flags["ref-check-interval"], env.BUILDBTW_REF_CHECK_INTERVAL_MS) ?? "30000",
       leaseTtlMs: pick(flags["lease-ttl"], env.BUILDBTW_LEASE_TTL_MS) ?? "60000",
       defaultArch: pick(env.BUILDBTW_DEFAULT_ARCH) ?? DEFAULT_ARCH,
+      defaultEstimateMs: pick(env.BUILDBTW_DEFAULT_ESTIMATE) ?? "30m",
+      scheduleOrder: pick(env.BUILDBTW_SCHEDULE_ORDER) ?? "critical-path",
       sourceUrlTemplate: pick(env.BUILDBTW_SOURCE_URL_TEMPLATE),
       maxUploadBytes: pick(env.BUILDBTW_MAX_UPLOAD_BYTES) ?? String(16 * 1024 ** 3),
       maxLogBytes: pick(env.BUILDBTW_MAX_LOG_BYTES) ?? String(64 * 1024 ** 2),

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { Invalid } from "../core/errors";
+import { fakeBuildMs } from "../drivers/fake";
 import { formatDuration, loadWorkerConfig, parseDuration, printableWorkerConfig, splitList } from "./worker";
 
 const token = { token: "t0ken" };
@@ -14,6 +17,8 @@ describe("loadWorkerConfig", () => {
       concurrency: 1,
       driver: "fake",
       fakeDelayMs: 0,
+      fakeDurations: null,
+      fakeTimeScale: 1,
       workDir: resolve("data/worker"),
       buildUser: "buildbtw-build",
       buildTimeoutMs: 4 * 3_600_000,
@@ -125,4 +130,38 @@ test("splitList", () => {
   expect(splitList(undefined)).toBeUndefined();
   expect(splitList(" , ")).toBeUndefined();
   expect(splitList("a,b")).toEqual(["a", "b"]);
+});
+
+describe("fake durations", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fake-durations-"));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const load = (flags: Record<string, string>) => loadWorkerConfig({ ...token, ...flags }, {});
+
+  test("a pkgbase's seconds from the file, times the scale; others take --fake-delay-ms", () => {
+    const c = load({
+      "fake-durations": file("ok.json", '{"llvm": 3600, "zlib": 1.5}'),
+      "fake-time-scale": "0.01",
+      "fake-delay-ms": "7",
+    });
+    expect(c.fakeDurations).toEqual({ llvm: 3600, zlib: 1.5 });
+    expect(
+      fakeBuildMs({ delayMs: c.fakeDelayMs, durations: c.fakeDurations!, timeScale: c.fakeTimeScale }, "llvm"),
+    ).toBe(36_000);
+    expect(fakeBuildMs({ delayMs: 7, durations: { zlib: 1.5 }, timeScale: 0.01 }, "zlib")).toBe(15);
+    expect(fakeBuildMs({ delayMs: 7, durations: { zlib: 1.5 }, timeScale: 0.01 }, "toString")).toBe(7);
+  });
+
+  test("a missing file, bad JSON, a non-number and a bad scale are refused with a sentence", () => {
+    expect(() => load({ "fake-durations": join(dir, "missing.json") })).toThrow(/--fake-durations: cannot read/);
+    expect(() => load({ "fake-durations": file("bad.json", "{") })).toThrow(/is not valid JSON/);
+    expect(() => load({ "fake-durations": file("str.json", '{"zlib": "slow"}') })).toThrow(/at zlib/);
+    expect(() => load({ "fake-durations": file("arr.json", "[1]") })).toThrow(/JSON object mapping pkgbase/);
+    expect(() => load({ "fake-time-scale": "0" })).toThrow(Invalid);
+    expect(() => load({ "fake-time-scale": "0" })).toThrow(/positive number/);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

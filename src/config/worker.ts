@@ -1,7 +1,9 @@
 // `buildbtw worker` settings: flag → environment → .env → default (README.md, Settings).
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { ArchSchema } from "../api/schemas";
+import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
 import { type Env, environment, parseSettings, pick, redacted } from "./env";
 
@@ -16,6 +18,8 @@ export interface WorkerFlags {
   concurrency?: string;
   driver?: string;
   "fake-delay-ms"?: string;
+  "fake-durations"?: string;
+  "fake-time-scale"?: string;
   "work-dir"?: string;
   "build-user"?: string;
   "build-timeout"?: string;
@@ -68,6 +72,11 @@ const Schema = z.object({
   concurrency: z.coerce.number().int().min(1).max(64),
   driver: z.enum(DRIVER_NAMES, { error: `must be one of ${DRIVER_NAMES.join(", ")}` }),
   fakeDelayMs: z.coerce.number().int().min(0),
+  /** The file's pkgbase → seconds, each multiplied by fakeTimeScale; null without a file. */
+  fakeDurations: z.record(z.string(), z.number()).nullable(),
+  fakeTimeScale: z.coerce
+    .number({ error: "must be a positive number, e.g. 0.01" })
+    .positive("must be a positive number, e.g. 0.01"),
   workDir: z.string().min(1),
   buildUser: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, "must be a user name, e.g. buildbtw-build"),
   buildTimeoutMs: z.string().transform((text, ctx) => {
@@ -94,6 +103,34 @@ export function splitList(values: string | string[] | undefined): string[] | und
   return unique.length > 0 ? unique : undefined;
 }
 
+const FakeDurations = z.record(z.string(), z.number().min(0, "durations are seconds, 0 or more"), {
+  error: 'must be a JSON object mapping pkgbase to seconds, e.g. {"zlib": 40, "llvm": 3600}',
+});
+
+/** The fake driver's durations file (a JSON object: pkgbase → seconds), or null when none is named. */
+export function readFakeDurations(path: string | undefined): Record<string, number> | null {
+  if (path === undefined) return null;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Invalid(`--fake-durations: cannot read ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Invalid(`--fake-durations: ${path} is not valid JSON`);
+  }
+  const parsed = FakeDurations.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? ` (at ${issue.path.join(".")})` : "";
+    throw new Invalid(`--fake-durations: ${path}${where}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
 export function loadWorkerConfig(flags: WorkerFlags, env: Env = environment()): WorkerConfig {
   const parsed = parseSettings(
     Schema,
@@ -104,6 +141,8 @@ export function loadWorkerConfig(flags: WorkerFlags, env: Env = environment()): 
       concurrency: pick(flags.concurrency, env.BUILDBTW_WORKER_CONCURRENCY) ?? "1",
       driver: pick(flags.driver, env.BUILDBTW_WORKER_DRIVER) ?? "fake",
       fakeDelayMs: pick(flags["fake-delay-ms"], env.BUILDBTW_FAKE_DELAY_MS) ?? "0",
+      fakeDurations: readFakeDurations(pick(flags["fake-durations"], env.BUILDBTW_FAKE_DURATIONS)),
+      fakeTimeScale: pick(flags["fake-time-scale"], env.BUILDBTW_FAKE_TIME_SCALE) ?? "1",
       workDir: pick(flags["work-dir"], env.BUILDBTW_WORKER_DIR) ?? "./data/worker",
       buildUser: pick(flags["build-user"], env.BUILDBTW_BUILD_USER) ?? "buildbtw-build",
       buildTimeoutMs: pick(flags["build-timeout"], env.BUILDBTW_BUILD_TIMEOUT) ?? "4h",

@@ -74,6 +74,13 @@ export interface BuildRecord {
   pipelineUrl: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** What decides the build's output, as a hash (core/build-identity.ts); null for builds older than identities. */
+  identity: string | null;
+  /** The build whose packages this node took instead of being built, and that build's iteration. */
+  reusedFromBuild: number | null;
+  reusedFromIteration: number | null;
+  /** From lease (or pipeline start) to result; null while unfinished and for reused nodes. */
+  durationMs: number | null;
 }
 
 export interface WorkerRecord {

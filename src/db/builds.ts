@@ -1,6 +1,7 @@
 // Build rows ↔ BuildRecord. Callers wrap state changes in inTransaction.
-import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { BuildStatus } from "../core/build-states";
+import type { DurationSample } from "../core/estimates";
 import type { BuildRecord, BuildSpec } from "../core/records";
 import type { Db } from "./open";
 import { builds } from "./schema";
@@ -28,12 +29,17 @@ const toRecord = (r: Row): BuildRecord => ({
   pipelineUrl: r.pipelineUrl,
   startedAt: r.startedAt,
   finishedAt: r.finishedAt,
+  identity: r.identity,
+  reusedFromBuild: r.reusedFromBuild,
+  reusedFromIteration: r.reusedFromIteration,
+  durationMs: r.durationMs,
 });
 
 export type NewBuild = Pick<
   BuildRecord,
-  "iterationId" | "namespaceId" | "arch" | "pkgbase" | "commit" | "ref" | "position" | "status" | "spec"
->;
+  "iterationId" | "namespaceId" | "arch" | "pkgbase" | "commit" | "ref" | "position" | "status" | "spec" | "identity"
+> &
+  Partial<Pick<BuildRecord, "reusedFromBuild" | "reusedFromIteration" | "finishedAt">>;
 
 export function insertBuilds(db: Db, rows: NewBuild[]): BuildRecord[] {
   const out: BuildRecord[] = [];
@@ -178,4 +184,62 @@ export function listNamespaceLeases(db: Db, namespaceId: number): BuildRecord[] 
     .where(and(isNotNull(builds.leaseId), eq(builds.namespaceId, namespaceId)))
     .all()
     .map(toRecord);
+}
+
+/**
+ * Per identity, the newest built node of the namespace and architecture with that identity (reuse never
+ * crosses namespaces). Builds without an identity never match.
+ */
+export function findBuiltByIdentity(
+  db: Db,
+  namespaceId: number,
+  arch: string,
+  identities: string[],
+): Map<string, BuildRecord> {
+  const out = new Map<string, BuildRecord>();
+  for (let i = 0; i < identities.length; i += 500) {
+    const rows = db
+      .select()
+      .from(builds)
+      .where(
+        and(
+          eq(builds.namespaceId, namespaceId),
+          inArray(builds.identity, identities.slice(i, i + 500)),
+          eq(builds.arch, arch),
+          eq(builds.status, "built"),
+        ),
+      )
+      .orderBy(desc(builds.id))
+      .all();
+    for (const r of rows) if (r.identity && !out.has(r.identity)) out.set(r.identity, toRecord(r));
+  }
+  return out;
+}
+
+/** Durations of every successful build that was built (not reused), oldest first: what estimates learn from. */
+export function listDurationHistory(db: Db): DurationSample[] {
+  return db
+    .select({ pkgbase: builds.pkgbase, arch: builds.arch, ms: builds.durationMs })
+    .from(builds)
+    .where(and(eq(builds.status, "built"), isNotNull(builds.durationMs), isNull(builds.reusedFromBuild)))
+    .orderBy(asc(builds.finishedAt), asc(builds.id))
+    .all() as DurationSample[];
+}
+
+/** The few fields an ETA needs of every build of an iteration (no specs: this runs for every list). */
+export function listIterationProgress(
+  db: Db,
+  iterationId: number,
+): Pick<BuildRecord, "id" | "arch" | "pkgbase" | "status" | "startedAt">[] {
+  return db
+    .select({
+      id: builds.id,
+      arch: builds.arch,
+      pkgbase: builds.pkgbase,
+      status: builds.status,
+      startedAt: builds.startedAt,
+    })
+    .from(builds)
+    .where(eq(builds.iterationId, iterationId))
+    .all();
 }

@@ -75,10 +75,22 @@ export const builds = sqliteTable(
     pipelineUrl: text("pipeline_url"),
     startedAt: text("started_at"),
     finishedAt: text("finished_at"),
+    /**
+     * Hash of everything that decides the build's output (core/build-identity.ts); null for builds made
+     * before identities existed, which are never reused.
+     */
+    identity: text("identity"),
+    /** Set when this node was not built but took the packages of an equal build of an earlier iteration. */
+    reusedFromBuild: integer("reused_from_build"),
+    reusedFromIteration: integer("reused_from_iteration"),
+    /** How long the build took, from lease (or pipeline start) to result; null while unfinished or reused. */
+    durationMs: integer("duration_ms"),
     updatedAt: text("updated_at").notNull().default(now),
   },
   (t) => [
     uniqueIndex("builds_node").on(t.iterationId, t.arch, t.pkgbase),
+    index("builds_identity").on(t.namespaceId, t.identity),
+    index("builds_history").on(t.arch, t.pkgbase, t.status),
     index("builds_status").on(t.status),
     uniqueIndex("builds_lease").on(t.leaseId),
   ],

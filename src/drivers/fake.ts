@@ -33,16 +33,28 @@ export interface FakeDriverOptions {
   buildPackage: PackageBuilder;
   /** How long each "build" takes (default 0). */
   delayMs?: number;
+  /** pkgbase → seconds its builds take, instead of delayMs (to model real build times in load tests). */
+  durations?: Readonly<Record<string, number>>;
+  /** Multiplies `durations` (default 1): 0.01 turns an hour into 36 s. */
+  timeScale?: number;
+}
+
+/** How long the fake build of a pkgbase takes, in milliseconds. */
+export function fakeBuildMs(options: Pick<FakeDriverOptions, "delayMs" | "durations" | "timeScale">, pkgbase: string) {
+  const seconds =
+    options.durations && Object.hasOwn(options.durations, pkgbase) ? options.durations[pkgbase] : undefined;
+  if (seconds === undefined) return options.delayMs ?? 0;
+  return Math.round(seconds * 1000 * (options.timeScale ?? 1));
 }
 
 export function createFakeDriver(options: FakeDriverOptions): Driver {
-  const delayMs = options.delayMs ?? 0;
   return {
     name: "fake",
     async build(job: Lease, ctx) {
       const version = formatVersion(job.version);
       ctx.log(`==> fake build of ${job.pkgbase} ${version} (${job.arch}) at ${job.commit}\n`);
       ctx.log(`==> namespace ${job.namespace}, iteration ${job.iteration}, attempt ${job.attempt}\n`);
+      const delayMs = fakeBuildMs(options, job.pkgbase);
       if (delayMs > 0) {
         ctx.log(`==> pretending to compile for ${delayMs} ms\n`);
         await sleep(delayMs, ctx.signal);

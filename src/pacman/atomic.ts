@@ -5,7 +5,7 @@ import { mkdir, open, rename, rm } from "node:fs/promises";
 import { pathInside } from "../lib/paths";
 
 /** Temporary files start with this, so a sweeper (or a human) can tell leftovers of a crash from real files. */
-const TEMP_PREFIX = ".buildbtw-tmp-";
+export const TEMP_PREFIX = ".buildbtw-tmp-";
 
 /**
  * Write `bytes` to `dir/name` atomically; `name` must stay inside `dir`. Returns the final path.

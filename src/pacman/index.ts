@@ -3,4 +3,11 @@ export { NotAPackage, PackageMismatch, PackageRejected, UnexpectedPackageFile } 
 export { buildPackage, type SyntheticPackage } from "./fake-package";
 export { inspectPackage, inspectPackageFile, type PackageFile } from "./package";
 export { type RepoEntry, RepoIndex, repoEntry, writeRepoDatabase } from "./repo-db";
-export { checkUpload, checkUploadFile, type ExpectedUpload, storePackage, storePackageFile } from "./upload";
+export {
+  checkUpload,
+  checkUploadFile,
+  type ExpectedUpload,
+  linkPackage,
+  storePackage,
+  storePackageFile,
+} from "./upload";

@@ -1,10 +1,13 @@
 // Accepting a package a worker uploads for a build node (README.md, Architecture: pacman repositories): the file name
 // must be one the node is expected to produce, and the package's own .PKGINFO must agree with that name and with the
 // node.
+import { randomUUID } from "node:crypto";
+import { linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { formatVersion, parsePackageFileName } from "../core/package-file";
 import type { Version } from "../core/types";
-import { moveFileAtomic, writeFileAtomic } from "./atomic";
+import { pathInside } from "../lib/paths";
+import { moveFileAtomic, TEMP_PREFIX, writeFileAtomic } from "./atomic";
 import { NotAPackage, PackageMismatch, UnexpectedPackageFile } from "./errors";
 import {
   type FileInspectOptions,
@@ -116,6 +119,27 @@ export async function storePackage(dir: string, fileName: string, bytes: Uint8Ar
   // A package file name is a plain file name, so writeFileAtomic's own check (PathEscape) cannot fail here.
   checkedFileName(fileName);
   await writeFileAtomic(dir, fileName, bytes);
+}
+
+/**
+ * Make `toDir/fileName` a hard link of `fromDir/fileName`: one file on disk for both repositories, so
+ * deleting either directory leaves the other whole. False when the source is gone (or the file system
+ * cannot link), for the caller to build instead; the link appears under its name atomically.
+ */
+export function linkPackage(fromDir: string, toDir: string, fileName: string): boolean {
+  checkedFileName(fileName);
+  const source = pathInside(fromDir, fileName);
+  const target = pathInside(toDir, fileName);
+  const temp = pathInside(toDir, `${TEMP_PREFIX}${randomUUID()}`);
+  try {
+    mkdirSync(toDir, { recursive: true });
+    linkSync(source, temp);
+    renameSync(temp, target);
+    return true;
+  } catch {
+    rmSync(temp, { force: true });
+    return false;
+  }
 }
 
 function checkedFileName(fileName: string) {

@@ -11,6 +11,7 @@ import type { ServerEvents } from "./events";
 import type { GraphIndexCache } from "./graph-index";
 import type { Liveness } from "./loops/liveness";
 import type { ServerMetrics } from "./metrics";
+import type { Planning } from "./planning";
 import type { RepoPublisher } from "./repo-publisher";
 import type { Scheduler } from "./scheduler";
 
@@ -39,6 +40,11 @@ export interface PackageStore {
   }): Promise<unknown>;
   /** Move the received file atomically into the repository directory. */
   store(dir: string, fileName: string, file: ReceivedFile): Promise<void>;
+  /**
+   * Put a stored package into another repository directory as a hard link (never a copy of the bytes);
+   * false when the source file is gone.
+   */
+  link(fromDir: string, toDir: string, fileName: string): boolean;
 }
 
 /** GitLab mode (src/gitlab/README.md, GitLab mode): wired by serve.ts when GITLAB_TOKEN is set. */
@@ -63,6 +69,8 @@ export interface ServerDeps {
   packages: PackageStore;
   events: ServerEvents;
   graphs: GraphIndexCache;
+  /** Estimates, critical-path priorities and the slots namespaces ran on lately. */
+  planning: Planning;
   log: Logger;
   /** Ask for a recompute of one namespace (or all active ones) off the request path. */
   requestRecompute: (namespaceId?: number, reason?: "retry") => Promise<void>;

@@ -7,7 +7,13 @@ export type ServerEvent =
 
 export class ServerEvents {
   private listeners = new Set<(e: ServerEvent) => void>();
+  private changes = new Map<number, number>();
+  /** How many events a namespace has had: equal counts mean nothing about it changed in between. */
+  changesOf(namespaceId: number): number {
+    return this.changes.get(namespaceId) ?? 0;
+  }
   emit(event: ServerEvent): void {
+    if (event.type !== "log") this.changes.set(event.namespaceId, this.changesOf(event.namespaceId) + 1);
     for (const l of this.listeners) {
       try {
         l(event);

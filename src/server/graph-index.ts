@@ -4,20 +4,22 @@ import { getIterationById } from "../db/iterations";
 import type { Db } from "../db/open";
 
 export interface ArchIndex {
+  /** Every pkgbase, in build order. */
+  nodes: string[];
   /** pkgbase → pkgbases it must wait for. */
   deps: Map<string, string[]>;
   /** pkgbase → pkgbases waiting for it. */
   dependents: Map<string, string[]>;
 }
 
-export function indexGraph(g: Pick<ArchGraph, "edges">): ArchIndex {
+export function indexGraph(g: Pick<ArchGraph, "edges"> & Partial<Pick<ArchGraph, "nodes">>): ArchIndex {
   const deps = new Map<string, string[]>();
   const dependents = new Map<string, string[]>();
   for (const [from, to] of g.edges) {
     (deps.get(to) ?? deps.set(to, []).get(to)!).push(from);
     (dependents.get(from) ?? dependents.set(from, []).get(from)!).push(to);
   }
-  return { deps, dependents };
+  return { nodes: (g.nodes ?? []).map((n) => n.pkgbase), deps, dependents };
 }
 
 /** Small cache: the few iterations being built are asked about on every result. */
@@ -36,6 +38,6 @@ export class GraphIndexCache {
       if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(iterationId, perArch);
     }
-    return perArch.get(arch) ?? { deps: new Map(), dependents: new Map() };
+    return perArch.get(arch) ?? { nodes: [], deps: new Map(), dependents: new Map() };
   }
 }

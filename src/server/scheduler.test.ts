@@ -1,7 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { Scheduler } from "./scheduler";
 
-const b = (id: number, namespaceId: number, position: number, arch = "x86_64") => ({ id, namespaceId, arch, position });
+const b = (id: number, namespaceId: number, position: number, arch = "x86_64") => ({
+  id,
+  namespaceId,
+  iterationId: namespaceId,
+  arch,
+  pkgbase: `p${id}`,
+  position,
+});
 
 describe("Scheduler", () => {
   test("earliest build order first within a namespace", () => {
@@ -66,5 +73,35 @@ describe("Scheduler", () => {
     const w = s.waitForWork(["x86_64"], 60_000, abort.signal);
     abort.abort();
     await w;
+  });
+
+  test("higher priority first within a namespace, build order among equals", () => {
+    const priority = new Map([
+      [1, 5],
+      [2, 50],
+      [3, 5],
+    ]);
+    const s = new Scheduler((q) => priority.get(q.id) ?? 0);
+    s.enqueue(b(1, 1, 0));
+    s.enqueue(b(2, 1, 9));
+    s.enqueue(b(3, 1, 4));
+    expect([1, 2, 3].map(() => s.take(["x86_64"])?.id)).toEqual([2, 1, 3]);
+  });
+
+  test("reprioritize re-orders what is queued without losing or duplicating builds", () => {
+    let favourite = 1;
+    const s = new Scheduler((q) => (q.id === favourite ? 100 : 0));
+    for (const id of [1, 2, 3]) s.enqueue(b(id, 1, id));
+    favourite = 3;
+    s.reprioritize();
+    expect([1, 2, 3, 4].map(() => s.take(["x86_64"])?.id)).toEqual([3, 1, 2, undefined]);
+  });
+
+  test("priorities do not change fairness: namespaces still alternate", () => {
+    const s = new Scheduler((q) => (q.namespaceId === 1 ? 1000 : 0));
+    for (let i = 0; i < 4; i++) s.enqueue(b(10 + i, 1, i));
+    for (let i = 0; i < 4; i++) s.enqueue(b(20 + i, 2, i));
+    const order = [1, 2, 3, 4].map(() => s.take(["x86_64"])!.namespaceId);
+    expect(order.sort()).toEqual([1, 1, 2, 2]);
   });
 });

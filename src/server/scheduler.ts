@@ -1,51 +1,19 @@
 // Ready queues for pending builds, fair across namespaces, per architecture, with long-poll waiters.
+// Within a namespace the build with the highest priority goes first (see `priorityOf`), then build order.
 // The database is the truth: this only says which build to try next and whom to wake. Whoever takes
 // a build id must still check, in a transaction, that the build is pending and current.
+
+import { MinHeap } from "../core/critical-path";
 
 interface Ready {
   id: number;
   position: number;
+  priority: number;
 }
 
-/** A binary min-heap on (position, id): builds earlier in build order go first. */
-class ReadyHeap {
-  private items: Ready[] = [];
-  get size() {
-    return this.items.length;
-  }
-  push(item: Ready) {
-    const a = this.items;
-    a.push(item);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): Ready | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-const less = (x: Ready, y: Ready) => x.position < y.position || (x.position === y.position && x.id < y.id);
+/** Highest priority first (the longest remaining path), then earliest in build order. */
+const readyOrder = (x: Ready, y: Ready) => y.priority - x.priority || x.position - y.position || x.id - y.id;
+const newHeap = () => new MinHeap<Ready>(readyOrder);
 
 interface Waiter {
   architectures: Set<string>;
@@ -59,9 +27,14 @@ const accepts = (w: Waiter, arch: string) => w.architectures.has(arch) || w.arch
 export interface QueuedBuild {
   id: number;
   namespaceId: number;
+  iterationId: number;
   arch: string;
+  pkgbase: string;
   position: number;
 }
+
+/** A queued build's priority: higher goes first among ready builds of its namespace and architecture. */
+export type PriorityOf = (build: QueuedBuild) => number;
 
 /** A build handed out, with how long it was ready and whether a worker was idle when it became ready. */
 export interface TakenBuild extends QueuedBuild {
@@ -71,12 +44,15 @@ export interface TakenBuild extends QueuedBuild {
 
 export class Scheduler {
   /** arch → namespace id → heap. Map insertion order is the round-robin order. */
-  private queues = new Map<string, Map<number, ReadyHeap>>();
+  private queues = new Map<string, Map<number, MinHeap<Ready>>>();
   /** arch → namespace id served last, so the next take starts after it. */
   private lastServed = new Map<string, number>();
   /** Build ids currently queued (a build is queued at most once). */
   private queued = new Map<number, QueuedBuild & { since: number; workerWasIdle: boolean }>();
   private waiters: Waiter[] = [];
+
+  /** Without `priorityOf`, every build has priority 0: plain build order. */
+  constructor(private readonly priorityOf: PriorityOf = () => 0) {}
 
   get size(): number {
     return this.queued.size;
@@ -104,13 +80,37 @@ export class Scheduler {
   enqueue(build: QueuedBuild): void {
     if (this.queued.has(build.id)) return;
     const workerWasIdle = this.waiters.some((w) => accepts(w, build.arch));
-    this.queued.set(build.id, { ...build, since: performance.now(), workerWasIdle });
-    const byNamespace = this.queues.get(build.arch) ?? new Map<number, ReadyHeap>();
-    this.queues.set(build.arch, byNamespace);
-    const heap = byNamespace.get(build.namespaceId) ?? new ReadyHeap();
-    byNamespace.set(build.namespaceId, heap);
-    heap.push({ id: build.id, position: build.position });
+    const { id, namespaceId, iterationId, arch, pkgbase, position } = build;
+    this.queued.set(id, {
+      id,
+      namespaceId,
+      iterationId,
+      arch,
+      pkgbase,
+      position,
+      since: performance.now(),
+      workerWasIdle,
+    });
+    this.push(build);
     this.wakeOne(build.arch);
+  }
+
+  /**
+   * Ask `priorityOf` again for every queued build and re-order the queues (call when priorities changed:
+   * new estimates). Round-robin order and waiters are kept.
+   */
+  reprioritize(): void {
+    for (const byNamespace of this.queues.values())
+      for (const nsId of byNamespace.keys()) byNamespace.set(nsId, newHeap());
+    for (const b of this.queued.values()) this.push(b);
+  }
+
+  private push(build: QueuedBuild): void {
+    const byNamespace = this.queues.get(build.arch) ?? new Map<number, MinHeap<Ready>>();
+    this.queues.set(build.arch, byNamespace);
+    const heap = byNamespace.get(build.namespaceId) ?? newHeap();
+    byNamespace.set(build.namespaceId, heap);
+    heap.push({ id: build.id, position: build.position, priority: this.priorityOf(build) });
   }
 
   /** Forget queued builds (cancelled namespace, superseded iteration); ids not queued are ignored. */

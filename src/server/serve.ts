@@ -3,8 +3,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { GitlabConfig, ServerConfig } from "../config/server";
+import { ACTIVE_STATUSES } from "../core/build-states";
 import { listArtifactArches } from "../db/artifacts";
-import { listBuildsByStatus } from "../db/builds";
+import { getBuild, listBuildsByStatus, listDurationHistory } from "../db/builds";
 import { latestIterationIds } from "../db/iterations";
 import { latestBuildCounts, leasedBuildCount } from "../db/metrics";
 import { getNamespaceById, listNamespaces } from "../db/namespaces";
@@ -12,7 +13,7 @@ import { openDatabase } from "../db/open";
 import { createGitlabClient, projectFullPath, RepositoryFetcher } from "../gitlab";
 import { freeBytes } from "../lib/disk";
 import { createLogger } from "../lib/log";
-import { checkUploadFile, RepoIndex, storePackageFile } from "../pacman";
+import { checkUploadFile, linkPackage, RepoIndex, storePackageFile } from "../pacman";
 import { createApp, createMetricsApp } from "./app";
 import { createCatalog } from "./catalog";
 import type { GitlabMode, ServerDeps } from "./deps";
@@ -25,6 +26,7 @@ import { PipelineFollower } from "./loops/pipeline-follow";
 import { RecomputeLoop } from "./loops/recompute";
 import { startSourceTracking } from "./loops/source-tracking";
 import { ServerMetrics } from "./metrics";
+import { Planning } from "./planning";
 import { type RepoIndexLike, RepoPublisher } from "./repo-publisher";
 import { Scheduler } from "./scheduler";
 import { newToken } from "./tokens";
@@ -125,7 +127,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     catalog.sourceUrl = (pkgbase) => `${url}/${projectFullPath(group, pkgbase)}.git`;
   }
   const loop = new RecomputeLoop(() => deps);
-  const scheduler = new Scheduler();
+  const graphs = new GraphIndexCache(db);
+  const planning = new Planning(
+    graphs,
+    { defaultEstimateMs: config.defaultEstimateMs, order: config.scheduleOrder },
+    () => scheduler.reprioritize(),
+  );
+  planning.load(listDurationHistory(db));
+  const scheduler = new Scheduler(planning.priorityOf);
   const metrics = new ServerMetrics({
     buildCounts: () => latestBuildCounts(db),
     readyQueues: () => scheduler.readyStats(),
@@ -153,9 +162,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     publisher: new RepoPublisher(db, config.dataDir, countedIndex, (error, repo) =>
       log.error("repository database write failed", { repo, error: String(error) }),
     ),
-    packages: { check: (upload) => checkUploadFile(upload), store: storePackageFile },
+    packages: { check: (upload) => checkUploadFile(upload), store: storePackageFile, link: linkPackage },
     events: new ServerEvents(),
-    graphs: new GraphIndexCache(db),
+    graphs,
+    planning,
     log,
     requestRecompute: (id, reason) => loop.request(id, reason),
     now: Date.now,
@@ -177,6 +187,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (it === undefined) continue;
     for (const arch of listArtifactArches(db, it)) await deps.publisher.publish(ns.name, it, arch);
   }
+  for (const b of listBuildsByStatus(db, [...ACTIVE_STATUSES]))
+    planning.noteStatus(b.namespaceId, b.id, true, () => b.arch);
+  deps.events.subscribe((event) => {
+    if (event.type !== "build") return;
+    const running = (ACTIVE_STATUSES as readonly string[]).includes(event.status);
+    planning.noteStatus(event.namespaceId, event.buildId, running, () => getBuild(db, event.buildId)?.arch);
+  });
   startLeaseExpiry(deps, abort.signal);
   if (config.gitlab) startGitlabMode(deps, config.gitlab, abort.signal);
   // The ref check is the loop that notices moved branches: readiness says so when it stops completing.
@@ -209,6 +226,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     deps,
     async stop() {
       abort.abort();
+      planning.stop();
       clearInterval(refTimer);
       await server.stop(true);
       await metricsServer?.stop(true);

@@ -17,6 +17,8 @@ export interface DriverNeeds {
 export interface DriverSettings {
   driver: DriverName;
   fakeDelayMs: number;
+  fakeDurations: Record<string, number> | null;
+  fakeTimeScale: number;
   buildUser: string;
   modifyGpgKeyring: boolean;
   /** The worker's work directory: the pkgctl driver keeps its per-namespace chroots under it. */
@@ -34,7 +36,12 @@ export function selectDriver(settings: DriverSettings, needs: DriverNeeds): Driv
   };
   switch (settings.driver) {
     case "fake":
-      return createFakeDriver({ buildPackage: needs.buildPackage, delayMs: settings.fakeDelayMs });
+      return createFakeDriver({
+        buildPackage: needs.buildPackage,
+        delayMs: settings.fakeDelayMs,
+        durations: settings.fakeDurations ?? undefined,
+        timeScale: settings.fakeTimeScale,
+      });
     case "makepkg":
       need("makepkg", "install pacman's makepkg (scripts/setup.sh does), or use --driver fake");
       return createMakepkgDriver({ buildUser: settings.buildUser });

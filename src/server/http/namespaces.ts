@@ -3,6 +3,7 @@ import {
   CreateNamespace,
   NamespaceBuildsQuery,
   NamespaceNameSchema,
+  RetryNamespace,
   RetryNode,
   ShowQuery,
   UpdateNamespace,
@@ -33,7 +34,8 @@ export function namespacesRouter(deps: ServerDeps) {
     })
     .post("/:name/iterations", admin, async (c) => {
       const ns = requireNamespace(deps, name(c.req.param("name")));
-      const it = await retryNamespace(deps, ns.name);
+      const body = RetryNamespace.parse(await jsonBody(c));
+      const it = await retryNamespace(deps, ns.name, { rebuildAll: body.rebuild_all });
       return c.json(iterationJson(deps, ns, it, it.id), 201);
     })
     .post("/:name/retry-node", admin, async (c) => {

@@ -7,7 +7,7 @@ import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { Artifacts, BuildHead } from "../../../views/build";
 import { GroupStats } from "../../../views/graph";
 import { NamespaceRowView, Running, Workers } from "../../../views/home";
-import { BuildRow, NamespaceHead, StatusTabs, Summary } from "../../../views/namespace";
+import { BuildRow, NamespaceHead, reusedCount, StatusTabs, Summary } from "../../../views/namespace";
 import { urls } from "../../../views/urls";
 import type { BuildNode } from "../../api/schemas";
 import type { BuildStatus } from "../../core/build-states";
@@ -16,6 +16,7 @@ import { readLog } from "../../db/logs";
 import type { ServerDeps } from "../deps";
 import type { ServerEvent, ServerEvents } from "../events";
 import { showBuild } from "../usecases/builds";
+import { estimateFinish } from "../usecases/estimate-finish";
 import type { GraphViewCache } from "../usecases/graph-view";
 import { artifactsOf } from "../usecases/show-build-page";
 import { showNamespaceRow, showRunning, showWorkers } from "../usecases/show-home";
@@ -252,7 +253,12 @@ export function namespaceStream(
           record.leaseWorker === before.worker;
         // What the page missed happened before this stream's snapshot: send it even if the snapshot agrees.
         if (same && !replay) continue;
-        const node = buildJson(record, before.pkgnames, record.status === "blocked" ? blockedBy(record.pkgbase) : []);
+        const node = buildJson(
+          deps,
+          record,
+          before.pkgnames,
+          record.status === "blocked" ? blockedBy(record.pkgbase) : [],
+        );
         nodes.set(node.pkgbase, node);
         byId.set(node.id, node);
         statuses.push([node.id, node.status]);
@@ -292,7 +298,10 @@ export function namespaceStream(
       }
       if (statuses.length > 0) {
         const counts = countStatuses(nodes.values());
-        parts.push(await html(Summary({ counts, total: nodes.size, arch: q.arch })));
+        const eta = estimateFinish(deps, { id: it.id, namespaceId: nsId }, active);
+        parts.push(
+          await html(Summary({ counts, total: nodes.size, arch: q.arch, reused: reusedCount(nodes.values()), eta })),
+        );
         parts.push(await html(StatusTabs({ counts, total: nodes.size, current: q.status, link, q: q.q })));
         if (!view.layout) {
           const groups = depthGroups(view, nodes);

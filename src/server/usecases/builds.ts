@@ -17,7 +17,7 @@ export function showBuild(deps: ServerDeps, id: number) {
   const node = it.graph[b.arch]?.nodes.find((n) => n.pkgbase === b.pkgbase);
   const index = deps.graphs.get(b.iterationId, b.arch);
   return {
-    ...buildJson(b, node?.pkgnames ?? [], b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []) : []),
+    ...buildJson(deps, b, node?.pkgnames ?? [], b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []) : []),
     namespace: ns.name,
     iteration: b.iterationId,
   };
@@ -28,7 +28,7 @@ export function listBuilds(deps: ServerDeps, statuses: BuildStatus[]) {
   const nameOf = (id: number) => names.get(id) ?? names.set(id, getNamespaceById(deps.db, id)?.name ?? "?").get(id)!;
   return {
     builds: listBuildsByStatus(deps.db, statuses).map((b) => ({
-      ...buildJson(b, [], []),
+      ...buildJson(deps, b, [], []),
       namespace: nameOf(b.namespaceId),
       iteration: b.iterationId,
     })),

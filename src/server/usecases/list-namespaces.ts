@@ -2,6 +2,7 @@ import { countByStatus } from "../../db/builds";
 import { listIterationSummaries } from "../../db/iterations";
 import { listNamespaces as listRows } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
+import { latestEta } from "./estimate-finish";
 import { namespaceJson } from "./show-namespace";
 
 export function listNamespaces(deps: ServerDeps, opts: { all: boolean }) {
@@ -23,6 +24,7 @@ export function listNamespaces(deps: ServerDeps, opts: { all: boolean }) {
         ...namespaceJson(ns),
         latest_iteration: it ? { id: it.id, reason: it.reason, created_at: it.createdAt } : null,
         counts: it ? (counts.get(it.id) ?? {}) : {},
+        eta: latestEta(deps, ns, it?.id),
       };
     }),
   };

@@ -1,23 +1,27 @@
 // src/core/README.md, Iterations: a namespace gets a new iteration when it has none, its origins were edited, its graph
 // changed, or a user asked. Builds of the new iteration start blocked or pending; the old ones stop.
-import { buildSpec } from "../../core/build-spec";
+import { createHash } from "node:crypto";
+import { graphIdentities } from "../../core/build-identity";
+import { buildSpec, expectedFiles } from "../../core/build-spec";
 import { DomainError } from "../../core/errors";
 import type { Planner } from "../../core/graph";
 import { diffGraphs, isEmptyDiff } from "../../core/graph-diff";
 import { parseOriginChangeset } from "../../core/names";
-import type { IterationReason, IterationRecord, NamespaceRecord } from "../../core/records";
+import type { BuildRecord, IterationReason, IterationRecord, NamespaceRecord } from "../../core/records";
 import type { SourceEntry } from "../../core/types";
-import { insertBuilds, type NewBuild } from "../../db/builds";
+import { type ArtifactRecord, listBuildArtifacts, upsertArtifact } from "../../db/artifacts";
+import { findBuiltByIdentity, insertBuilds, type NewBuild } from "../../db/builds";
 import { insertIteration, latestIteration } from "../../db/iterations";
 import { getNamespaceById, setNamespaceProblem } from "../../db/namespaces";
-import { inTransaction } from "../../db/tx";
+import { inTransaction, nowIso } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { indexGraph } from "../graph-index";
 import { enqueuePending } from "./enqueue-pending";
 
 export async function recomputeNamespace(
   deps: ServerDeps,
   namespaceId: number,
-  opts: { retry?: boolean } = {},
+  opts: { retry?: boolean; rebuildAll?: boolean } = {},
 ): Promise<IterationRecord | null> {
   const ns = getNamespaceById(deps.db, namespaceId);
   // A cancelled namespace gets no new iterations (src/core/README.md, Iterations).
@@ -54,6 +58,8 @@ export async function recomputeNamespace(
   }
   if (reason !== "graph_changed" && latest) diff = diffGraphs(latest.graph, graph);
 
+  const reusedArches: string[] = [];
+  let reusedCount = 0;
   const entryFor = (pkgbase: string) => originEntries.find((e) => e.pkgbase === pkgbase) ?? deps.catalog.entry(pkgbase);
 
   const iteration = inTransaction(deps.db, () => {
@@ -65,13 +71,16 @@ export async function recomputeNamespace(
       originChangesets: ns.originChangesets,
       graph,
     });
-    const rows: NewBuild[] = [];
     for (const [arch, g] of Object.entries(graph)) {
-      const hasDeps = new Set(g.edges.map(([, to]) => to));
-      g.nodes.forEach((node, position) => {
+      const identities = graphIdentities(g, arch, sha256, bumpOf);
+      const reused = opts.rebuildAll ? new Map() : reuseEarlierBuilds(deps, ns, it.id, arch, identities);
+      const index = indexGraph(g);
+      const rows: NewBuild[] = g.nodes.map((node, position) => {
         const entry = entryFor(node.pkgbase);
         if (!entry) throw new Error(`no source entry for graph node ${node.pkgbase}`);
-        rows.push({
+        const from = reused.get(node.pkgbase);
+        const ready = (index.deps.get(node.pkgbase) ?? []).every((d) => reused.has(d));
+        return {
           iterationId: it.id,
           namespaceId: ns.id,
           arch,
@@ -79,20 +88,45 @@ export async function recomputeNamespace(
           commit: node.commit,
           ref: node.ref,
           position,
-          status: hasDeps.has(node.pkgbase) ? "blocked" : "pending",
+          status: from ? "built" : ready ? "pending" : "blocked",
           spec: buildSpec(entry.srcinfo, arch),
-        });
+          identity: identities.get(node.pkgbase) ?? null,
+          reusedFromBuild: from?.build.reusedFromBuild ?? from?.build.id ?? null,
+          reusedFromIteration: from?.build.reusedFromIteration ?? from?.build.iterationId ?? null,
+          finishedAt: from ? nowIso() : null,
+        };
       });
+      const inserted = insertBuilds(deps.db, rows);
+      for (const b of inserted) {
+        for (const a of reused.get(b.pkgbase)?.artifacts ?? [])
+          upsertArtifact(deps.db, {
+            iterationId: it.id,
+            arch,
+            buildId: b.id,
+            fileName: a.fileName,
+            size: a.size,
+            entry: a.entry,
+          });
+      }
+      if (reused.size > 0) reusedArches.push(arch);
+      reusedCount += reused.size;
     }
-    insertBuilds(deps.db, rows);
     return it;
   });
+  // Dependents of reused nodes may install them from the repository at once: publish before enqueueing.
+  for (const arch of reusedArches) await deps.publisher.publish(ns.name, iteration.id, arch);
 
   // Builds of a superseded iteration are not started; running ones may finish.
   deps.scheduler.remove((b) => b.namespaceId === ns.id);
   if (ns.status === "active") enqueuePending(deps, iteration.id);
   const nodes = Object.values(graph).reduce((n, g) => n + g.nodes.length, 0);
-  deps.log.info("iteration created", { namespace: ns.name, iteration: iteration.id, reason, nodes });
+  deps.log.info("iteration created", {
+    namespace: ns.name,
+    iteration: iteration.id,
+    reason,
+    nodes,
+    reused: reusedCount,
+  });
   deps.events.emit({ type: "iteration", namespaceId: ns.id, iterationId: iteration.id });
   return iteration;
 }
@@ -103,4 +137,48 @@ function noteProblem(deps: ServerDeps, ns: NamespaceRecord, problem: string | nu
   if (problem) deps.log.warn("namespace sources unusable", { namespace: ns.name, problem });
   else deps.log.info("namespace sources usable again", { namespace: ns.name });
   deps.events.emit({ type: "namespace", namespaceId: ns.id });
+}
+
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/**
+ * The pkgrel bump a node is built with, as it enters the build identity. None yet: rebuild bumps plug in
+ * here (and nowhere else), so a bumped node never matches an unbumped build.
+ */
+const bumpOf = (_pkgbase: string): string | null => null;
+
+interface Reuse {
+  build: BuildRecord;
+  artifacts: ArtifactRecord[];
+}
+
+/**
+ * The nodes of a new iteration that an earlier build of the namespace with the same identity already
+ * produced: their package files are hard-linked into the new iteration's repository (never copied),
+ * so deleting one iteration's files leaves the others intact. A node whose earlier files are gone, or
+ * whose expected files differ, is built again. Runs inside the iteration's transaction.
+ */
+function reuseEarlierBuilds(
+  deps: ServerDeps,
+  ns: NamespaceRecord,
+  iterationId: number,
+  arch: string,
+  identities: Map<string, string>,
+): Map<string, Reuse> {
+  const earlier = findBuiltByIdentity(deps.db, ns.id, arch, [...new Set(identities.values())]);
+  const out = new Map<string, Reuse>();
+  if (earlier.size === 0) return out;
+  const toDir = deps.publisher.dir(ns.name, iterationId, arch);
+  for (const [pkgbase, identity] of identities) {
+    const build = earlier.get(identity);
+    if (!build) continue;
+    const artifacts = listBuildArtifacts(deps.db, build.id);
+    const files = artifacts.map((a) => a.fileName).sort();
+    const expected = expectedFiles(build.spec).sort();
+    if (files.length === 0 || files.join("\n") !== expected.join("\n")) continue;
+    const fromDir = deps.publisher.dir(ns.name, build.iterationId, arch);
+    if (!files.every((f) => deps.packages.link(fromDir, toDir, f))) continue;
+    out.set(pkgbase, { build, artifacts });
+  }
+  return out;
 }

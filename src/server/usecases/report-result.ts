@@ -29,22 +29,27 @@ export function recordResult(
   result: { status: "built" | "failed"; reason?: string },
   who: Record<string, unknown>,
 ): { status: "built" | "failed"; unblocked: number } {
-  const { build, unblocked } = inTransaction(deps.db, () => {
+  const { build, unblocked, durationMs } = inTransaction(deps.db, () => {
     const b = current();
+    const finishedAt = nowIso();
+    // Every build's duration is recorded (pipelines too); estimates learn from the successful ones.
+    const durationMs = b.startedAt ? Math.max(0, Date.parse(finishedAt) - Date.parse(b.startedAt)) : null;
     let ready: BuildRecord[] = [];
     if (result.status === "built") {
       const uploaded = new Set(listBuildArtifacts(deps.db, b.id).map((a) => a.fileName));
       const missing = expectedFiles(b.spec).filter((f) => !uploaded.has(f));
       if (missing.length > 0)
         throw new Invalid(`upload these packages before reporting the build built: ${missing.join(", ")}`);
-      moveBuild(deps, b, "succeeded", { finishedAt: nowIso(), failureReason: null });
+      moveBuild(deps, b, "succeeded", { finishedAt, durationMs, failureReason: null });
       ready = unblockDependents(deps, b);
     } else {
-      moveBuild(deps, b, "failed", { finishedAt: nowIso(), failureReason: result.reason ?? "the build failed" });
+      moveBuild(deps, b, "failed", { finishedAt, durationMs, failureReason: result.reason ?? "the build failed" });
     }
     clearLease(deps.db, b.id);
-    return { build: b, unblocked: ready };
+    return { build: b, unblocked: ready, durationMs };
   });
+  if (result.status === "built" && durationMs !== null)
+    deps.planning.recordDuration({ pkgbase: build.pkgbase, arch: build.arch, ms: durationMs });
 
   deps.metrics.buildEnded(build, result.status);
   const ns = getNamespaceById(deps.db, build.namespaceId);
@@ -56,8 +61,9 @@ export function recordResult(
     arch: build.arch,
     ...who,
   };
-  if (result.status === "built") deps.log.info("build succeeded", { ...fields, unblocked: unblocked.length });
-  else deps.log.warn("build failed", { ...fields, reason: result.reason });
+  if (result.status === "built")
+    deps.log.info("build succeeded", { ...fields, unblocked: unblocked.length, duration_ms: durationMs });
+  else deps.log.warn("build failed", { ...fields, reason: result.reason, duration_ms: durationMs });
   deps.events.emit({
     type: "build",
     namespaceId: build.namespaceId,

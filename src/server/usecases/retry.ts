@@ -10,10 +10,15 @@ import { moveBuild } from "./build-lifecycle";
 import { recomputeNamespace } from "./recompute-namespace";
 import { assertActive, requireNamespace } from "./update-namespace";
 
-export async function retryNamespace(deps: ServerDeps, name: string): Promise<IterationRecord> {
+/** `rebuildAll`: build every node again, even those an earlier build of the namespace already produced. */
+export async function retryNamespace(
+  deps: ServerDeps,
+  name: string,
+  opts: { rebuildAll?: boolean } = {},
+): Promise<IterationRecord> {
   const ns = requireNamespace(deps, name);
   assertActive(ns);
-  const it = await recomputeNamespace(deps, ns.id, { retry: true });
+  const it = await recomputeNamespace(deps, ns.id, { retry: true, rebuildAll: opts.rebuildAll });
   if (!it) throw new Conflict(`namespace ${name} could not be recomputed`);
   return it;
 }

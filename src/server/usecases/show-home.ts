@@ -8,6 +8,7 @@ import { getNamespaceById } from "../../db/namespaces";
 import { listWorkers } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { listBuilds } from "./builds";
+import { latestEta } from "./estimate-finish";
 import { listNamespaces } from "./list-namespaces";
 import { namespaceJson } from "./show-namespace";
 
@@ -65,5 +66,6 @@ export function showNamespaceRow(deps: ServerDeps, namespaceId: number): Namespa
     ...namespaceJson(ns),
     latest_iteration: it ? { id: it.id, reason: it.reason, created_at: it.createdAt } : null,
     counts: it ? (countByStatus(deps.db, [it.id]).get(it.id) ?? {}) : {},
+    eta: latestEta(deps, ns, it?.id),
   };
 }

@@ -7,6 +7,7 @@ import type { BuildRecord, IterationRecord, NamespaceRecord } from "../../core/r
 import { listIterationBuilds } from "../../db/builds";
 import { getIteration, latestIteration, listIterationSummaries } from "../../db/iterations";
 import type { ServerDeps } from "../deps";
+import { estimateFinish } from "./estimate-finish";
 import { requireNamespace } from "./update-namespace";
 
 export const namespaceJson = (ns: NamespaceRecord) => ({
@@ -19,7 +20,8 @@ export const namespaceJson = (ns: NamespaceRecord) => ({
   updated_at: ns.updatedAt,
 });
 
-export function buildJson(b: BuildRecord, pkgnames: string[], blockedBy: string[]): BuildNode {
+export function buildJson(deps: ServerDeps, b: BuildRecord, pkgnames: string[], blockedBy: string[]): BuildNode {
+  const estimate = deps.planning.estimate(b.pkgbase, b.arch);
   return {
     id: b.id,
     pkgbase: b.pkgbase,
@@ -36,6 +38,11 @@ export function buildJson(b: BuildRecord, pkgnames: string[], blockedBy: string[
     pipeline_url: b.pipelineUrl,
     started_at: b.startedAt,
     finished_at: b.finishedAt,
+    identity: b.identity,
+    reused_from_iteration: b.reusedFromIteration,
+    duration_ms: b.durationMs,
+    estimate_ms: estimate.ms,
+    estimate_source: estimate.source,
   };
 }
 
@@ -62,6 +69,7 @@ export function iterationJson(
     architectures[a] = {
       nodes: mine.map((b) =>
         buildJson(
+          deps,
           b,
           pkgnames.get(b.pkgbase) ?? [],
           b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []).filter((d) => status.get(d) !== "built") : [],
@@ -83,6 +91,7 @@ export function iterationJson(
     diff: it.diff,
     origins: it.origins,
     superseded: it.id !== latestId,
+    eta: estimateFinish(deps, it, it.id === latestId && ns.status === "active"),
     architectures,
     repository: {
       name: repoName(ns.name),

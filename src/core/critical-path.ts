@@ -1,0 +1,135 @@
+// Which ready build should start first, and when a namespace will be done. Both rest on the same
+// number: a node's remaining path, its own estimate plus the longest chain of estimates below it (its
+// dependents, their dependents, …). Starting the node with the longest remaining path first keeps the
+// chain that decides the finish time moving; plain build order can leave a long build at the head of a
+// long chain for last.
+
+export interface DagView {
+  /** Every node, in build order (each after everything it depends on). */
+  nodes: readonly string[];
+  /** node → the nodes built after it. */
+  dependents: ReadonlyMap<string, readonly string[]>;
+}
+
+/** node → its estimate plus the longest chain of estimates among its dependents, in milliseconds. */
+export function remainingPaths(dag: DagView, estimateMs: (node: string) => number): Map<string, number> {
+  const out = new Map<string, number>();
+  // Reverse build order: every dependent is done before the nodes it depends on.
+  for (let i = dag.nodes.length - 1; i >= 0; i--) {
+    const node = dag.nodes[i]!;
+    let below = 0;
+    for (const d of dag.dependents.get(node) ?? []) below = Math.max(below, out.get(d) ?? 0);
+    out.set(node, estimateMs(node) + below);
+  }
+  return out;
+}
+
+export interface RemainingNode {
+  node: string;
+  /** What the node waits for (nodes outside `nodes` count as done). */
+  deps: readonly string[];
+  state: "waiting" | "running";
+  /** For running nodes: how long it has been running. */
+  elapsedMs?: number;
+}
+
+/**
+ * How long the rest of a graph will take on `slots` parallel builders, by simulating the scheduler:
+ * whenever a slot is free, the ready node with the longest remaining path starts; running nodes finish
+ * after their estimate minus what they already ran (a node past its estimate is taken to finish now).
+ * Nodes that can never start (waiting for a node not in `nodes` and not done) must be left out by the
+ * caller. Returns milliseconds from now until the last node finishes.
+ */
+export function simulateRemaining(
+  nodes: readonly RemainingNode[],
+  slots: number,
+  estimateMs: (node: string) => number,
+  priority: (node: string) => number,
+): number {
+  const members = new Set(nodes.map((n) => n.node));
+  const waitingOn = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const n of nodes) {
+    let count = 0;
+    for (const d of n.deps) {
+      if (!members.has(d)) continue;
+      count++;
+      const list = dependents.get(d);
+      if (list) list.push(n.node);
+      else dependents.set(d, [n.node]);
+    }
+    waitingOn.set(n.node, count);
+  }
+  const finishing = new MinHeap<{ at: number; node: string }>((a, b) => a.at - b.at);
+  const ready = new MinHeap<string>((a, b) => priority(b) - priority(a) || (a < b ? -1 : a > b ? 1 : 0));
+  let running = 0;
+  for (const n of nodes) {
+    if (n.state === "running") {
+      finishing.push({ at: Math.max(0, estimateMs(n.node) - (n.elapsedMs ?? 0)), node: n.node });
+      running++;
+    } else if (waitingOn.get(n.node) === 0) ready.push(n.node);
+  }
+  // More running than slots (a burst of free workers): they all run; new starts wait for a free slot.
+  let free = Math.max(0, Math.max(1, slots) - running);
+  let now = 0;
+  for (;;) {
+    while (free > 0 && ready.size > 0) {
+      const node = ready.pop()!;
+      finishing.push({ at: now + estimateMs(node), node });
+      free--;
+    }
+    const next = finishing.pop();
+    if (!next) return now;
+    now = next.at;
+    free++;
+    for (const d of dependents.get(next.node) ?? []) {
+      const left = waitingOn.get(d)! - 1;
+      waitingOn.set(d, left);
+      if (left === 0) ready.push(d);
+    }
+  }
+}
+
+/** A binary heap with the smallest element (by `compare`) on top. */
+export class MinHeap<T> {
+  private items: T[] = [];
+  constructor(private readonly compare: (a: T, b: T) => number) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.compare(a[i]!, a[p]!) >= 0) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.compare(a[l]!, a[m]!) < 0) m = l;
+        if (r < a.length && this.compare(a[r]!, a[m]!) < 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+  /** Every element, in no particular order. */
+  values(): readonly T[] {
+    return this.items;
+  }
+}
