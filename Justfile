@@ -71,6 +71,10 @@ bench-ui *ARGS: setup
 bench-scheduler *ARGS: setup
     bun scripts/bench-scheduler.ts {{ARGS}}
 
+# Benchmark critical-path scheduling, the ETA and reuse: ≥1,000 nodes, heavy-tailed fake build times, 32 slots.
+bench-makespan *ARGS: setup
+    bun scripts/bench-makespan.ts {{ARGS}}
+
 # The main job on the embedded defaults: demo packages built by a makepkg worker, installed with pacman.
 demo: build
     bun scripts/demo.ts

@@ -272,7 +272,7 @@ export function nodeDetail(n: ShownNode, now = Date.now()): string {
     case "blocked":
       return [n.blocked_by.length > 0 ? `blocked by ${n.blocked_by.join(", ")}` : "", estimate]
         .filter(Boolean)
-        .join(", ");
+        .join("; ");
     case "building":
     case "scheduled":
       return [
@@ -283,7 +283,7 @@ export function nodeDetail(n: ShownNode, now = Date.now()): string {
         .filter(Boolean)
         .join(" ");
     case "pending":
-      return [n.attempts > 0 ? `attempt ${n.attempts + 1}` : "", estimate].filter(Boolean).join(", ");
+      return [n.attempts > 0 ? `attempt ${n.attempts + 1}` : "", estimate].filter(Boolean).join("; ");
     case "built":
       return n.reused_from_iteration !== null ? `reused from iteration ${n.reused_from_iteration}` : "";
   }
