@@ -30,6 +30,8 @@ const root = defineCommand({
     resume: lazy(() => import("./commands/resume")),
     retry: lazy(() => import("./commands/retry")),
     logs: lazy(() => import("./commands/logs")),
+    auth: lazy(() => import("./commands/auth")),
+    audit: lazy(() => import("./commands/audit")),
   },
 });
 

@@ -132,18 +132,64 @@ describe("buildbtw vercmp", () => {
   });
 });
 
-describe("buildbtw token create", () => {
-  test("creates a worker token once; a second time needs --rotate, which replaces it", async () => {
+describe("buildbtw token create, list, revoke", () => {
+  test("a worker token is a bot token with the worker scope; a second one needs --rotate, which revokes the first", async () => {
     const env = { DATA_DIR: join(tmp, "token-data") };
-    const first = await runCliJson<{ worker: string; token: string }>(["token", "create", "--worker", "w1"], { env });
+    const first = await runCliJson<{ worker: string; token: string; scopes: string[] }>(
+      ["token", "create", "--worker", "w1"],
+      { env },
+    );
     expect(first.worker).toBe("w1");
+    expect(first.scopes).toEqual(["worker"]);
+    expect(first.token).toStartWith("bbw_b_");
     const again = await runCli(["token", "create", "--worker", "w1"], { env });
     expect(again.code).toBe(1);
-    expect(again.stderr).toBe("buildbtw: worker w1 already exists; pass --rotate to replace its token\n");
+    expect(again.stderr).toBe(
+      "buildbtw: a bot token named w1 already exists; revoke it first or pass --rotate to replace it\n",
+    );
     const rotated = await runCliJson<{ token: string }>(["token", "create", "--worker", "w1", "--rotate"], { env });
     expect(rotated.token).not.toBe(first.token);
     const bad = await runCli(["token", "create", "--worker", "../w"], { env });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("is not a valid worker name");
+    expect(bad.stderr).toContain("is not a valid token name");
+    const listed = await runCliJson<{ tokens: { name: string; revoked_at: string | null; revoked_by: string }[] }>(
+      ["token", "list"],
+      { env },
+    );
+    expect(listed.tokens.map((t) => [t.name, t.revoked_at === null])).toEqual([
+      ["w1", true],
+      ["w1", false],
+    ]);
+    expect(listed.tokens[1]!.revoked_by).toEndWith("@host");
+    // Neither the tokens nor their hashes are ever listed.
+    const raw = (await runCli(["token", "list", "--json"], { env })).stdout;
+    expect(raw).not.toContain(first.token);
+    expect(raw).not.toContain("hash");
+  });
+
+  test("bot tokens: scopes, expiry, revocation by name or id; bad scopes and expiries are refused", async () => {
+    const env = { DATA_DIR: join(tmp, "token-data-bots") };
+    const ci = await runCliJson<{ id: number; scopes: string[]; expires_at: string }>(
+      ["token", "create", "--bot", "ci", "--scope", "namespaces:write,metrics", "--expires", "30d"],
+      { env },
+    );
+    expect(ci.scopes).toEqual(["namespaces:write", "metrics"]);
+    const days = (Date.parse(ci.expires_at) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThan(30.1);
+    const badScope = await runCli(["token", "create", "--bot", "x", "--scope", "root"], { env });
+    expect(badScope.stderr).toBe(
+      'buildbtw: "root" is not a scope; scopes are namespaces:write, worker, executor, metrics, admin\n',
+    );
+    const noScope = await runCli(["token", "create", "--bot", "x"], { env });
+    expect(noScope.stderr).toContain("at least one --scope");
+    const badExpiry = await runCli(["token", "create", "--bot", "x", "--scope", "admin", "--expires", "soon"], { env });
+    expect(badExpiry.stderr).toContain("expires must look like 30d");
+    const revoked = await runCliJson<{ revoked_at: string }>(["token", "revoke", "ci"], { env });
+    expect(revoked.revoked_at).not.toBeNull();
+    const twice = await runCli(["token", "revoke", String(ci.id)], { env });
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain("is already revoked");
+    expect((await runCli(["token", "revoke", "nobody"], { env })).stderr).toBe("buildbtw: no token nobody\n");
   });
 });

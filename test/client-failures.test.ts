@@ -269,7 +269,7 @@ describe("bad input and errors", () => {
     expect(await namespaces()).toEqual(before);
   });
 
-  test("a change without a token says how to get the admin token; a wrong token says the same", async () => {
+  test("a change without a token says how to get one; a token without the right says the same", async () => {
     const before = await namespaces();
     for (const args of [
       ["new", "solo/main"],
@@ -284,7 +284,7 @@ describe("bad input and errors", () => {
       );
       expectOneLineFailure(
         await server.cli(args, { BUILDBTW_TOKEN: workerToken }),
-        "the admin token is needed",
+        "this needs the packager role or a token with the namespaces:write scope",
         "DATA_DIR/admin-token",
       );
     }

@@ -405,13 +405,13 @@ describe("web UI over HTTP", () => {
     }
   });
 
-  test("actions without a login or token are 401, with a wrong token, CSRF token or origin 403, and change nothing", async () => {
+  test("actions without a login or with an unknown token are 401, with a wrong CSRF token or origin 403, and change nothing", async () => {
     const actions = ["cancel", "resume", "retry", "retry-node"];
     for (const verb of actions) {
       const path = `/namespaces/zlib/${verb}`;
       expect({ verb, status: (await post(path, { pkgbase: "zlib" })).status }).toEqual({ verb, status: 401 });
       const wrong = await post(path, { pkgbase: "zlib" }, { authorization: "Bearer not-the-admin-token" });
-      expect({ verb, status: wrong.status }).toEqual({ verb, status: 403 });
+      expect({ verb, status: wrong.status }).toEqual({ verb, status: 401 });
     }
     const session = await logIn();
     const page = await get("/namespaces/zlib", { cookie: session.cookie });
@@ -595,13 +595,13 @@ describe("web UI over HTTP", () => {
     expect((await get("/login")).status).toBe(200);
     const wrong = await post("/login", { token: "nope", next: "/" });
     expect(wrong.status).toBe(403);
-    expect((await texts(wrong.text, ".error-box"))[0]).toBe("that is not the admin token");
+    expect((await texts(wrong.text, ".error-box"))[0]).toBe("that is not a personal token or the admin token");
     const login = await post("/login", { token: server.adminToken, next: "https://evil.test/" });
     expect(login.status).toBe(303);
     expect(login.headers.get("location")).toBe("/");
     const cookie = login.headers.get("set-cookie")!;
     expect(cookie).toContain("HttpOnly");
-    expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).toContain("SameSite=Lax");
     const session = { cookie: cookie.split(";")[0]! };
 
     let page = await get("/namespaces/zlib", session);

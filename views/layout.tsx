@@ -5,8 +5,14 @@ import { urls } from "./urls";
 
 /** What every page needs besides its own data. */
 export interface Site {
-  /** Set when the reader is logged in: forms carry it. */
+  /** Set when the reader is logged in with a session: the logout form carries it. */
   csrf: string | null;
+  /** The CSRF token for action forms, set only when the reader may act (packager or admin). */
+  actions: string | null;
+  /** Who is logged in, as the audit log names them. */
+  user: string | null;
+  /** Whether the reader sees the admin pages. */
+  admin: boolean;
   assets: { css: string; htmx: string; ui: string };
   /** The render time, for "5 min ago" and running durations. */
   now: number;
@@ -21,6 +27,8 @@ export function Layout(p: { site: Site; title: string; children: Child; live?: s
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
+        {/* htmx would otherwise add a <style> element, which the Content-Security-Policy refuses. */}
+        <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
         <title>{p.title} · buildbtw</title>
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href={p.site.assets.css} />
@@ -39,6 +47,8 @@ export function Layout(p: { site: Site; title: string; children: Child; live?: s
             <a href={urls.home()}>Namespaces</a>
             <a href={`${urls.home()}#running`}>Running builds</a>
             <a href={`${urls.home()}#workers`}>Workers</a>
+            {p.site.user ? <a href={urls.tokens()}>Tokens</a> : null}
+            {p.site.admin ? <a href={urls.audit()}>Audit log</a> : null}
           </nav>
           <span class="small muted" aria-live="polite">
             {p.live ? (
@@ -49,11 +59,18 @@ export function Layout(p: { site: Site; title: string; children: Child; live?: s
           </span>
           {p.site.csrf ? (
             <form method="post" action={urls.logout()}>
+              <span class="small muted" id="whoami">
+                {p.site.user}
+              </span>{" "}
               <CsrfField csrf={p.site.csrf} />
               <button type="submit" class="small">
                 Log out
               </button>
             </form>
+          ) : p.site.user ? (
+            <span class="small muted" id="whoami">
+              {p.site.user}
+            </span>
           ) : (
             <a href={urls.login(p.site.path)}>Log in</a>
           )}
@@ -76,7 +93,7 @@ export function ErrorPage(p: { site: Site; status: number; message: string }) {
       <p class="error-box">{p.message}</p>
       {p.status === 401 ? (
         <p>
-          <a href={urls.login(p.site.path)}>Log in with the admin token</a>
+          <a href={urls.login(p.site.path)}>Log in</a>
         </p>
       ) : null}
       <p>
@@ -86,19 +103,27 @@ export function ErrorPage(p: { site: Site; status: number; message: string }) {
   );
 }
 
-export function LoginPage(p: { site: Site; next: string; error?: string }) {
+export function LoginPage(p: { site: Site; next: string; error?: string; sso: boolean }) {
   return (
     <Layout site={p.site} title="Log in">
       <h1>Log in</h1>
-      <p>
-        Reading needs no login. To cancel, resume or retry, log in with the server's admin token (
-        <code>BUILDBTW_ADMIN_TOKEN</code>, or the file <code>admin-token</code> in the server's data directory).
-      </p>
       {p.error ? <p class="error-box">{p.error}</p> : null}
+      {p.sso ? (
+        <p>
+          <a class="button" id="sso-login" href={urls.ssoLogin(p.next)}>
+            Log in with single sign-on
+          </a>
+        </p>
+      ) : null}
+      <p>
+        Or log in with a personal token (from <code>buildbtw auth login</code>) or, for set-up and emergencies, the
+        server's bootstrap admin token (<code>BUILDBTW_ADMIN_TOKEN</code>, or the file <code>admin-token</code> in the
+        server's data directory).
+      </p>
       <form method="post" action="/login">
         <input type="hidden" name="next" value={p.next} />
         <p>
-          <label for="token">Admin token</label>{" "}
+          <label for="token">Token</label>{" "}
           <input id="token" name="token" type="password" autocomplete="current-password" required size={40} />{" "}
           <button type="submit">Log in</button>
         </p>

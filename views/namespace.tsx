@@ -1,6 +1,6 @@
 // The namespace page: iterations and why they exist, architecture tabs, the build graph, the build table,
 // cycles, the pacman.conf snippet, and the buttons to cancel, resume and retry.
-import type { BuildNode, Eta, Namespace } from "../src/api/schemas";
+import type { Activity, BuildNode, Eta, Namespace } from "../src/api/schemas";
 import type { BuildStatus } from "../src/core/build-states";
 import type { ArchDiff, GraphDiff } from "../src/core/graph-diff";
 import type { NodeExplanation } from "../src/server/usecases/graph-view";
@@ -54,7 +54,13 @@ export function NamespacePageView(v: NamespaceView) {
   return (
     <Layout site={v.site} title={`${ns.name}${it ? ` · iteration ${it.id}` : ""}`} live={live}>
       {v.done && DONE[v.done] ? <p class="notice">{DONE[v.done]}</p> : null}
-      <NamespaceHead ns={ns} csrf={v.site.csrf} now={v.site.now} path={v.site.path} />
+      <NamespaceHead
+        ns={ns}
+        csrf={v.site.actions}
+        now={v.site.now}
+        path={v.site.path}
+        activity={v.page.detail.activity}
+      />
       <Iterations page={page} name={ns.name} now={v.site.now} />
       {!it ? (
         ns.problem ? null : (
@@ -140,7 +146,22 @@ export function NamespacePageView(v: NamespaceView) {
   );
 }
 
-export function NamespaceHead(p: { ns: Namespace; csrf: string | null; now: number; path: string }) {
+const ACTIONS: Record<string, string> = {
+  "namespace.create": "created",
+  "namespace.update": "changed",
+  "namespace.cancel": "cancelled",
+  "namespace.resume": "resumed",
+  "namespace.retry": "retried",
+  "build.retry": "build retried",
+};
+
+export function NamespaceHead(p: {
+  ns: Namespace;
+  csrf: string | null;
+  now: number;
+  path: string;
+  activity?: Activity[];
+}) {
   const ns = p.ns;
   return (
     <div id="ns-head">
@@ -166,7 +187,28 @@ export function NamespaceHead(p: { ns: Namespace; csrf: string | null; now: numb
         <dt>Created</dt>
         <dd>
           <Time iso={ns.created_at} now={p.now} />
+          {ns.created_by ? (
+            <>
+              {" by "}
+              <span class="actor">{ns.created_by}</span>
+            </>
+          ) : null}
         </dd>
+        {p.activity?.length ? (
+          <>
+            <dt>Changes</dt>
+            <dd>
+              <ul class="activity" id="ns-activity">
+                {p.activity.slice(0, 5).map((a) => (
+                  <li>
+                    {ACTIONS[a.action] ?? a.action} by <span class="actor">{a.actor}</span>{" "}
+                    <Time iso={a.at} now={p.now} />
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        ) : null}
       </dl>
       {ns.problem ? (
         <p class="notice problem" id="ns-problem" role="alert">
@@ -462,7 +504,7 @@ function BuildTable(p: { v: NamespaceView; link: (l: NamespaceLink) => string })
                 <BuildRow
                   b={b}
                   ns={ns.name}
-                  csrf={p.v.site.csrf}
+                  csrf={p.v.site.actions}
                   commitUrl={p.v.commitUrl}
                   now={p.v.site.now}
                   back={p.v.site.path}

@@ -22,6 +22,9 @@ export const urls = {
   home: () => "/",
   login: (next?: string) => `/login${query({ next })}`,
   logout: () => "/logout",
+  ssoLogin: (next?: string) => `/auth/login${query({ next })}`,
+  tokens: () => "/tokens",
+  audit: () => "/admin/audit",
   /** The namespace's latest iteration, or one iteration by id. */
   namespace: (name: string, l: NamespaceLink = {}) =>
     `/namespaces/${enc(name)}${l.iteration !== undefined ? `/iterations/${l.iteration}` : ""}${query({

@@ -1,10 +1,12 @@
 // Every /api/v1 path in one place, so server, client, worker and executor cannot drift apart.
-// Tokens travel as `Authorization: Bearer …`: the admin token for namespace operations, worker tokens for leases.
+// Tokens travel as `Authorization: Bearer …` (or as Basic auth's password, for pacman). Who may call what is
+// declared per route in src/server/http/access.ts: reading is open unless BUILDBTW_PUBLIC_READ=false;
+// namespace changes need a packager or the namespaces:write scope; leases a bot token with the worker scope.
 
 const enc = encodeURIComponent;
 
 export const api = {
-  // Namespaces (README.md, The API). GET is public; POST/PATCH need the admin token.
+  // Namespaces (README.md, The API). GET is public; POST/PATCH need a packager.
   namespaces: "/api/v1/namespaces", // GET ?all=true → NamespaceList; POST CreateNamespace → 201 Namespace
   namespace: (name: string) => `/api/v1/namespaces/${enc(name)}`, // GET ?iteration=&arch= → NamespaceDetail; PATCH UpdateNamespace
   iterations: (name: string) => `/api/v1/namespaces/${enc(name)}/iterations`, // POST → 201 (retry: new iteration)
@@ -34,6 +36,17 @@ export const api = {
   pipelineBuildLog: (buildId: number) => `/api/v1/pipeline-builds/${buildId}/log`, // POST text/plain chunk → 204
   pipelineBuildFile: (buildId: number, file: string) => `/api/v1/pipeline-builds/${buildId}/files/${enc(file)}`, // PUT bytes → 201 Uploaded
   pipelineBuildResult: (buildId: number) => `/api/v1/pipeline-builds/${buildId}/result`, // POST BuildResult → 200 ResultReported
+  // Identity: who the caller is; tokens (personal for users, bot tokens for admins); users and the audit log (admins).
+  me: "/api/v1/me", // GET → Me
+  tokens: "/api/v1/tokens", // GET → {tokens}; POST CreateToken → 201 {token (shown once), …}
+  token: (id: number) => `/api/v1/tokens/${id}`, // DELETE → the revoked token
+  users: "/api/v1/users", // GET → {users}
+  // Single sign-on for the CLI (`buildbtw auth login`); 404 when the server has none.
+  auth: "/api/v1/auth", // GET → {sso, device_flow}
+  authDevice: "/api/v1/auth/device", // POST → the provider's device authorization (user_code, verification_uri, …)
+  authDeviceToken: "/api/v1/auth/device/token", // POST {device_code, label?} → 202 pending | 201 {token, user, role}
+  authCliToken: "/api/v1/auth/cli-token", // POST {code, verifier, label?} → 201 {token} (browser flow's hand-over)
+  audit: "/api/v1/audit", // GET ?limit=&before=&actor=&target=&result= → {entries}, newest first
   // GitLab push and pipeline webhooks (project or group hook), verified by X-Gitlab-Token and/or the
   // webhook-signature header; anything unverified gets 401 (no credentials) or 403 (wrong ones).
   gitlabWebhook: "/api/v1/gitlab/webhook", // POST GitLab hook body → 202

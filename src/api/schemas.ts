@@ -84,6 +84,8 @@ export const Namespace = z.object({
   include: z.array(z.string()),
   /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
   problem: z.string().nullable(),
+  /** Who opened it: a user's or bot token's name, "admin" for the bootstrap token; null for older ones. */
+  created_by: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -162,10 +164,19 @@ export type Iteration = z.infer<typeof Iteration>;
 
 export const IterationSummary = z.object({ id: z.number(), reason: IterationReasonSchema, created_at: z.string() });
 
+/** Who did what to a namespace (create, cancel, resume, retry, edit), newest first, from the audit log. */
+export const Activity = z.object({
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+});
+export type Activity = z.infer<typeof Activity>;
+
 export const NamespaceDetail = z.object({
   namespace: Namespace,
   iteration: Iteration.nullable(),
   iterations: z.array(IterationSummary),
+  activity: z.array(Activity),
 });
 export type NamespaceDetail = z.infer<typeof NamespaceDetail>;
 
@@ -306,3 +317,32 @@ export const Workers = z.object({
 
 /** Every error body: one sentence. */
 export const ErrorBody = z.object({ error: z.string() });
+
+// ── identity ─────────────────────────────────────────────────────────────────
+
+/** GET /api/v1/me: who the caller's credentials name, and what they may do. */
+export const Me = z.object({
+  kind: z.enum(["anonymous", "user", "bot", "bootstrap"]),
+  name: z.string(),
+  role: z.enum(["reader", "packager", "admin"]).nullable(),
+  scopes: z.array(z.string()),
+  groups: z.array(z.string()),
+  token_id: z.number().nullable(),
+  can: z.object({ write_namespaces: z.boolean(), admin: z.boolean() }),
+});
+export type Me = z.infer<typeof Me>;
+
+export const AuditEntry = z.object({
+  id: z.number(),
+  at: z.string(),
+  actor: z.string(),
+  actor_kind: z.string(),
+  action: z.string(),
+  target: z.string(),
+  result: z.enum(["ok", "refused", "failed"]),
+  status: z.number(),
+  remote_address: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+export const AuditList = z.object({ entries: z.array(AuditEntry) });
+export type AuditList = z.infer<typeof AuditList>;

@@ -102,6 +102,7 @@ describe("requests", () => {
       origin_changesets: ["zlib/main"],
       include: [] as string[],
       problem: null,
+      created_by: null,
       created_at: "t",
       updated_at: "t",
     };

@@ -5,6 +5,7 @@ import { createFetch, FetchError } from "ofetch";
 import type { z } from "zod";
 import { api } from "../api/routes";
 import {
+  AuditList,
   BuildList,
   type BuildResult,
   type CreateNamespace,
@@ -14,6 +15,7 @@ import {
   Lease,
   type LeaseRequest,
   LogChunk,
+  Me,
   Namespace,
   NamespaceDetail,
   NamespaceList,
@@ -78,6 +80,14 @@ export interface ApiClient {
   };
   workers: {
     list(options?: CallOptions): Promise<WorkersBody>;
+  };
+  /** Who this client's token names. */
+  me(options?: CallOptions): Promise<Me>;
+  audit: {
+    list(
+      query?: { limit?: number; before?: number; actor?: string; target?: string; result?: string },
+      options?: CallOptions,
+    ): Promise<AuditList>;
   };
   leases: {
     /** Long-poll for a job: a Lease, or null when none came within `wait_ms`. */
@@ -231,6 +241,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     workers: {
       list: (o) => call(Workers, get(api.workers, o)),
+    },
+    me: (o) => call(Me, get(api.me, o)),
+    audit: {
+      list: (query, o) => call(AuditList, get(api.audit, o, { ...query })),
     },
     leases: {
       acquire: async (body, o) => {

@@ -16,7 +16,7 @@ import type { Arch, IncludeKind, NamespaceName, Pkgbase } from "../core/types";
 // ── talking to the server ───────────────────────────────────────────────────
 
 const WHERE_THE_TOKEN_IS =
-  "pass the admin token with --token or BUILDBTW_TOKEN (on the server host it is BUILDBTW_ADMIN_TOKEN, or the file DATA_DIR/admin-token)";
+  "log in with `buildbtw auth login`, or pass a personal or bot token with --token or BUILDBTW_TOKEN (for set-up, the bootstrap admin token: BUILDBTW_ADMIN_TOKEN, or the file DATA_DIR/admin-token on the server host)";
 
 /** A client for reading (no token needed) or for changing (the admin token is checked before any request). */
 export function connect(flags: ClientFlags, access: "read" | "change" = "read"): ApiClient {

@@ -1,55 +1,142 @@
+// `buildbtw token create|list|revoke`: bot tokens, on the server host (talks to the database directly, so it
+// works before anyone can log in). Every change is written to the audit log as done by the host's user.
+import { userInfo } from "node:os";
 import { defineCommand } from "citty";
 import { loadServerConfig } from "../config/server";
-import { Invalid } from "../core/errors";
-import { parsePkgname } from "../core/names";
-import { openDatabase } from "../db/open";
-import { findWorkerByName, insertWorker, replaceWorkerToken } from "../db/workers";
-import { hashToken, newToken } from "../server/tokens";
-import { execute, jsonFlag, printJson } from "./support";
+import { isScope, SCOPES, type Scope } from "../core/access";
+import { Invalid, NotFound } from "../core/errors";
+import type { TokenRecord } from "../core/records";
+import { insertAudit } from "../db/audit";
+import { findLiveBotToken, getToken, listTokens, revokeToken } from "../db/identity";
+import { type Db, openDatabase } from "../db/open";
+import { expiryFrom, tokenJson } from "../server/http/identity";
+import { createBotToken } from "../server/usecases/manage-tokens";
+import { execute, jsonFlag, printJson, printLines } from "./support";
+
+const dbFlags = {
+  "database-url": { type: "string", description: "SQLite database (DATABASE_URL)" },
+  "data-dir": { type: "string", description: "State directory (DATA_DIR)" },
+} as const;
+
+const hostActor = () => `${userInfo().username}@host`;
+
+function withDb<T>(args: { "database-url"?: string; "data-dir"?: string }, fn: (db: Db) => T): T {
+  const db = openDatabase(loadServerConfig(args).databasePath);
+  try {
+    return fn(db);
+  } finally {
+    db.$client.close();
+  }
+}
+
+function audit(db: Db, action: string, target: string): void {
+  insertAudit(db, {
+    actor: hostActor(),
+    actorKind: "host",
+    action,
+    target,
+    result: "ok",
+    status: 200,
+    remoteAddress: null,
+    detail: null,
+  });
+}
+
+export function parseScopes(raw: string | undefined): Scope[] {
+  const given = (raw ?? "")
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of given)
+    if (!isScope(s)) throw new Invalid(`${JSON.stringify(s)} is not a scope; scopes are ${SCOPES.join(", ")}`);
+  return given as Scope[];
+}
 
 const create = defineCommand({
   meta: {
     name: "create",
-    description: "Create a worker token (run on the server host; talks to the database). Prints the token once",
+    description: "Create a bot token (run on the server host; talks to the database). Prints the token once",
   },
   args: {
-    worker: { type: "string", description: "Worker name (letters, digits, @._+-)", required: true },
-    rotate: { type: "boolean", description: "Replace the token of an existing worker", default: false },
-    "database-url": { type: "string", description: "SQLite database (DATABASE_URL)" },
-    "data-dir": { type: "string", description: "State directory (DATA_DIR)" },
+    bot: { type: "string", description: "Bot name (letters, digits, @._+-)" },
+    scope: { type: "string", description: `Comma-separated scopes: ${SCOPES.join(", ")}` },
+    worker: { type: "string", description: "Shorthand for --bot NAME --scope worker" },
+    expires: { type: "string", description: "Expire after 30d, 12h, 90m, or at a date (default: never)" },
+    rotate: {
+      type: "boolean",
+      description: "Revoke the live token of the same name and make a new one",
+      default: false,
+    },
+    ...dbFlags,
     ...jsonFlag,
   },
   run: ({ args }) =>
     execute(() => {
-      let name: string;
-      try {
-        name = parsePkgname(args.worker);
-      } catch {
-        throw new Invalid(`${JSON.stringify(args.worker)} is not a valid worker name (letters, digits, @._+-)`);
-      }
-      const config = loadServerConfig(args);
-      const db = openDatabase(config.databasePath);
-      const token = newToken("worker");
-      try {
-        const existing = findWorkerByName(db, name);
-        if (existing && !args.rotate)
-          throw new Invalid(`worker ${name} already exists; pass --rotate to replace its token`);
-        if (existing) replaceWorkerToken(db, existing.id, hashToken(token));
-        else insertWorker(db, name, hashToken(token));
-      } finally {
-        db.$client.close();
-      }
+      const name = args.bot ?? args.worker;
+      if (!name) throw new Invalid("name the token: --bot NAME --scope SCOPES, or --worker NAME");
+      if (args.bot && args.worker) throw new Invalid("give --bot or --worker, not both");
+      const scopes = args.worker ? ["worker" as const, ...parseScopes(args.scope)] : parseScopes(args.scope);
+      if (scopes.length === 0) throw new Invalid(`give the bot at least one --scope (${SCOPES.join(", ")})`);
+      const expiresAt = expiryFrom(args.expires, Date.now());
+      const { token, record } = withDb(args, (db) => {
+        const made = createBotToken({ db }, { name, scopes, expiresAt, rotate: args.rotate }, hostActor());
+        audit(db, "token.create", `token ${name}`);
+        return made;
+      });
       if (args.json) {
-        printJson({ worker: name, token });
+        printJson({ token, ...tokenJson(record), worker: args.worker ? name : undefined });
       } else {
-        process.stderr.write(`Token for worker ${name} (shown once; give it to the worker as BUILDBTW_TOKEN):\n`);
+        process.stderr.write(
+          `Token for bot ${name} (${record.scopes.join(", ")}; shown once; give it to the ${args.worker ? "worker" : "bot"} as BUILDBTW_TOKEN):\n`,
+        );
         process.stdout.write(`${token}\n`);
       }
       return 0;
     }),
 });
 
+const describe = (t: TokenRecord): string => {
+  const state = t.revokedAt
+    ? `revoked ${t.revokedAt} by ${t.revokedBy}`
+    : t.expiresAt
+      ? `expires ${t.expiresAt}`
+      : "no expiry";
+  const what = t.kind === "bot" ? t.scopes.join(",") : `personal (user ${t.userId})`;
+  return `${String(t.id).padStart(4)}  ${t.name.padEnd(20)} ${what.padEnd(24)} ${state}; last used ${t.lastUsedAt ?? "never"}`;
+};
+
+const list = defineCommand({
+  meta: { name: "list", description: "List tokens with their scopes, expiry, revocation and last use (server host)" },
+  args: { ...dbFlags, ...jsonFlag },
+  run: ({ args }) =>
+    execute(() => {
+      const tokens = withDb(args, (db) => listTokens(db));
+      if (args.json) printJson({ tokens: tokens.map(tokenJson) });
+      else printLines(tokens.map(describe));
+      return 0;
+    }),
+});
+
+const revoke = defineCommand({
+  meta: { name: "revoke", description: "Revoke a token by id, or the live bot token of a name (server host)" },
+  args: { token: { type: "positional", description: "Token id or bot name", required: true }, ...dbFlags, ...jsonFlag },
+  run: ({ args }) =>
+    execute(() => {
+      const revoked = withDb(args, (db) => {
+        const t = /^\d+$/.test(args.token) ? getToken(db, Number(args.token)) : findLiveBotToken(db, args.token);
+        if (!t) throw new NotFound(`no token ${args.token}`);
+        if (t.revokedAt) throw new Invalid(`token ${t.id} (${t.name}) is already revoked`);
+        revokeToken(db, t.id, hostActor());
+        audit(db, "token.revoke", `token ${t.name}`);
+        return getToken(db, t.id)!;
+      });
+      if (args.json) printJson(tokenJson(revoked));
+      else process.stderr.write(`Revoked token ${revoked.id} (${revoked.name}).\n`);
+      return 0;
+    }),
+});
+
 export default defineCommand({
-  meta: { name: "token", description: "Manage worker tokens" },
-  subCommands: { create },
+  meta: { name: "token", description: "Manage bot tokens (worker, namespaces:write, executor, metrics, admin)" },
+  subCommands: { create, list, revoke },
 });

@@ -2,16 +2,19 @@ import { expect, test } from "bun:test";
 import { loadClientConfig, printableClientConfig } from "./client";
 
 test("client settings: flag → environment → default; the token is optional", () => {
-  expect(loadClientConfig({}, {})).toEqual({ serverUrl: "http://localhost:8080", token: undefined });
+  const none = { XDG_CONFIG_HOME: "/nonexistent" };
+  expect(loadClientConfig({}, none)).toEqual({ serverUrl: "http://localhost:8080", token: undefined, tokenFrom: null });
   expect(loadClientConfig({}, { SERVER_URL: "http://env:9/", BUILDBTW_TOKEN: "e" })).toEqual({
     serverUrl: "http://env:9",
     token: "e",
+    tokenFrom: "env",
   });
   expect(
     loadClientConfig({ "server-url": "https://flag", token: "f" }, { SERVER_URL: "http://env:9", BUILDBTW_TOKEN: "e" }),
   ).toEqual({
     serverUrl: "https://flag",
     token: "f",
+    tokenFrom: "flag",
   });
 });
 

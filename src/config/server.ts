@@ -26,7 +26,21 @@ const Schema = z.object({
   databasePath: z.string().min(1),
   dataDir: z.string().min(1),
   reposDir: z.string().min(1),
-  adminToken: z.string().min(16, "must be at least 16 characters").optional(),
+  adminToken: z
+    .string()
+    .refine((t) => t === "off" || t.length >= 16, "BUILDBTW_ADMIN_TOKEN must be at least 16 characters, or off")
+    .optional(),
+  publicRead: z.enum(["true", "false", "1", "0", "yes", "no"], {
+    error: "BUILDBTW_PUBLIC_READ must be true or false",
+  }),
+  auditRetentionDays: z.coerce
+    .number({ error: "BUILDBTW_AUDIT_RETENTION_DAYS must be a number of days" })
+    .int("BUILDBTW_AUDIT_RETENTION_DAYS must be a whole number of days")
+    .min(1, "BUILDBTW_AUDIT_RETENTION_DAYS must be at least 1"),
+  authFailureLimit: z.coerce
+    .number({ error: "BUILDBTW_AUTH_FAILURE_LIMIT must be a number" })
+    .int("BUILDBTW_AUTH_FAILURE_LIMIT must be a whole number")
+    .min(1, "BUILDBTW_AUTH_FAILURE_LIMIT must be at least 1"),
   refCheckIntervalMs: z.coerce.number().int().min(1000),
   leaseTtlMs: z.coerce.number().int().min(1000),
   defaultArch: z.string().min(1),
@@ -60,12 +74,76 @@ const Schema = z.object({
     .int()
     .min(4096, "BUILDBTW_MAX_LOG_BYTES must be at least 4096"),
 });
-export type ServerConfig = z.infer<typeof Schema> & {
+export type ServerConfig = Omit<z.infer<typeof Schema>, "publicRead"> & {
   baseUrl: string;
+  /** BUILDBTW_PUBLIC_READ (default true): anonymous visitors may read pages and the API. */
+  publicRead: boolean;
   gitlab: GitlabConfig | null;
   /** Readiness, metrics, retention and webhooks (config/operations.ts). */
   ops: OperationsConfig;
+  oidc: OidcConfig | null;
 };
+
+/** Single sign-on (on when BUILDBTW_OIDC_ISSUER is set). */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  /** The claim listing the user's groups (BUILDBTW_OIDC_GROUPS_CLAIM, default `groups`). */
+  groupsClaim: string;
+  packagerGroups: string[];
+  adminGroups: string[];
+  scopes: string;
+  /** How often a session's groups are read again from the provider (BUILDBTW_OIDC_ROLE_REFRESH_SECONDS, a day). */
+  roleRefreshSeconds: number;
+}
+
+const list = (v: string | undefined): string[] =>
+  (v ?? "")
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const OidcSchema = z.object({
+  issuer: z.url({
+    protocol: /^https?$/,
+    error: "BUILDBTW_OIDC_ISSUER must be an http(s) URL",
+  }),
+  clientId: z
+    .string({
+      error: "BUILDBTW_OIDC_CLIENT_ID must be set with BUILDBTW_OIDC_ISSUER",
+    })
+    .min(1),
+  clientSecret: z.string().min(1).optional(),
+  groupsClaim: z.string().min(1),
+  packagerGroups: z.array(z.string()),
+  adminGroups: z.array(z.string()),
+  scopes: z.string().min(1),
+  roleRefreshSeconds: z.coerce
+    .number({ error: "BUILDBTW_OIDC_ROLE_REFRESH_SECONDS must be a number of seconds" })
+    .int()
+    .min(1, "BUILDBTW_OIDC_ROLE_REFRESH_SECONDS must be at least 1")
+    .max(86_400, "BUILDBTW_OIDC_ROLE_REFRESH_SECONDS may be at most a day"),
+});
+
+function loadOidcConfig(env: Env): OidcConfig | null {
+  const issuer = pick(env.BUILDBTW_OIDC_ISSUER);
+  if (!issuer) return null;
+  return parseSettings(
+    OidcSchema,
+    {
+      issuer,
+      clientId: pick(env.BUILDBTW_OIDC_CLIENT_ID),
+      clientSecret: pick(env.BUILDBTW_OIDC_CLIENT_SECRET),
+      groupsClaim: pick(env.BUILDBTW_OIDC_GROUPS_CLAIM) ?? "groups",
+      packagerGroups: list(pick(env.BUILDBTW_OIDC_PACKAGER_GROUPS)),
+      adminGroups: list(pick(env.BUILDBTW_OIDC_ADMIN_GROUPS)),
+      scopes: pick(env.BUILDBTW_OIDC_SCOPES) ?? "openid profile email groups offline_access",
+      roleRefreshSeconds: pick(env.BUILDBTW_OIDC_ROLE_REFRESH_SECONDS) ?? "86400",
+    },
+    "single sign-on",
+  );
+}
 
 // ── GitLab mode (src/gitlab/README.md, GitLab mode): on when GITLAB_TOKEN is set ─────────────────
 
@@ -191,6 +269,9 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
       adminToken: pick(flags["admin-token"], env.BUILDBTW_ADMIN_TOKEN),
       refCheckIntervalMs: pick(flags["ref-check-interval"], env.BUILDBTW_REF_CHECK_INTERVAL_MS) ?? "30000",
       leaseTtlMs: pick(flags["lease-ttl"], env.BUILDBTW_LEASE_TTL_MS) ?? "60000",
+      publicRead: (pick(env.BUILDBTW_PUBLIC_READ) ?? "true").toLowerCase(),
+      auditRetentionDays: pick(env.BUILDBTW_AUDIT_RETENTION_DAYS) ?? "365",
+      authFailureLimit: pick(env.BUILDBTW_AUTH_FAILURE_LIMIT) ?? "10",
       defaultArch: pick(env.BUILDBTW_DEFAULT_ARCH) ?? DEFAULT_ARCH,
       defaultEstimateMs: pick(env.BUILDBTW_DEFAULT_ESTIMATE) ?? "30m",
       scheduleOrder: pick(env.BUILDBTW_SCHEDULE_ORDER) ?? "critical-path",
@@ -207,13 +288,16 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
     reposDir: resolve(parsed.reposDir),
     databasePath: isAbsolute(parsed.databasePath) ? parsed.databasePath : resolve(parsed.databasePath),
     baseUrl: (parsed.baseUrl ?? `http://${host}:${parsed.port}`).replace(/\/$/, ""),
+    publicRead: ["true", "1", "yes"].includes(parsed.publicRead),
     gitlab: loadGitlabConfig(env),
     ops: loadOperationsConfig(env),
+    oidc: loadOidcConfig(env),
   };
 }
 
 export const printableServerConfig = (c: ServerConfig) => ({
   ...redacted(c, ["adminToken"]),
+  oidc: c.oidc && redacted({ ...c.oidc }, ["clientSecret"]),
   gitlab: c.gitlab && redacted({ ...c.gitlab }, ["token", "webhookSecret", "webhookSigningToken"]),
   ops: { ...c.ops, webhooks: redacted({ ...c.ops.webhooks }, ["secret"]) },
 });

@@ -1,4 +1,5 @@
 // What the server stores, in domain words (rows are mapped to these in db/).
+import type { Role, Scope } from "./access";
 import type { BuildStatus } from "./build-states";
 import type { ArchGraph } from "./graph";
 import type { GraphDiff } from "./graph-diff";
@@ -15,6 +16,8 @@ export interface NamespaceRecord {
   include: IncludeKind[];
   /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
   problem: string | null;
+  /** Who made it (a user's or bot token's name, "admin" for the bootstrap token); null before this was kept. */
+  createdBy: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -89,4 +92,51 @@ export interface WorkerRecord {
   architectures: string[];
   lastSeen: string | null;
   createdAt: string;
+}
+
+export interface UserRecord {
+  id: number;
+  subject: string;
+  name: string;
+  email: string | null;
+  role: Role;
+  groups: string[];
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export interface TokenRecord {
+  id: number;
+  kind: "personal" | "bot";
+  name: string;
+  userId: number | null;
+  scopes: Scope[];
+  expiresAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  lastUsedAt: string | null;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface SessionRecord {
+  id: number;
+  userId: number | null;
+  csrfSecret: string;
+  refreshToken: string | null;
+  rolesCheckedAt: string;
+  expiresAt: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  actorKind: "anonymous" | "user" | "bot" | "bootstrap" | "host";
+  action: string;
+  target: string;
+  result: "ok" | "refused" | "failed";
+  status: number;
+  remoteAddress: string | null;
+  detail: string | null;
 }

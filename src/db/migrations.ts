@@ -5,6 +5,7 @@ import m0001 from "../../migrations/0001_gitlab_pipelines.sql" with { type: "tex
 import m0002 from "../../migrations/0002_namespace_problem.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_operations.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_build_identity_durations.sql" with { type: "text" };
+import m0005 from "../../migrations/0005_identity.sql" with { type: "text" };
 
 export const MIGRATIONS: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0000 },
@@ -12,4 +13,5 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
   { name: "0002_namespace_problem", sql: m0002 },
   { name: "0003_operations", sql: m0003 },
   { name: "0004_build_identity_durations", sql: m0004 },
+  { name: "0005_identity", sql: m0005 },
 ];

@@ -15,13 +15,19 @@ const toRecord = (r: Row): NamespaceRecord => ({
   originChangesets: r.originChangesets,
   include: r.include as IncludeKind[],
   problem: r.problem,
+  createdBy: r.createdBy,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
 });
 
 export function insertNamespace(
   db: Db,
-  v: { name: string; originChangesets: string[]; include: IncludeKind[] },
+  v: {
+    name: string;
+    originChangesets: string[];
+    include: IncludeKind[];
+    createdBy: string | null;
+  },
 ): NamespaceRecord {
   const row = db.insert(namespaces).values(v).returning().get();
   return toRecord(row);

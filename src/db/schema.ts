@@ -17,6 +17,8 @@ export const namespaces = sqliteTable("namespaces", {
   originsEditedAt: text("origins_edited_at"),
   /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
   problem: text("problem"),
+  /** Who made it: a user's name, a bot token's name, or "admin" for the bootstrap token. */
+  createdBy: text("created_by"),
   createdAt: text("created_at").notNull().default(now),
   updatedAt: text("updated_at").notNull().default(now),
 });
@@ -131,11 +133,10 @@ export const artifacts = sqliteTable(
   (t) => [uniqueIndex("artifacts_file").on(t.iterationId, t.arch, t.fileName)],
 );
 
+/** A worker as seen by the server; it authenticates with the bot token of the same name (scope `worker`). */
 export const workers = sqliteTable("workers", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull().unique(),
-  /** sha256 of the token; the token itself is shown once and never stored. */
-  tokenHash: text("token_hash").notNull().unique(),
   architectures: text("architectures", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   lastSeen: text("last_seen"),
   createdAt: text("created_at").notNull().default(now),
@@ -183,3 +184,81 @@ export const healthProbe = sqliteTable("health_probe", {
   id: integer("id").primaryKey(),
   checkedAt: text("checked_at").notNull(),
 });
+
+/** People who logged in through single sign-on. Their role follows their groups, refreshed at login and daily. */
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  /** The identity provider's `sub`: stable, unlike names. */
+  subject: text("subject").notNull().unique(),
+  name: text("name").notNull(),
+  email: text("email"),
+  role: text("role", { enum: ["reader", "packager", "admin"] }).notNull(),
+  groups: text("groups", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  createdAt: text("created_at").notNull().default(now),
+  lastLoginAt: text("last_login_at"),
+});
+
+/**
+ * API tokens. Personal ones act as their user with the user's current role; bot ones carry scopes. Only the
+ * sha256 of a token is kept: it is shown once, at creation.
+ */
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: ["personal", "bot"] }).notNull(),
+    name: text("name").notNull(),
+    userId: integer("user_id").references(() => users.id),
+    /** JSON array of scopes (bots); personal tokens have none of their own. */
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: text("expires_at"),
+    revokedAt: text("revoked_at"),
+    revokedBy: text("revoked_by"),
+    lastUsedAt: text("last_used_at"),
+    createdBy: text("created_by"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [index("tokens_user").on(t.userId)],
+);
+
+/** Web UI sessions: the cookie holds a random id; only its sha256 is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    idHash: text("id_hash").notNull().unique(),
+    /** Null for a session opened with the bootstrap admin token. */
+    userId: integer("user_id").references(() => users.id),
+    /** Secret the forms' CSRF tokens are derived from. */
+    csrfSecret: text("csrf_secret").notNull(),
+    /** The identity provider's refresh token, used to re-read the user's groups daily. */
+    refreshToken: text("refresh_token"),
+    rolesCheckedAt: text("roles_checked_at").notNull().default(now),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
+/** Every mutation and every refused attempt: who, what, on what, how it ended, from where. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: text("at").notNull().default(now),
+    /** A user's name, a token's name, "admin" (bootstrap token) or "anonymous". */
+    actor: text("actor").notNull(),
+    actorKind: text("actor_kind", {
+      enum: ["anonymous", "user", "bot", "bootstrap", "host"],
+    }).notNull(),
+    action: text("action").notNull(),
+    target: text("target").notNull(),
+    /** "ok", or "refused" for 401/403/429, or "failed" for other errors. */
+    result: text("result", { enum: ["ok", "refused", "failed"] }).notNull(),
+    status: integer("status").notNull(),
+    remoteAddress: text("remote_address"),
+    detail: text("detail"),
+  },
+  (t) => [index("audit_at").on(t.at), index("audit_target").on(t.target)],
+);

@@ -1,4 +1,4 @@
-// Worker identities: tokens are stored as sha256 hashes and shown once at creation.
+// Workers as the server sees them. A worker authenticates with the bot token of its name (scope `worker`).
 import { eq } from "drizzle-orm";
 import type { WorkerRecord } from "../core/records";
 import type { Db } from "./open";
@@ -14,22 +14,15 @@ const toRecord = (r: Row): WorkerRecord => ({
   createdAt: r.createdAt,
 });
 
-export function insertWorker(db: Db, name: string, tokenHash: string): WorkerRecord {
-  return toRecord(db.insert(workers).values({ name, tokenHash }).returning().get());
+/** The worker of this name, made on its first call. */
+export function ensureWorker(db: Db, name: string): WorkerRecord {
+  const row = db.insert(workers).values({ name }).onConflictDoNothing().returning().get();
+  return row ? toRecord(row) : findWorkerByName(db, name)!;
 }
 
 export function findWorkerByName(db: Db, name: string): WorkerRecord | null {
   const row = db.select().from(workers).where(eq(workers.name, name)).get();
   return row ? toRecord(row) : null;
-}
-
-export function findWorkerByTokenHash(db: Db, tokenHash: string): WorkerRecord | null {
-  const row = db.select().from(workers).where(eq(workers.tokenHash, tokenHash)).get();
-  return row ? toRecord(row) : null;
-}
-
-export function replaceWorkerToken(db: Db, id: number, tokenHash: string): void {
-  db.update(workers).set({ tokenHash }).where(eq(workers.id, id)).run();
 }
 
 export function touchWorker(db: Db, id: number, architectures: string[]): void {

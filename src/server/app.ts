@@ -4,12 +4,13 @@ import { routePath } from "hono/route";
 import { api } from "../api/routes";
 import { NotFound } from "../core/errors";
 import type { ServerDeps } from "./deps";
-import { requireAdmin } from "./http/auth";
+import { accessControl } from "./http/access";
 import { buildsRouter } from "./http/builds";
 import { errorHandler } from "./http/errors";
 import { gitlabWebhookRouter } from "./http/gitlab";
 import { requestGuard } from "./http/guard";
-import { healthRouter, metricsRouter, requireMetricsAccess } from "./http/health";
+import { healthRouter, metricsRouter } from "./http/health";
+import { identityRouter } from "./http/identity";
 import { leasesRouter } from "./http/leases";
 import { bodyLimits } from "./http/limits";
 import { namespacesRouter } from "./http/namespaces";
@@ -18,6 +19,7 @@ import { pipelineBuildsRouter } from "./http/pipeline-builds";
 import { planRouter } from "./http/plan";
 import { RateLimiter, rateLimited } from "./http/rate-limit";
 import { repoRouter } from "./http/repo";
+import { ssoRouter } from "./http/sso";
 import { showWorkers } from "./usecases/show-home";
 
 /** Planning reads every pkgbase's graph; a search filters a whole namespace: both are open to anyone. */
@@ -34,8 +36,10 @@ export function createApp(deps: ServerDeps) {
   app.use(bodyLimits(deps.config.maxUploadBytes));
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
   app.use(countRequests(deps));
+  // Before every route: who is asking and whether the route's rule (access.ts) lets them.
+  app.use(accessControl(deps));
   app.route("/", healthRouter(deps));
-  app.route("/", metricsRouter(deps, requireMetricsAccess(deps)));
+  app.route("/", metricsRouter(deps, null));
   app.route(api.namespaces, namespacesRouter(deps));
   app.route(api.builds, buildsRouter(deps));
   app.route(api.lease, leasesRouter(deps));
@@ -43,7 +47,8 @@ export function createApp(deps: ServerDeps) {
   app.route(api.gitlabWebhook, gitlabWebhookRouter(deps));
   app.use(api.plan, rateLimited(limits.plan, "plan requests"));
   app.route(api.plan, planRouter(deps));
-  app.post(api.refresh, requireAdmin(deps), (c) => {
+  app.route("/api/v1", identityRouter(deps));
+  app.post(api.refresh, (c) => {
     void deps.requestRecompute();
     return c.json({ accepted: true }, 202);
   });
@@ -62,6 +67,7 @@ export function createApp(deps: ServerDeps) {
     "*",
     rateLimited(limits.search, "searches", (c) => c.req.method === "GET" && Boolean(c.req.query("q"))),
   );
+  app.route("/", ssoRouter(deps, deps.oidc));
   app.route("/", pagesRouter(deps));
   app.all("/api/*", () => {
     throw new NotFound("no such API endpoint");

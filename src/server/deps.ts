@@ -7,10 +7,12 @@ import type { Db } from "../db/open";
 import type { GitlabClient, RepositoryFetcher } from "../gitlab";
 import type { Logger } from "../lib/log";
 import type { ReceivedFile } from "../lib/receive";
+import type { AuthFailures } from "./auth-failures";
 import type { ServerEvents } from "./events";
 import type { GraphIndexCache } from "./graph-index";
 import type { Liveness } from "./loops/liveness";
 import type { ServerMetrics } from "./metrics";
+import type { OidcClient } from "./oidc";
 import type { Planning } from "./planning";
 import type { RepoPublisher } from "./repo-publisher";
 import type { Scheduler } from "./scheduler";
@@ -62,7 +64,12 @@ export interface GitlabMode {
 export interface ServerDeps {
   db: Db;
   config: ServerConfig;
-  adminToken: string;
+  /** The bootstrap admin token; null when BUILDBTW_ADMIN_TOKEN=off. */
+  adminToken: string | null;
+  /** Single sign-on; null when BUILDBTW_OIDC_ISSUER is not set. */
+  oidc: OidcClient | null;
+  /** Failed logins and token checks per address (429 once there are too many). */
+  authFailures: AuthFailures;
   scheduler: Scheduler;
   catalog: SourceCatalog;
   publisher: RepoPublisher;

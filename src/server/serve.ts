@@ -15,10 +15,12 @@ import { freeBytes } from "../lib/disk";
 import { createLogger } from "../lib/log";
 import { checkUploadFile, linkPackage, RepoIndex, storePackageFile } from "../pacman";
 import { createApp, createMetricsApp } from "./app";
+import { AuthFailures } from "./auth-failures";
 import { createCatalog } from "./catalog";
 import type { GitlabMode, ServerDeps } from "./deps";
 import { ServerEvents } from "./events";
 import { GraphIndexCache } from "./graph-index";
+import { startIdentityUpkeep } from "./loops/identity-upkeep";
 import { startLeaseExpiry } from "./loops/lease-expiry";
 import { Liveness } from "./loops/liveness";
 import { PipelineDispatcher } from "./loops/pipeline-dispatch";
@@ -26,6 +28,7 @@ import { PipelineFollower } from "./loops/pipeline-follow";
 import { RecomputeLoop } from "./loops/recompute";
 import { startSourceTracking } from "./loops/source-tracking";
 import { ServerMetrics } from "./metrics";
+import { createOidcClient } from "./oidc";
 import { Planning } from "./planning";
 import { type RepoIndexLike, RepoPublisher } from "./repo-publisher";
 import { Scheduler } from "./scheduler";
@@ -38,8 +41,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The admin token from settings, else the one kept in DATA_DIR/admin-token (created on first start). */
-export function adminToken(config: ServerConfig): { token: string; file: string | null } {
+/**
+ * The bootstrap admin token from settings, else the one kept in DATA_DIR/admin-token (created on first start);
+ * none with BUILDBTW_ADMIN_TOKEN=off, once single sign-on and admin users work.
+ */
+export function adminToken(config: ServerConfig): { token: string | null; file: string | null } {
+  if (config.adminToken === "off") return { token: null, file: null };
   if (config.adminToken) return { token: config.adminToken, file: null };
   const file = join(config.dataDir, "admin-token");
   if (!existsSync(file)) {
@@ -118,6 +125,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const db = openDatabase(config.databasePath);
   const admin = adminToken(config);
   if (admin.file) log.info("admin token", { file: admin.file });
+  if (admin.token === null) log.info("the bootstrap admin token is off (BUILDBTW_ADMIN_TOKEN=off)");
   // GitLab mode clones into REPOS_DIR, which may not exist yet on a fresh server.
   if (config.gitlab) mkdirSync(config.reposDir, { recursive: true });
   const catalog = await createCatalog(config, log);
@@ -157,6 +165,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     db,
     config,
     adminToken: admin.token,
+    authFailures: new AuthFailures(config.authFailureLimit, 60_000, Date.now),
+    oidc: config.oidc ? createOidcClient(config.oidc, log) : null,
     scheduler,
     catalog,
     publisher: new RepoPublisher(db, config.dataDir, countedIndex, (error, repo) =>
@@ -195,6 +205,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     planning.noteStatus(event.namespaceId, event.buildId, running, () => getBuild(db, event.buildId)?.arch);
   });
   startLeaseExpiry(deps, abort.signal);
+  startIdentityUpkeep(deps, abort.signal);
   if (config.gitlab) startGitlabMode(deps, config.gitlab, abort.signal);
   // The ref check is the loop that notices moved branches: readiness says so when it stops completing.
   const refCheckSilenceMs = 3 * config.refCheckIntervalMs + 60_000;

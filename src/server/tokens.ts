@@ -1,8 +1,11 @@
-// Tokens: random, shown once; workers' stored as sha256 hashes; compared in constant time.
+// Tokens: random, shown once, stored as sha256 hashes, compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-export const newToken = (kind: "worker" | "admin"): string =>
-  `bbw_${kind === "worker" ? "w" : "a"}_${randomBytes(24).toString("base64url")}`;
+const PREFIX = { personal: "p", bot: "b", admin: "a", session: "s" } as const;
+
+/** A new secret: `bbw_<kind letter>_<32 random bytes>`; the prefix lets secret scanners recognise it. */
+export const newToken = (kind: keyof typeof PREFIX): string =>
+  `bbw_${PREFIX[kind]}_${randomBytes(32).toString("base64url")}`;
 
 export const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
 

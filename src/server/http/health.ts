@@ -1,11 +1,10 @@
 // Liveness, readiness and metrics over HTTP. Probes need no token; metrics on the main listener need
-// the admin token (or a token with the `metrics` scope), and are open on BUILDBTW_METRICS_LISTEN,
+// an admin or a token with the `metrics` scope (access.ts's ROUTE_RULES), and are open on BUILDBTW_METRICS_LISTEN,
 // which an operator binds to an address only the scraper reaches.
 import { Hono, type MiddlewareHandler } from "hono";
 import { api } from "../../api/routes";
 import type { ServerDeps } from "../deps";
 import { checkReadiness } from "../usecases/check-readiness";
-import { requireAdmin } from "./auth";
 
 const started = Date.now();
 
@@ -24,12 +23,6 @@ export function healthRouter(deps: ServerDeps) {
       return c.json({ status: r.ready ? "ready" : "not_ready", checks: r.checks }, r.ready ? 200 : 503);
     });
 }
-
-/**
- * Who may read /metrics on the main listener. The one place to plug in scoped tokens: when bot tokens
- * with scopes exist, accept a token with the `metrics` scope here as well as the admin token.
- */
-export const requireMetricsAccess = (deps: ServerDeps): MiddlewareHandler => requireAdmin(deps);
 
 export function metricsRouter(deps: ServerDeps, guard: MiddlewareHandler | null) {
   const app = new Hono();

@@ -1,19 +1,29 @@
 // The worker protocol (README.md, Architecture: workers and leases). Every call names a lease; stale leases get 409.
 import { Hono } from "hono";
 import { BuildResult, LeaseRequest } from "../../api/schemas";
+import { Invalid } from "../../core/errors";
+import type { WorkerRecord } from "../../core/records";
+import { ensureWorker } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { appendBuildLog } from "../usecases/append-log";
 import { heartbeatLease } from "../usecases/heartbeat-lease";
 import { leaseBuild } from "../usecases/lease-build";
 import { reportResult } from "../usecases/report-result";
 import { uploadPackage } from "../usecases/upload-package";
-import { requireWorker, type WorkerEnv } from "./auth";
 import { jsonBody } from "./errors";
 import { receiveBody } from "./uploads";
 
+type WorkerEnv = { Variables: { worker: WorkerRecord } };
+
+/** access.ts lets only bot tokens with the `worker` scope in; the worker is named after its token. */
 export function leasesRouter(deps: ServerDeps) {
   return new Hono<WorkerEnv>()
-    .use(requireWorker(deps))
+    .use(async (c, next) => {
+      const who = c.get("principal");
+      if (who.kind !== "bot") throw new Invalid("the worker protocol needs a bot token with the worker scope");
+      c.set("worker", ensureWorker(deps.db, who.name));
+      await next();
+    })
     .post("/", async (c) => {
       const req = LeaseRequest.parse(await jsonBody(c));
       const lease = await leaseBuild(deps, c.var.worker, req, c.req.raw.signal);

@@ -1,28 +1,34 @@
 // The web UI: server-rendered pages at stable URLs (readable without JavaScript), htmx fragments for the
-// parts that change, live updates over SSE, and form actions behind a login (ui-auth.ts). The same use cases
+// parts that change, live updates over SSE, and form actions behind a login (access.ts, sessions.ts). The same use cases
 // as /api/v1 answer; views turn their results into HTML.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { BuildPageView } from "../../../views/build";
 import { GroupMembers } from "../../../views/graph";
 import { HomePage } from "../../../views/home";
+import { AuditPage, TokensPage } from "../../../views/identity";
 import { ErrorPage, LoginPage, type Site } from "../../../views/layout";
 import { BuildRow, NamespacePageView } from "../../../views/namespace";
 import { urls } from "../../../views/urls";
 import { ArchSchema, BuildStatusSchema, NamespaceNameSchema, PkgbaseSchema, wholeNumber } from "../../api/schemas";
 import { environment } from "../../config/env";
-import { Forbidden, Unauthorized } from "../../core/errors";
+import { listAudit } from "../../db/audit";
 import type { ServerDeps } from "../deps";
+import { authenticateToken } from "../usecases/authenticate";
 import { buildLog, showBuild } from "../usecases/builds";
 import { GraphViewCache } from "../usecases/graph-view";
+import { revokeTokenAs, visibleTokens } from "../usecases/manage-tokens";
 import { retryNamespace, retryNode } from "../usecases/retry";
 import { showBuildPage } from "../usecases/show-build-page";
 import { showHome } from "../usecases/show-home";
+import { namespaceTarget } from "../usecases/show-namespace";
 import { showDepthGroup, showNamespacePage } from "../usecases/show-namespace-page";
 import { updateNamespace } from "../usecases/update-namespace";
+import { remoteAddress } from "./access";
 import { assetsRouter, assetUrl } from "./assets";
 import { formBody, messageOf, statusOf } from "./errors";
-import { authorizeAction, logIn, logOut, viewerOf } from "./ui-auth";
+import { auditJson, CreateTokenRequest, createTokenAs, tokenJson } from "./identity";
+import { closeSession, openSession, viewerOf } from "./sessions";
 import { buildStream, homeStream, html, namespaceStream, UiEventLog } from "./ui-live";
 import { loadUiSettings, type UiSettings } from "./ui-settings";
 
@@ -43,23 +49,16 @@ const IterationId = wholeNumber("the iteration id");
 const BuildId = wholeNumber("the build id");
 const Depth = wholeNumber("the depth", 0);
 const RetryNodeForm = z.object({ pkgbase: PkgbaseSchema, arch: opt(ArchSchema) });
+const AuditFilter = z.object({
+  actor: opt(z.string().max(200)),
+  target: opt(z.string().max(400)),
+  result: opt(z.enum(["ok", "refused", "failed"])),
+});
 
 /** A path on this site to come back to; anything else (other hosts, `//x`) falls back. */
 function localPath(raw: unknown, fallback: string): string {
   return typeof raw === "string" && /^\/(?![/\\])[^\s]*$/.test(raw) ? raw : fallback;
 }
-
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Progress bars size their segments with style attributes; htmx adds its indicator style.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join("; ");
 
 export function pagesRouter(
   deps: ServerDeps,
@@ -70,16 +69,26 @@ export function pagesRouter(
   const assets = { css: assetUrl("app.css"), htmx: assetUrl("htmx.min.js"), ui: assetUrl("ui.js") };
   const site = (c: Context): Site => {
     const url = new URL(c.req.url);
-    return { csrf: viewerOf(deps, c).csrf, assets, now: deps.now(), path: url.pathname + url.search };
+    const viewer = viewerOf(deps, c);
+    return {
+      csrf: viewer.csrf,
+      actions: viewer.canWrite ? viewer.csrf : null,
+      user: viewer.name,
+      admin: viewer.isAdmin,
+      assets,
+      now: deps.now(),
+      path: url.pathname + url.search,
+    };
   };
-  const live = (c: Context) => ({ deps, log: events, views, settings, csrf: viewerOf(deps, c).csrf });
+  const actionsCsrf = (c: Context) => {
+    const viewer = viewerOf(deps, c);
+    return viewer.canWrite ? viewer.csrf : null;
+  };
+  const live = (c: Context) => ({ deps, log: events, views, settings, csrf: actionsCsrf(c) });
   const isHtmx = (c: Context) => c.req.header("hx-request") === "true";
 
-  /** HTML with security headers, gzipped when the browser takes it and it is worth it. */
-  function send(c: Context, body: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 500 = 200) {
-    c.header("content-security-policy", CSP);
-    c.header("x-content-type-options", "nosniff");
-    c.header("referrer-policy", "same-origin");
+  /** HTML (access.ts adds the security headers), gzipped when the browser takes it and it is worth it. */
+  function send(c: Context, body: string, status: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 429 | 500 = 200) {
     c.header("cache-control", "no-cache");
     c.header("vary", "accept-encoding, cookie");
     c.header("content-type", "text/html; charset=utf-8");
@@ -91,7 +100,7 @@ export function pagesRouter(
   }
 
   /** A whole page. */
-  const page = async (c: Context, view: unknown, status: 200 | 400 | 401 | 403 | 404 | 409 | 500 = 200) =>
+  const page = async (c: Context, view: unknown, status: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 429 | 500 = 200) =>
     send(c, `<!doctype html>${await html(view)}`, status);
 
   /** A part of a page, for htmx to swap in. */
@@ -115,25 +124,55 @@ export function pagesRouter(
   app.get("/events", (c) => homeStream(c, live(c)));
 
   // ── login ───────────────────────────────────────────────────────────────────
-  app.get("/login", (c) => page(c, LoginPage({ site: site(c), next: localPath(c.req.query("next"), "/") })));
+  const sso = deps.config.oidc !== null;
+  app.get("/login", (c) =>
+    page(
+      c,
+      LoginPage({
+        site: site(c),
+        next: localPath(c.req.query("next"), "/"),
+        sso,
+      }),
+    ),
+  );
+  // A personal token or the bootstrap admin token opens a session; bot tokens are for machines.
   app.post("/login", async (c) => {
     const form = await formBody(c);
     const next = localPath(form.next, "/");
-    try {
-      logIn(deps, c, typeof form.token === "string" ? form.token.trim() : "");
-    } catch (error) {
-      if (!(error instanceof Forbidden)) throw error;
-      return page(c, LoginPage({ site: site(c), next, error: error.message }), 403);
+    const token = typeof form.token === "string" ? form.token.trim() : "";
+    const found = token ? authenticateToken(deps, token) : null;
+    const principal = found?.ok ? found.principal : null;
+    if (principal?.kind !== "bootstrap" && principal?.kind !== "user") {
+      deps.authFailures.fail(remoteAddress(c));
+      c.set("auditTarget", "session");
+      const error = "that is not a personal token or the admin token";
+      return page(c, LoginPage({ site: site(c), next, error, sso }), 403);
     }
+    c.set("principal", principal);
+    c.set("auditTarget", "session");
+    openSession(deps, c, principal.kind === "user" ? principal.userId : null);
     return c.redirect(next, 303);
   });
   app.post("/logout", async (c) => {
-    try {
-      authorizeAction(deps, c, await formBody(c));
-    } catch (error) {
-      if (!(error instanceof Unauthorized)) throw error;
+    const session = c.get("session");
+    if (session) {
+      const form = await formBody(c);
+      const viewer = viewerOf(deps, c);
+      // A logout from another page's forged form would be a nuisance, not a danger; still, ask for the token.
+      if (typeof form._csrf !== "string" || form._csrf !== viewer.csrf) {
+        return page(
+          c,
+          ErrorPage({
+            site: site(c),
+            status: 403,
+            message: "the logout form's CSRF token is stale: reload and try again",
+          }),
+          403,
+        );
+      }
     }
-    logOut(c);
+    c.set("auditTarget", "session");
+    closeSession(deps, c);
     return c.redirect("/", 303);
   });
 
@@ -184,8 +223,8 @@ export function pagesRouter(
     done: string,
   ) =>
     app.post(`/namespaces/:name/${verb}`, async (c) => {
-      authorizeAction(deps, c, await formBody(c));
       const name = NamespaceNameSchema.parse(c.req.param("name"));
+      c.set("auditTarget", namespaceTarget(name));
       await run(name);
       return c.redirect(`${urls.namespace(name)}?done=${done}`, 303);
     });
@@ -194,8 +233,8 @@ export function pagesRouter(
   action("retry", (name) => retryNamespace(deps, name), "retried");
   app.post("/namespaces/:name/retry-node", async (c) => {
     const form = await formBody(c);
-    authorizeAction(deps, c, form);
     const name = NamespaceNameSchema.parse(c.req.param("name"));
+    c.set("auditTarget", namespaceTarget(name));
     const body = RetryNodeForm.parse(form);
     const retried = retryNode(deps, name, body.pkgbase, body.arch);
     const back = localPath(form.next, urls.namespace(name, { iteration: retried.iterationId, arch: retried.arch }));
@@ -206,7 +245,7 @@ export function pagesRouter(
       BuildRow({
         b,
         ns: name,
-        csrf: viewerOf(deps, c).csrf,
+        csrf: actionsCsrf(c),
         commitUrl: settings.commitUrl,
         now: deps.now(),
         back,
@@ -214,6 +253,46 @@ export function pagesRouter(
         active: true,
       }),
     );
+  });
+
+  // ── tokens and the audit log ──────────────────────────────────────────────────
+  const tokensPage = (c: Context, created?: { name: string; token: string }) => {
+    const who = c.get("principal");
+    const tokens = visibleTokens(deps, who).map(tokenJson);
+    return page(
+      c,
+      TokensPage({
+        site: site(c),
+        tokens,
+        isUser: who.kind === "user",
+        created,
+      }),
+      created ? 201 : 200,
+    );
+  };
+  app.get("/tokens", (c) => tokensPage(c));
+  app.post("/tokens", async (c) => {
+    const form = await c.req.parseBody({ all: true });
+    const one = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+    const scopes = form.bot ? [form.scopes ?? []].flat().filter((v): v is string => typeof v === "string") : undefined;
+    const body = CreateTokenRequest.parse({
+      name: one(form.name),
+      scopes,
+      expires: one(form.expires),
+    });
+    c.set("auditTarget", `token ${body.name}`);
+    const { token, record } = createTokenAs(deps, c.get("principal"), body);
+    return tokensPage(c, { name: record.name, token });
+  });
+  app.post("/tokens/:id/revoke", (c) => {
+    const t = revokeTokenAs(deps, BuildId.parse(c.req.param("id")), c.get("principal"));
+    c.set("auditTarget", `token ${t.name}`);
+    return c.redirect(urls.tokens(), 303);
+  });
+  app.get("/admin/audit", (c) => {
+    const query = AuditFilter.parse(c.req.query());
+    const entries = listAudit(deps.db, { limit: 500, ...query }).map(auditJson);
+    return page(c, AuditPage({ site: site(c), entries, query }));
   });
 
   // ── builds ──────────────────────────────────────────────────────────────────

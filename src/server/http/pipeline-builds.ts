@@ -11,7 +11,7 @@ import { currentPipelineBuild } from "../usecases/pipeline-build-access";
 import { recordResult } from "../usecases/report-result";
 import { showPipelineBuild } from "../usecases/show-pipeline-build";
 import { storeUpload } from "../usecases/upload-package";
-import { bearer } from "./auth";
+import { credential } from "./access";
 import { jsonBody } from "./errors";
 import { receiveBody } from "./uploads";
 
@@ -25,7 +25,7 @@ function access(deps: ServerDeps, c: Context<Env>) {
 
 export function pipelineBuildsRouter(deps: ServerDeps) {
   const authenticate: MiddlewareHandler<Env> = async (c, next) => {
-    const token = bearer(c);
+    const token = credential(c);
     if (!token) throw new Unauthorized("pipeline builds must send Authorization: Bearer <BUILDBTW_BUILD_TOKEN>");
     c.set("token", token);
     c.set("buildId", BuildId.parse(c.req.param("build")));
@@ -43,8 +43,9 @@ export function pipelineBuildsRouter(deps: ServerDeps) {
       return c.json(await storeUpload(deps, access(deps, c), c.req.param("file"), receiveBody(deps, c)), 201);
     })
     .post("/:build/result", async (c) => {
-      const body = BuildResult.parse(await jsonBody(c));
+      // The token first: a stranger learns nothing from how its body was judged.
       const { dispatch } = currentPipelineBuild(deps, c.var.buildId, c.var.token);
+      const body = BuildResult.parse(await jsonBody(c));
       return c.json(recordResult(deps, access(deps, c), body, { pipeline: dispatch.pipelineId }));
     });
 }

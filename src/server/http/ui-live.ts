@@ -20,7 +20,7 @@ import { estimateFinish } from "../usecases/estimate-finish";
 import type { GraphViewCache } from "../usecases/graph-view";
 import { artifactsOf } from "../usecases/show-build-page";
 import { showNamespaceRow, showRunning, showWorkers } from "../usecases/show-home";
-import { buildJson, namespaceJson, showNamespace } from "../usecases/show-namespace";
+import { buildJson, namespaceActivity, namespaceJson, showNamespace } from "../usecases/show-namespace";
 import { countStatuses, depthGroups, nodesOf, viewOf } from "../usecases/show-namespace-page";
 import { requireNamespace } from "../usecases/update-namespace";
 import type { UiSettings } from "./ui-settings";
@@ -235,7 +235,17 @@ export function namespaceStream(
       if (namespaceChanged) {
         const ns = namespaceJson(requireNamespace(deps, q.name));
         active = ns.status === "active" && newest === it.id;
-        parts.push(await html(NamespaceHead({ ns, csrf: l.csrf, now, path: back })));
+        parts.push(
+          await html(
+            NamespaceHead({
+              ns,
+              csrf: l.csrf,
+              now,
+              path: back,
+              activity: namespaceActivity(deps, q.name),
+            }),
+          ),
+        );
       }
       const statuses: [number, BuildStatus][] = [];
       const depths = new Set<number>();

@@ -7,7 +7,8 @@ import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 
 /** Open a namespace; its first iteration is computed off the request path. */
-export function createNamespace(deps: ServerDeps, body: CreateNamespace): NamespaceRecord {
+/** `by` is the actor's name, kept as the namespace's creator. */
+export function createNamespace(deps: ServerDeps, body: CreateNamespace, by: string | null): NamespaceRecord {
   const origins = body.origin_changesets.map(parseOriginChangeset);
   // Unknown pkgbases and refs are refused now, with the sentence the catalog gives.
   for (const o of origins) deps.catalog.readAt(o.pkgbase, o.ref);
@@ -18,9 +19,10 @@ export function createNamespace(deps: ServerDeps, body: CreateNamespace): Namesp
       name,
       originChangesets: origins.map(formatOriginChangeset),
       include: body.include,
+      createdBy: by,
     });
   });
-  deps.log.info("namespace created", { namespace: ns.name, origins: ns.originChangesets });
+  deps.log.info("namespace created", { namespace: ns.name, origins: ns.originChangesets, by });
   void deps.requestRecompute(ns.id);
   return ns;
 }

@@ -1,9 +1,10 @@
 // One namespace with an iteration (latest or given) as the API's JSON; the web UI reads the same.
 
 import { pacmanConfSection, repoName } from "../../api/routes";
-import type { BuildNode, Iteration, NamespaceDetail } from "../../api/schemas";
+import type { Activity, BuildNode, Iteration, NamespaceDetail } from "../../api/schemas";
 import { NotFound } from "../../core/errors";
 import type { BuildRecord, IterationRecord, NamespaceRecord } from "../../core/records";
+import { listAudit } from "../../db/audit";
 import { listIterationBuilds } from "../../db/builds";
 import { getIteration, latestIteration, listIterationSummaries } from "../../db/iterations";
 import type { ServerDeps } from "../deps";
@@ -16,6 +17,7 @@ export const namespaceJson = (ns: NamespaceRecord) => ({
   origin_changesets: ns.originChangesets,
   include: ns.include,
   problem: ns.problem,
+  created_by: ns.createdBy,
   created_at: ns.createdAt,
   updated_at: ns.updatedAt,
 });
@@ -119,5 +121,22 @@ export function showNamespace(
       reason: s.reason,
       created_at: s.createdAt,
     })),
+    activity: namespaceActivity(deps, ns.name),
   };
+}
+
+/** The audit log's target for a namespace. */
+export const namespaceTarget = (name: string) => `namespace ${name}`;
+
+/** The last 20 changes made to a namespace and who made them. */
+export function namespaceActivity(deps: ServerDeps, name: string): Activity[] {
+  return listAudit(deps.db, {
+    limit: 20,
+    target: namespaceTarget(name),
+    result: "ok",
+  }).map((e) => ({
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+  }));
 }

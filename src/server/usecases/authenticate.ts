@@ -1,0 +1,88 @@
+// Who a request's credentials name: a bearer token (bootstrap, personal or bot) or a web session.
+import type { Principal } from "../../core/access";
+import { Unauthorized } from "../../core/errors";
+import type { SessionRecord } from "../../core/records";
+import {
+  deleteSession,
+  findSession,
+  findSessionById,
+  findTokenByHash,
+  getUser,
+  markRolesChecked,
+  touchToken,
+} from "../../db/identity";
+import type { ServerDeps } from "../deps";
+import { hashToken, sameToken } from "../tokens";
+import { updateRoles } from "./sign-in";
+
+/** Why a token was not accepted, for the log and the audit log (never the token itself). */
+export type TokenRefusal = "unknown" | "revoked" | "expired" | "bootstrap-off";
+
+export function authenticateToken(
+  deps: ServerDeps,
+  token: string,
+): { ok: true; principal: Principal } | { ok: false; why: TokenRefusal } {
+  if (deps.adminToken !== null && sameToken(token, deps.adminToken))
+    return { ok: true, principal: { kind: "bootstrap" } };
+  const hash = hashToken(token);
+  const row = findTokenByHash(deps.db, hash);
+  // The lookup is by hash (an index), then compared in constant time: timing says nothing about the token.
+  if (!row || !sameToken(hash, row.tokenHash))
+    return { ok: false, why: deps.adminToken === null && token.startsWith("bbw_a_") ? "bootstrap-off" : "unknown" };
+  if (row.revokedAt) return { ok: false, why: "revoked" };
+  const now = new Date(deps.now()).toISOString();
+  if (row.expiresAt && row.expiresAt <= now) return { ok: false, why: "expired" };
+  touchToken(deps.db, row.id, now);
+  if (row.kind === "bot")
+    return { ok: true, principal: { kind: "bot", tokenId: row.id, name: row.name, scopes: row.scopes } };
+  const user = row.userId === null ? null : getUser(deps.db, row.userId);
+  if (!user) return { ok: false, why: "unknown" };
+  return { ok: true, principal: { kind: "user", userId: user.id, name: user.name, role: user.role, tokenId: row.id } };
+}
+
+/** The session a cookie names, and its principal; null when it is unknown, expired, or no longer allowed. */
+export function authenticateSession(
+  deps: ServerDeps,
+  sessionId: string,
+  /** Look the session up by its row id instead (after a refresh). */
+  rowId?: number,
+): { session: SessionRecord; principal: Principal } | null {
+  const now = new Date(deps.now()).toISOString();
+  const session =
+    rowId === undefined ? findSession(deps.db, hashToken(sessionId), now) : findSessionById(deps.db, rowId, now);
+  if (!session) return null;
+  if (session.userId === null) return deps.adminToken === null ? null : { session, principal: { kind: "bootstrap" } };
+  const user = getUser(deps.db, session.userId);
+  if (!user) return null;
+  return { session, principal: { kind: "user", userId: user.id, name: user.name, role: user.role, tokenId: null } };
+}
+
+/**
+ * A single sign-on session whose groups were last read longer ago than the refresh interval reads them again
+ * through its refresh token; when the provider refuses (user removed, login revoked) the session ends.
+ */
+export async function refreshedSession(
+  deps: ServerDeps,
+  found: { session: SessionRecord; principal: Principal } | null,
+): Promise<{ session: SessionRecord; principal: Principal } | null> {
+  if (found?.principal.kind !== "user" || !found.session.refreshToken || !deps.oidc || !deps.config.oidc) return found;
+  const due = Date.parse(found.session.rolesCheckedAt) + deps.config.oidc.roleRefreshSeconds * 1000;
+  if (due > deps.now()) return found;
+  const user = getUser(deps.db, found.principal.userId);
+  if (!user) return null;
+  try {
+    const identity = await deps.oidc.refresh(found.session.refreshToken, user.subject);
+    updateRoles(deps, user.id, identity.groups);
+    markRolesChecked(deps.db, found.session.id, identity.refreshToken);
+  } catch (error) {
+    if (!(error instanceof Unauthorized)) {
+      // The provider is down: keep the session and its role until it answers again.
+      deps.log.warn("single sign-on refresh failed", { user: user.name, error: String(error) });
+      return found;
+    }
+    deps.log.info("session ended by the identity provider", { user: user.name, reason: error.message });
+    deleteSession(deps.db, found.session.id);
+    return null;
+  }
+  return authenticateSession(deps, "", found.session.id);
+}
