@@ -43,6 +43,8 @@ const ALLOWED: Record<Rule, (publicRead: boolean) => Caller[]> = {
 };
 
 const ADMIN_TOKEN = "matrix-admin-token-0123456789";
+/** Public routes that check a proof of their own besides Authorization (rules with ownToken do too). */
+const OWN_PROOF = new Set(["POST /login", "GET /auth/callback"]);
 const PARAMS: Record<string, string> = {
   name: "nope",
   namespace: "nope",
@@ -167,17 +169,15 @@ describe("authorization matrix", () => {
           checked++;
           let expected: string;
           let ok: boolean;
-          if (key === "POST /login" && !["expired", "revoked", "bootstrap-off"].includes(caller)) {
-            // The login checks the token in its form; an empty form is refused, whoever sends it.
-            expected = "403 from the login itself";
-            ok = status === 403;
-          } else if (rule.ownToken && !["expired", "revoked", "bootstrap-off"].includes(caller)) {
-            // GitLab pipelines' routes check their own build token; ours mean nothing there.
-            expected = "refused by the route's own check (401/403/404)";
-            ok = [401, 403, 404].includes(status);
+          const ownProof = rule.ownToken || OWN_PROOF.has(key);
+          if (ownProof && (rule.ownToken || !["expired", "revoked", "bootstrap-off"].includes(caller))) {
+            // These routes check a proof of their own (a login form's token, a login state, a pipeline's or a
+            // login code); none of our callers carries it, so the route itself refuses them all.
+            expected = "refused by the route's own check (400/401/403/404)";
+            ok = [400, 401, 403, 404].includes(status);
           } else if (caller === "expired" || caller === "revoked" || caller === "bootstrap-off") {
-            expected = rule.ownToken ? "refused by the route's own check" : "401";
-            ok = rule.ownToken ? [401, 403, 404].includes(status) : status === 401;
+            expected = "401";
+            ok = status === 401;
           } else if (ALLOWED[rule.need](publicRead).includes(caller)) {
             expected = "allowed (not 401/403/429/500)";
             ok = ![401, 403, 429, 500].includes(status);

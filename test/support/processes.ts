@@ -53,8 +53,10 @@ export async function startServer(opts: {
   dataDir: string;
   reposDir: string;
   env?: Record<string, string>;
+  /** A port chosen beforehand (when something else must know the server's address first). */
+  port?: number;
 }): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const adminToken = "test-admin-token-0123456789";
   const env = {
     ...process.env,
