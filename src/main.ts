@@ -1,14 +1,16 @@
 #!/usr/bin/env bun
 // The only module with top-level effects: parse the command line and run one mode.
-import { defineCommand, runMain } from "citty";
+import { type CommandDef, defineCommand } from "citty";
 import pkg from "../package.json" with { type: "json" };
+import { type CommandGroup, runCli } from "./commands/cli";
+import { completeCommand, completion } from "./commands/completion";
 
 const lazy =
   <T>(load: () => Promise<{ default: T }>) =>
   () =>
     load().then((m) => m.default);
 
-const root = defineCommand({
+const root: CommandDef = defineCommand({
   meta: {
     name: "buildbtw",
     version: pkg.version,
@@ -32,7 +34,53 @@ const root = defineCommand({
     logs: lazy(() => import("./commands/logs")),
     auth: lazy(() => import("./commands/auth")),
     audit: lazy(() => import("./commands/audit")),
+    completion,
+    __complete: completeCommand(() => root),
   },
 });
 
-await runMain(root);
+/** The root help's command list: one line each, grouped by who runs them (a command left out shows under "Other"). */
+const groups: CommandGroup[] = [
+  {
+    title: "Packager commands",
+    commands: {
+      new: "Open a namespace: build an origin changeset's dependents, in order",
+      list: "List namespaces and their progress",
+      show: "Show a namespace: iteration, builds by status, pacman.conf",
+      logs: "Print or follow a build's log",
+      retry: "Retry a failed build, or the whole namespace as a new iteration",
+      cancel: "Cancel a namespace: no new builds, running ones stop",
+      resume: "Resume a cancelled namespace",
+      plan: "Show what a rebuild involves, without building anything",
+      srcinfo: "Parse a .SRCINFO and show its packages per architecture",
+      vercmp: "Compare two package versions like pacman's vercmp",
+      completion: "Print a shell completion script (bash, zsh, fish)",
+    },
+  },
+  {
+    title: "Server host commands",
+    commands: {
+      serve: "Run the server: API, web UI, pacman repositories, scheduling",
+      token: "Create worker tokens",
+      repos: "Clone or update the GitLab packages group's repositories",
+    },
+  },
+  {
+    title: "Build and runner host commands",
+    commands: {
+      worker: "Build packages for a server (makepkg, pkgctl or fake driver)",
+      executor: "GitLab Runner custom executor stages (config, prepare, run, cleanup)",
+    },
+  },
+];
+
+await runCli(
+  {
+    name: "buildbtw",
+    version: pkg.version,
+    about: "rebuild every dependent of an Arch Linux package change, in order, into its own pacman repository.",
+    groups,
+    command: root,
+  },
+  process.argv.slice(2),
+);

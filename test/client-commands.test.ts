@@ -192,6 +192,22 @@ describe("logs", () => {
   });
 });
 
+describe("completion", () => {
+  test("namespace names and a namespace's pkgbases come from the server", async () => {
+    await allBuilt("zlib");
+    const complete = async (...words: string[]) => {
+      const r = await server.cli(["__complete", "--", ...words]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.split("\n").filter((l) => l !== "");
+    };
+    expect(await complete("show", "zl")).toEqual(["zlib", "zlib-wide"]);
+    expect(await complete("logs", "zlib", "")).toEqual(["cairo", "freetype", "libpng", "mka", "mkb", "zlib"]);
+    expect(await complete("logs", "zlib", "--arch", "x86_64", "f")).toEqual(["freetype"]);
+    // retry offers only failed builds, and nothing failed here.
+    expect(await complete("retry", "zlib", "")).toEqual([]);
+  });
+});
+
 describe("new --wait", () => {
   test("follows the namespace until all is built, exits 0, and --json prints the finished namespace", async () => {
     const r = await server.cli(["new", "libpng/main", "--name", "waited", "--wait", "--json"]);
