@@ -19,7 +19,7 @@ const tree = defineCommand({
     demo,
     retry: defineCommand({ ...demo, meta: { name: "retry", description: "Retry" } }),
     group: defineCommand({ meta: { name: "group", description: "A group" }, subCommands: { inner: demo } }),
-    hidden: defineCommand({ meta: { name: "hidden", hidden: true }, run: () => {} }),
+    __hidden: defineCommand({ meta: { name: "__hidden", hidden: true }, run: () => {} }),
   },
 });
 

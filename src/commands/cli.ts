@@ -162,11 +162,20 @@ export function readArgs(
 const resolve = async <T>(value: T | Promise<T> | (() => T | Promise<T>) | undefined): Promise<T | undefined> =>
   typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
 
+type Lazy = CommandDef | Promise<CommandDef> | (() => CommandDef | Promise<CommandDef>);
+
+/** A command's subcommands by name, not loaded: loading one imports its whole mode. */
+async function subCommandNames(cmd: CommandDef): Promise<Record<string, Lazy>> {
+  return ((await resolve(cmd.subCommands)) ?? {}) as Record<string, Lazy>;
+}
+
+/** Hidden commands are named `__…` and stay out of help, suggestions and completion. */
+const isHiddenName = (name: string) => name.startsWith("__");
+
 async function subCommandsOf(cmd: CommandDef): Promise<Record<string, CommandDef>> {
-  const defs = (await resolve(cmd.subCommands)) ?? {};
   const out: Record<string, CommandDef> = {};
-  for (const [name, def] of Object.entries(defs)) {
-    const resolved = await resolve(def as CommandDef | (() => Promise<CommandDef>));
+  for (const [name, def] of Object.entries(await subCommandNames(cmd))) {
+    const resolved = await resolve(def);
     if (resolved) out[name] = resolved;
   }
   return out;
@@ -205,20 +214,20 @@ function table(
 
 /** The root help: usage, the command groups with one line each, and where to read more. */
 export async function rootHelp(root: Root, width: number): Promise<string> {
-  const all = await subCommandsOf(root.command);
+  const names = Object.keys(await subCommandNames(root.command)).filter((n) => !isHiddenName(n));
   const listed = new Set(root.groups.flatMap((g) => Object.keys(g.commands)));
+  // Only commands missing from the groups are loaded, for their description's first sentence.
   const others: Record<string, string> = {};
-  const visible: string[] = [];
-  for (const [name, cmd] of Object.entries(all)) {
-    const meta = await metaOf(cmd);
-    if (meta.hidden) continue;
-    visible.push(name);
-    if (!listed.has(name)) others[name] = firstSentence(meta.description ?? "");
+  const all = await subCommandNames(root.command);
+  for (const name of names.filter((n) => !listed.has(n))) {
+    const meta = await metaOf((await resolve(all[name])) as CommandDef);
+    if (!meta.hidden) others[name] = firstSentence(meta.description ?? "");
   }
   const groups = [
     ...root.groups,
     ...(Object.keys(others).length > 0 ? [{ title: "Other commands", commands: others }] : []),
   ];
+  const visible = names.filter((n) => listed.has(n) || n in others);
   const lines = [
     ...wrap(`${root.name} ${root.version}: ${root.about}`, width),
     "",
@@ -226,7 +235,7 @@ export async function rootHelp(root: Root, width: number): Promise<string> {
   ];
   const nameWidth = Math.max(...visible.map((n) => n.length));
   for (const group of groups) {
-    const rows = Object.entries(group.commands).filter(([name]) => name in all);
+    const rows = Object.entries(group.commands).filter(([name]) => visible.includes(name));
     if (rows.length === 0) continue;
     lines.push("", `${group.title}:`, ...table(rows, width, nameWidth));
   }
@@ -330,7 +339,7 @@ async function dispatch(root: Root, rawArgs: string[], terminal: Terminal): Prom
   let rest = rawArgs;
   const wantsHelp = () => rest.some((a) => a === "--help" || a === "-h");
   for (;;) {
-    const subs = await subCommandsOf(cmd);
+    const subs = await subCommandNames(cmd);
     if (Object.keys(subs).length === 0) break;
     const first = rest.findIndex((a) => !isFlag(a));
     if (first === -1) {
@@ -355,11 +364,12 @@ async function dispatch(root: Root, rawArgs: string[], terminal: Terminal): Prom
       return;
     }
     const name = rest[first] as string;
-    const next = subs[name];
+    const next = subs[name] === undefined ? undefined : await resolve(subs[name]);
     if (next === undefined) {
-      const visible = [];
-      for (const [n, c] of Object.entries(subs)) if (!(await metaOf(c)).hidden) visible.push(n);
-      const suggestion = closest(name, visible);
+      const suggestion = closest(
+        name,
+        Object.keys(subs).filter((n) => !isHiddenName(n)),
+      );
       const where = cmd === root.command ? "" : `${path.slice(1).join(" ")}: `;
       throw new UsageError(`${where}unknown command ${name}${suggestion ? `; did you mean ${suggestion}?` : ""}`, path);
     }

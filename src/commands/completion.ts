@@ -64,13 +64,12 @@ export interface NameSource {
 const resolve = async <T>(value: T | Promise<T> | (() => T | Promise<T>) | undefined): Promise<T | undefined> =>
   typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
 
-async function children(cmd: CommandDef): Promise<Record<string, CommandDef>> {
-  const out: Record<string, CommandDef> = {};
-  for (const [name, def] of Object.entries((await resolve(cmd.subCommands)) ?? {})) {
-    const sub = await resolve(def as CommandDef | (() => Promise<CommandDef>));
-    if (sub && !(await resolve(sub.meta))?.hidden) out[name] = sub;
-  }
-  return out;
+type Lazy = CommandDef | Promise<CommandDef> | (() => CommandDef | Promise<CommandDef>);
+
+/** Subcommands by name, not loaded (loading one imports its whole mode); hidden ones (`__…`) left out. */
+async function children(cmd: CommandDef): Promise<Record<string, Lazy>> {
+  const all = ((await resolve(cmd.subCommands)) ?? {}) as Record<string, Lazy>;
+  return Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith("__")));
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -100,7 +99,8 @@ export async function complete(root: CommandDef, words: string[], names: NameSou
       continue;
     }
     const subs = await children(cmd);
-    if (positionals.length === 0 && subs[word]) cmd = subs[word] as CommandDef;
+    const sub = positionals.length === 0 && subs[word] ? await resolve(subs[word]) : undefined;
+    if (sub) cmd = sub;
     else positionals.push(word);
   }
   if (expectsValue) return [];
