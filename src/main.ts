@@ -54,6 +54,7 @@ const groups: CommandGroup[] = [
       plan: "Show what a rebuild involves, without building anything",
       srcinfo: "Parse a .SRCINFO and show its packages per architecture",
       vercmp: "Compare two package versions like pacman's vercmp",
+      auth: "Log in through single sign-on, show who you are, log out",
       completion: "Print a shell completion script (bash, zsh, fish)",
     },
   },
@@ -61,7 +62,8 @@ const groups: CommandGroup[] = [
     title: "Server host commands",
     commands: {
       serve: "Run the server: API, web UI, pacman repositories, scheduling",
-      token: "Create worker tokens",
+      token: "Create, list and revoke worker and bot tokens",
+      audit: "Show the audit log, newest first (admins)",
       repos: "Clone or update the GitLab packages group's repositories",
     },
   },
