@@ -223,6 +223,15 @@ describe("single sign-on", () => {
     // The stored token works for client commands.
     expect((await text(cli(["audit", "--limit", "1"]))).code).toBe(0);
 
+    // The CLI's user loses the admin group at the provider: the role follows on the next refresh, though
+    // the personal token never visits a page.
+    provider.users.get("adam")!.groups = ["staff"];
+    await waitFor("adam's admin role to be gone", async () =>
+      (await text(cli(["auth", "status"]))).out.includes("(reader)"),
+    );
+    expect((await text(cli(["audit", "--limit", "1"]))).code).toBe(1);
+    provider.users.get("adam")!.groups = ["buildbtw-admins"];
+
     const out = await text(cli(["auth", "logout"]));
     expect(out.code).toBe(0);
     const after = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${stored}` } });
@@ -230,5 +239,51 @@ describe("single sign-on", () => {
     expect(JSON.parse(await Bun.file(file).text())[server.url]).toBeUndefined();
     // Nothing the provider or we issued ever reached the server's log.
     expect(server.logs.join("\n")).not.toContain(stored);
+  }, 120_000);
+
+  test("buildbtw auth login --web: the browser flow hands a one-time code to a loopback address; only the CLI can use it", async () => {
+    const config = join(tmp, "xdg-web");
+    const env = { ...process.env, NO_COLOR: "1", XDG_CONFIG_HOME: config, SERVER_URL: server.url, BUILDBTW_TOKEN: "" };
+    // No browser to open here: xdg-open is not on PATH, the address is printed.
+    const proc = Bun.spawn([...cliCommand(), "auth", "login", "--web"], {
+      env: { ...env, PATH: "/nonexistent" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let stderr = "";
+    const reader = (async () => {
+      const stream = proc.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await stream.read();
+        if (done) break;
+        stderr += value;
+      }
+    })();
+    const link = await waitFor("the login address", () => /^\s+(http\S+)$/m.exec(stderr)?.[1]);
+    expect(link).toStartWith(`${server.url}/auth/login?cli_port=`);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(link);
+    await throughProvider(
+      page,
+      "rita",
+      async (p) =>
+        p.url().startsWith("http://127.0.0.1:") &&
+        !p.url().startsWith(server.url) &&
+        !p.url().startsWith(provider.issuer),
+    );
+    expect(await page.textContent("body")).toContain("Logged in to buildbtw");
+    expect(await proc.exited).toBe(0);
+    await reader;
+    expect(stderr).toContain(`Logged in to ${server.url} as rita (reader).`);
+    // The code in the loopback address was single-use and bound to the CLI's PKCE verifier.
+    const code = new URL(page.url()).searchParams.get("code")!;
+    const replay = await fetch(`${server.url}/api/v1/auth/cli-token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code, verifier: "x".repeat(43) }),
+    });
+    expect(replay.status).toBe(401);
+    await context.close();
   }, 120_000);
 });

@@ -167,6 +167,22 @@ export function findSessionById(db: Db, id: number, now: string): SessionRecord 
   return row ? toSession(row) : null;
 }
 
+/** Live sessions holding a refresh token whose groups were last read before `before`. */
+export function listSessionsDueForRoles(db: Db, before: string, now: string): SessionRecord[] {
+  return db
+    .select()
+    .from(sessions)
+    .where(
+      and(
+        sql`${sessions.refreshToken} IS NOT NULL`,
+        lt(sessions.rolesCheckedAt, before),
+        sql`${sessions.expiresAt} > ${now}`,
+      ),
+    )
+    .all()
+    .map(toSession);
+}
+
 export function markRolesChecked(db: Db, id: number, refreshToken: string | null): void {
   db.update(sessions)
     .set({ rolesCheckedAt: nowIso(), ...(refreshToken ? { refreshToken } : {}) })

@@ -16,6 +16,9 @@ const toRecord = (r: Row): WorkerRecord => ({
 
 /** The worker of this name, made on its first call. */
 export function ensureWorker(db: Db, name: string): WorkerRecord {
+  // Read first: every worker call passes here, and most find their worker.
+  const found = findWorkerByName(db, name);
+  if (found) return found;
   const row = db.insert(workers).values({ name }).onConflictDoNothing().returning().get();
   return row ? toRecord(row) : findWorkerByName(db, name)!;
 }

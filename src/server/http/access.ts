@@ -12,7 +12,7 @@ import type { AuditEntry, SessionRecord } from "../../core/records";
 import { insertAudit } from "../../db/audit";
 import type { ServerDeps } from "../deps";
 import { sameToken } from "../tokens";
-import { authenticateSession, authenticateToken, refreshedSession } from "../usecases/authenticate";
+import { authenticateSession, authenticateToken } from "../usecases/authenticate";
 import { assetUrl } from "./assets";
 import { formBody } from "./errors";
 import { csrfFor, SESSION_COOKIE } from "./sessions";
@@ -317,7 +317,7 @@ export function accessControl(deps: ServerDeps): MiddlewareHandler {
       principal = found.principal;
     } else {
       const sid = getCookie(c, SESSION_COOKIE);
-      const found = sid ? await refreshedSession(deps, authenticateSession(deps, sid)) : null;
+      const found = sid ? authenticateSession(deps, sid) : null;
       if (found) {
         principal = found.principal;
         c.set("session", found.session);

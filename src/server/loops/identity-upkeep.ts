@@ -1,7 +1,9 @@
-// Hourly: drop audit rows older than the retention period and sessions that have expired.
+// Hourly: drop audit rows older than the retention period and sessions that have expired. With single sign-on,
+// every ten minutes (or the role refresh interval, when shorter): read due users' groups again.
 import { pruneAudit } from "../../db/audit";
 import { deleteExpiredSessions } from "../../db/identity";
 import type { ServerDeps } from "../deps";
+import { refreshDueRoles } from "../usecases/refresh-roles";
 
 const HOUR = 3_600_000;
 
@@ -28,4 +30,22 @@ export function startIdentityUpkeep(deps: ServerDeps, signal: AbortSignal): void
   tick();
   const timer = setInterval(tick, HOUR);
   signal.addEventListener("abort", () => clearInterval(timer));
+  const oidc = deps.config.oidc;
+  if (!oidc) return;
+  // One refresh pass at a time: refresh tokens rotate, so two passes must never use the same one.
+  let running = false;
+  const refresh = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const r = await refreshDueRoles(deps);
+      if (r.refreshed || r.ended) deps.log.debug("groups read again", { refreshed: r.refreshed, ended: r.ended });
+    } catch (error) {
+      deps.log.error("reading groups again failed", { error: String(error) });
+    } finally {
+      running = false;
+    }
+  };
+  const refreshTimer = setInterval(() => void refresh(), Math.min(10 * 60_000, oidc.roleRefreshSeconds * 1000));
+  signal.addEventListener("abort", () => clearInterval(refreshTimer));
 }

@@ -13,7 +13,6 @@ import {
 } from "../../db/identity";
 import type { ServerDeps } from "../deps";
 import { hashToken, sameToken } from "../tokens";
-import { updateRoles } from "./sign-in";
 
 /** Why a token was not accepted, for the log and the audit log (never the token itself). */
 export type TokenRefusal = "unknown" | "revoked" | "expired" | "bootstrap-off";
@@ -55,34 +54,4 @@ export function authenticateSession(
   const user = getUser(deps.db, session.userId);
   if (!user) return null;
   return { session, principal: { kind: "user", userId: user.id, name: user.name, role: user.role, tokenId: null } };
-}
-
-/**
- * A single sign-on session whose groups were last read longer ago than the refresh interval reads them again
- * through its refresh token; when the provider refuses (user removed, login revoked) the session ends.
- */
-export async function refreshedSession(
-  deps: ServerDeps,
-  found: { session: SessionRecord; principal: Principal } | null,
-): Promise<{ session: SessionRecord; principal: Principal } | null> {
-  if (found?.principal.kind !== "user" || !found.session.refreshToken || !deps.oidc || !deps.config.oidc) return found;
-  const due = Date.parse(found.session.rolesCheckedAt) + deps.config.oidc.roleRefreshSeconds * 1000;
-  if (due > deps.now()) return found;
-  const user = getUser(deps.db, found.principal.userId);
-  if (!user) return null;
-  try {
-    const identity = await deps.oidc.refresh(found.session.refreshToken, user.subject);
-    updateRoles(deps, user.id, identity.groups);
-    markRolesChecked(deps.db, found.session.id, identity.refreshToken);
-  } catch (error) {
-    if (!(error instanceof Unauthorized)) {
-      // The provider is down: keep the session and its role until it answers again.
-      deps.log.warn("single sign-on refresh failed", { user: user.name, error: String(error) });
-      return found;
-    }
-    deps.log.info("session ended by the identity provider", { user: user.name, reason: error.message });
-    deleteSession(deps.db, found.session.id);
-    return null;
-  }
-  return authenticateSession(deps, "", found.session.id);
 }
