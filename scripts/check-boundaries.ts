@@ -7,7 +7,7 @@ const root = resolve(import.meta.dir, "..");
 const src = join(root, "src");
 
 const ADAPTERS = ["db", "sources", "gitlab", "pacman", "drivers"];
-const CLIENT_COMMANDS = ["new", "list", "show", "cancel", "resume", "retry", "logs"];
+const CLIENT_COMMANDS = ["new", "list", "show", "cancel", "resume", "retry", "logs", "release-check", "download"];
 const EFFECTFUL_PACKAGES = /^(bun:|node:|bun$|hono|drizzle-orm|ofetch|consola|@gitbeaker|citty)/;
 
 interface Rule {

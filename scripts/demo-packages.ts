@@ -66,7 +66,8 @@ export function pkgbuildOf(p: DemoPackage): string {
     }
     lines.push(
       `  install -d "$pkgdir/usr/share/buildbtw-demo"`,
-      `  echo "${x.pkgname} ${p.pkgver}-${p.pkgrel ?? "1"}" > "$pkgdir/usr/share/buildbtw-demo/${x.pkgname}"`,
+      // The version as built: a rebuild's bumped pkgrel shows in the installed file too.
+      `  echo "${x.pkgname} $pkgver-$pkgrel" > "$pkgdir/usr/share/buildbtw-demo/${x.pkgname}"`,
       "}",
       "",
     );

@@ -169,6 +169,13 @@ describe("Range", () => {
     const bytes = buildPackage({ pkgname: "solo", pkgbase: "solo", version: "1.0.0-1", arch: "x86_64" });
     const put = await server.api(`/api/v1/leases/${lease}/files/${file}`, { method: "PUT", body: bytes, token });
     expect(put.status).toBe(201);
+    // Uploads are staged until the build reports built: only then is the file served.
+    const result = await server.api(`/api/v1/leases/${lease}/result`, {
+      method: "POST",
+      body: JSON.stringify({ status: "built" }),
+      token,
+    });
+    expect(result.status).toBe(200);
     const path = `/repo/solo/latest/os/x86_64/${file}`;
     for (const range of ["bytes=5-1", "bytes=a-b", "items=0-1", "bytes=0-1,3-4", "bytes=-"]) {
       const r = await server.api<{ error: string }>(path, { headers: { range } });

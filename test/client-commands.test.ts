@@ -122,8 +122,10 @@ describe("new → list → show", () => {
     );
     expect(out).toContain("x86_64: 6 builds: 6 built");
     expect(out).toContain("✅ built (6)");
-    for (const p of ["zlib", "libpng", "freetype", "cairo", "mka", "mkb"])
-      expect(out).toMatch(new RegExp(`^ {6}${p}$`, "m"));
+    // Each with its version: the origin as committed, the rebuilds with their pkgrel bump.
+    expect(out).toMatch(/^ {6}zlib {6}1\.3-1$/m);
+    for (const p of ["libpng", "freetype", "cairo", "mka", "mkb"])
+      expect(out).toMatch(new RegExp(`^ {6}${p} +1\\.0\\.0-1 → 1\\.0\\.0-2 \\(rebuild\\)$`, "m"));
     expect(out).toContain("cycles (1), broken by dropping 1 edge:");
     expect(out).toContain("mka ↔ mkb");
     expect(out).toContain("dropped mkb → mka (makedepends)");
@@ -147,7 +149,7 @@ describe("logs", () => {
     const d = await allBuilt("zlib");
     const r = await server.cli(["logs", "zlib", "libpng"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("==> fake build of libpng 1.0.0-1 (x86_64)");
+    expect(r.stdout).toContain("==> fake build of libpng 1.0.0-2 (x86_64)");
     expect(r.stdout).toContain("==> finished fake build of libpng: 1 package(s)");
     const libpng = nodesOf(d).find((n) => n.pkgbase === "libpng")!;
     const api = (await server.api<{ text: string }>(`/api/v1/builds/${libpng.id}/log`)).body;

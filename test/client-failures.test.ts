@@ -125,11 +125,11 @@ describe("a failing build", () => {
     const r = await server.cli(["show", "broken-zlib"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("x86_64: 3 builds: 1 failed, 2 blocked");
-    expect(r.stdout).toContain("❌ failed (1)\n      zlib  compiler exploded\n");
+    expect(r.stdout).toContain("❌ failed (1)\n      zlib  1.0.0-1  compiler exploded\n");
     expect(r.stdout).toContain("⏸ blocked (2)");
-    // Each with its estimate (nothing was ever built: the configured default).
-    expect(r.stdout).toMatch(/^ {6}libpng +blocked by zlib; ~30 min$/m);
-    expect(r.stdout).toMatch(/^ {6}freetype +blocked by zlib, libpng; ~30 min$/m);
+    // Each with its version (a rebuild's bump) and estimate (nothing was ever built: the configured default).
+    expect(r.stdout).toMatch(/^ {6}libpng +1\.0\.0-1 → 1\.0\.0-2 \(rebuild\) +blocked by zlib; ~30 min$/m);
+    expect(r.stdout).toMatch(/^ {6}freetype +1\.0\.0-1 → 1\.0\.0-2 \(rebuild\) +blocked by zlib, libpng; ~30 min$/m);
   });
 
   test("logs --follow of a build blocked by a failure ends with 1 and says why", async () => {

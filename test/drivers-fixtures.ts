@@ -108,12 +108,19 @@ export function leaseFor(r: Recipe, sourceUrl: string, commit: string, overrides
     commit,
     source_url: sourceUrl,
     version,
+    bump: null,
     packages,
     expected_files: packages.map((p) => p.file),
+    optional_files: arch === "any" ? [] : [packageFileName({ pkgname: `${r.pkgbase}-debug`, version, arch: "x86_64" })],
     repository: { name: "buildbtw-drivers-test", url: "http://127.0.0.1:9/repo/drivers-test/1/os/x86_64/" },
     attempt: 1,
     ...overrides,
   };
+}
+
+/** The lease of `r` as a rebuild: its committed pkgrel bumped to `to` by the builder. */
+export function rebuildLeaseFor(r: Recipe, sourceUrl: string, commit: string, to: string): Lease {
+  return { ...leaseFor({ ...r, pkgrel: to }, sourceUrl, commit), bump: { from: r.pkgrel ?? "1", to } };
 }
 
 /** A temp directory the build user can reach (mkdtemp makes them 0700). */

@@ -11,9 +11,11 @@ import { inspectPackage } from "../src/pacman";
 import {
   isRunning,
   leaseFor,
+  pkgbuildOf,
   type Recipe,
   reachableTempDir,
   readPid,
+  rebuildLeaseFor,
   recipeFiles,
   recipeRepo,
   sharedTempDir,
@@ -118,6 +120,30 @@ describe("makepkg driver", () => {
     expect(inspect(filesOf(builtAny.outcome)[0] as string).pkginfo.arch).toBe("any");
   });
 
+  test("a rebuild is built with the lease's pkgrel bump in PKGBUILD and .SRCINFO; a non-standard pkgrel declaration fails the build", async () => {
+    const r: Recipe = { pkgbase: "bumped", pkgrel: "2.1" };
+    const { path, commit } = repoFor(r);
+    const { outcome, log, workDir } = await build(rebuildLeaseFor(r, path, commit, "3"));
+    expect(filesOf(outcome).map((f) => f.split("/").at(-1))).toEqual(["bumped-1.0-3-x86_64.pkg.tar.zst"]);
+    expect(inspect(filesOf(outcome)[0]!).pkginfo.version).toBe("1.0-3");
+    expect(log).toContain("==> buildbtw: rebuild: pkgrel 2.1 → 3 in PKGBUILD and .SRCINFO");
+    const source = join(workDir, "source");
+    expect(readFileSync(join(source, "PKGBUILD"), "utf8")).toContain("\npkgrel=3\n");
+    expect(readFileSync(join(source, ".SRCINFO"), "utf8")).toContain("\tpkgrel = 3\n");
+
+    // devtools accepts only a plain `pkgrel=VALUE` line.
+    const quoted: Recipe = { pkgbase: "quotedrel" };
+    const q = recipeRepo(join(tmp, "repos"), quoted, {
+      PKGBUILD: pkgbuildOf(quoted).replace("\npkgrel=1\n", '\npkgrel="1"\n'),
+    });
+    const refused = await build(rebuildLeaseFor(quoted, q.path, q.commit, "2"));
+    expect(refused.outcome.status).toBe("failed");
+    expect(refused.outcome.status === "failed" && refused.outcome.reason).toStartWith(
+      'non-standard pkgrel declaration: the PKGBUILD has no line `pkgrel=1` (it has `pkgrel="1"`)',
+    );
+    expect(refused.log).not.toContain("==> Making package");
+  });
+
   test("builds the lease's commit, not the branch tip", async () => {
     const old: Recipe = { pkgbase: "moving", pkgver: "1.0" };
     const { path, commit: first } = repoFor(old);
@@ -196,17 +222,29 @@ describe("makepkg driver", () => {
     });
   });
 
-  test("a PKGBUILD asking for debug packages: the -debug file is not predicted, so not handed back", async () => {
+  test("debug is on as in devtools' makepkg.conf: a binary with symbols also yields <pkgbase>-debug, handed back; the host's differing makepkg.conf is named in the log", async () => {
     const r: Recipe = {
       pkgbase: "withdebug",
-      extra: ["options=(debug)"],
       build: 'printf "int main(){return 0;}" > main.c && cc -g -o prog main.c',
       packageExtra: 'install -Dm755 "$srcdir/prog" "$pkgdir/usr/bin/withdebug"',
     };
     const { path, commit } = repoFor(r);
     const { outcome, log } = await build(leaseFor(r, path, commit));
-    expect(filesOf(outcome).map((f) => f.split("/").at(-1))).toEqual(["withdebug-1.0-1-x86_64.pkg.tar.zst"]);
-    expect(log).toContain("not uploading withdebug-debug-1.0-1-x86_64.pkg.tar.zst");
+    expect(filesOf(outcome).map((f) => f.split("/").at(-1))).toEqual([
+      "withdebug-1.0-1-x86_64.pkg.tar.zst",
+      "withdebug-debug-1.0-1-x86_64.pkg.tar.zst",
+    ]);
+    const debug = inspect(filesOf(outcome)[1]!);
+    expect(debug.pkginfo.pkgbase).toBe("withdebug");
+    expect(debug.files.some((f) => f.startsWith("usr/lib/debug/"))).toBe(true);
+    // Debian's makepkg.conf has !debug (and libtool, staticlibs, !lto): the log says how it differs.
+    expect(log).toMatch(/this host's makepkg\.conf differs from devtools': OPTIONS has [^\n]*!debug/);
+
+    // Turned off in the PKGBUILD's options, as makepkg honours: no -debug package.
+    const off: Recipe = { ...r, pkgbase: "nodebug", extra: ["options=(!debug)"] };
+    const plain = repoFor(off);
+    const quiet = await build(leaseFor(off, plain.path, plain.commit));
+    expect(filesOf(quiet.outcome).map((f) => f.split("/").at(-1))).toEqual(["nodebug-1.0-1-x86_64.pkg.tar.zst"]);
   });
 
   test("aborting kills makepkg's whole process tree, even what left the process group", async () => {

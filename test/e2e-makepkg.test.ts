@@ -122,20 +122,20 @@ describe("real makepkg builds", () => {
       "demo-tool:built",
       "libdemo:built",
     ]);
-    // The packages carry makepkg's metadata.
+    // The packages carry makepkg's metadata; rebuilds (every node but the origin) their bumped pkgrel.
     const dir = join(server.dataDir, "repos", "libdemo", String(done.iteration!.id), "x86_64");
-    const tool = inspectPackage(readFileSync(join(dir, "demo-tool-0.3-1-x86_64.pkg.tar.zst"))).pkginfo;
+    const tool = inspectPackage(readFileSync(join(dir, "demo-tool-0.3-2-x86_64.pkg.tar.zst"))).pkginfo;
     expect(tool).toMatchObject({
       pkgname: "demo-tool",
       pkgbase: "demo-tool",
-      version: "0.3-1",
+      version: "0.3-2",
       arch: "x86_64",
       depends: ["libdemo>=1.0"],
       makedepends: ["libdemo"],
     });
-    const docs = inspectPackage(readFileSync(join(dir, "demo-split-docs-4.0-1-any.pkg.tar.zst"))).pkginfo;
+    const docs = inspectPackage(readFileSync(join(dir, "demo-split-docs-4.0-2-any.pkg.tar.zst"))).pkginfo;
     expect(docs).toMatchObject({ pkgname: "demo-split-docs", pkgbase: "demo-split", arch: "any", depends: [] });
-    expect(inspectPackage(readFileSync(join(dir, "demo-data-20260101-1-any.pkg.tar.zst"))).pkginfo.arch).toBe("any");
+    expect(inspectPackage(readFileSync(join(dir, "demo-data-20260101-2-any.pkg.tar.zst"))).pkginfo.arch).toBe("any");
 
     const p = createPacmanRoot({
       repos: [{ name: "buildbtw-libdemo", server: `${server.url}/repo/libdemo/latest/os/x86_64` }],
@@ -145,13 +145,13 @@ describe("real makepkg builds", () => {
     await p.ok("-S", "demo-suite", "demo-split-docs", "demo-data");
     expect(await p.installed()).toEqual({
       libdemo: "1.0-1",
-      "demo-app": "2.1-1",
-      "demo-tool": "0.3-1",
-      "demo-suite": "1.2-1",
-      "demo-split-docs": "4.0-1",
-      "demo-data": "20260101-1",
+      "demo-app": "2.1-2",
+      "demo-tool": "0.3-2",
+      "demo-suite": "1.2-2",
+      "demo-split-docs": "4.0-2",
+      "demo-data": "20260101-2",
     });
-    expect(readFileSync(p.path("usr/share/buildbtw-demo/demo-suite"), "utf8")).toBe("demo-suite 1.2-1\n");
+    expect(readFileSync(p.path("usr/share/buildbtw-demo/demo-suite"), "utf8")).toBe("demo-suite 1.2-2\n");
   });
 
   test("a new commit on the library's branch makes a new iteration that rebuilds the dependents", async () => {

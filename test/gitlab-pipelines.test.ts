@@ -231,7 +231,7 @@ describe("pipelines", () => {
     gl.finishPipeline(r.id, "success");
     const again = await waitStatus("png", "libpng", "failed");
     expect(again.failure_reason).toContain(`GitLab pipeline ${r.id} succeeded, but upload these packages`);
-    expect(again.failure_reason).toContain("libpng-1.0.0-1-x86_64.pkg.tar.zst");
+    expect(again.failure_reason).toContain("libpng-1.0.0-2-x86_64.pkg.tar.zst");
   });
 
   test("the executor's result ends the build at once, while GitLab still shows the pipeline running", async () => {

@@ -158,15 +158,23 @@ describe("serve + fake workers", () => {
     await pacman.ok("-Sy");
     await pacman.ok("-S", "cairo", "usetools", "fonts");
     const installed = await pacman.installed();
+    // The origin is built as committed; every rebuild with its pkgrel bumped (libpng's own 2 becomes 3).
     expect(installed).toMatchObject({
       zlib: "1.3.1-1",
-      libpng: "1.0.0-2",
-      cairo: "1.0.0-1",
-      "splitlib-tools": "1.0.0-1",
-      usetools: "1.0.0-1",
-      fonts: "1.0.0-1",
+      libpng: "1.0.0-3",
+      cairo: "1.0.0-2",
+      "splitlib-tools": "1.0.0-2",
+      usetools: "1.0.0-2",
+      fonts: "1.0.0-2",
+      freetype: "1.0.0-2",
     });
-    expect(installed.freetype).toBeDefined();
+    expect(nodes.get("libpng")).toMatchObject({
+      kind: "rebuild",
+      version: "1.0.0-2",
+      built_version: "1.0.0-3",
+      version_text: "1.0.0-2 → 1.0.0-3 (rebuild)",
+    });
+    expect(nodes.get("zlib")).toMatchObject({ kind: "origin", built_version: "1.3.1-1", version_text: "1.3.1-1" });
     pacman.remove();
     expect(done.iteration!.repository.pacman_conf).toContain("[buildbtw-zlib]");
 

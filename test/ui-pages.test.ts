@@ -324,8 +324,10 @@ describe("web UI over HTTP", () => {
     // The table: build order, status word, commit linked to the configured forge.
     const rows = await texts(page.text, "#builds tbody tr");
     expect(rows).toHaveLength(7);
-    // Nothing was ever built: the estimate is the configured default (30 min).
-    expect(rows[0]).toMatch(/^pending zlib deps [0-9a-f]{10} — ~30 min 0$/);
+    // Nothing was ever built: the estimate is the configured default (30 min). The origin is built as
+    // committed; its dependents are rebuilds with their pkgrel bumped.
+    expect(rows[0]).toMatch(/^pending zlib deps 1\.0\.0-1 [0-9a-f]{10} — ~30 min 0$/);
+    expect(rows.find((r) => r.includes("libpng"))).toContain("1.0.0-1 → 1.0.0-2 (rebuild)");
     expect(rows.find((r) => r.includes("cairo"))).toContain("waits for libpng, freetype");
     expect(await attrs(page.text, "#builds tbody a[href^='https://forge.test/']", "href")).toContain(
       `https://forge.test/zlib/-/commit/${zlib.commit}`,
@@ -479,7 +481,8 @@ describe("web UI over HTTP", () => {
     expect((await texts(failed.text, "#build-head .error-box"))[0]).toBe("Failed: make failed with status 2");
     const facts = await texts(failed.text, "#build-head dd");
     expect(facts).toContain("tw");
-    expect(facts[4]).toBe("1"); // attempts
+    expect(facts[2]).toBe("1.0.0-1 (origin: built as committed)");
+    expect(facts[5]).toBe("1"); // attempts
     expect((await texts(failed.text, "#log"))[0]).toBe("==> compiling zlib make: *** [all] Error 2");
     expect(await attrs(failed.text, "[data-live]", "data-live")).toEqual([]);
     expect((await get(`/builds/${zlib.id}/log.txt`)).text).toBe("==> compiling zlib\nmake: *** [all] Error 2\n");
@@ -487,7 +490,7 @@ describe("web UI over HTTP", () => {
     // The namespace page offers a retry to a logged-in reader only.
     const anonymous = await get("/namespaces/zlib?status=failed");
     expect(await texts(anonymous.text, "#builds tbody tr")).toEqual([
-      expect.stringMatching(/^failed zlib deps [0-9a-f]{10} tw \d+s 1 make failed with status 2$/),
+      expect.stringMatching(/^failed zlib deps 1\.0\.0-1 [0-9a-f]{10} tw \d+s 1 make failed with status 2$/),
     ]);
     const session = await logIn();
     const mine = await get("/namespaces/zlib?status=failed", { cookie: session.cookie });

@@ -125,8 +125,16 @@ describe("uploads to a server with a 2 MiB limit", () => {
     expect(r.status).toBe(201);
     expect(r.body.size).toBe(Bun.file(good).size);
     expect(uploads()).toEqual([]);
+    // Staged until the build reports built, then in the repository.
     const repo = join(server.dataDir, "repos", "solo");
     const [iteration] = readdirSync(repo);
+    expect(readdirSync(join(repo, iteration!, "x86_64"))).not.toContain(FILE);
+    const result = await server.api(`/api/v1/leases/${leaseId}/result`, {
+      method: "POST",
+      body: JSON.stringify({ status: "built" }),
+      token,
+    });
+    expect(result.status).toBe(200);
     expect(readdirSync(join(repo, iteration!, "x86_64"))).toContain(FILE);
   });
 });

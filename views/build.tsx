@@ -81,6 +81,14 @@ export function BuildHead(p: { page: BuildPage; commitUrl: CommitUrl; now: numbe
         <dd>
           <Commit pkgbase={b.pkgbase} commit={b.commit} commitUrl={p.commitUrl} /> <span class="muted">({b.ref})</span>
         </dd>
+        <dt>Version</dt>
+        <dd class="version" data-kind={b.kind}>
+          {b.version_text}
+          {b.kind === "rebuild" && b.version === b.built_version ? (
+            <span class="muted"> (rebuild, not bumped: the namespace builds rebuilds as committed)</span>
+          ) : null}
+          {b.kind === "origin" ? <span class="muted"> (origin: built as committed)</span> : null}
+        </dd>
         <dt>Packages</dt>
         <dd>{b.pkgnames.join(", ") || <span class="muted">—</span>}</dd>
         <dt>Runs on</dt>

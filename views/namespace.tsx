@@ -1,7 +1,8 @@
 // The namespace page: iterations and why they exist, architecture tabs, the build graph, the build table,
 // cycles, the pacman.conf snippet, and the buttons to cancel, resume and retry.
-import type { Activity, BuildNode, Eta, Namespace } from "../src/api/schemas";
+import type { Activity, BuildNode, Eta, Namespace, ReleaseArch } from "../src/api/schemas";
 import type { BuildStatus } from "../src/core/build-states";
+import type { DuplicatePkgname } from "../src/core/duplicates";
 import type { ArchDiff, GraphDiff } from "../src/core/graph-diff";
 import type { NodeExplanation } from "../src/server/usecases/graph-view";
 import type { NamespacePage, StatusCounts } from "../src/server/usecases/show-namespace-page";
@@ -128,6 +129,8 @@ export function NamespacePageView(v: NamespaceView) {
                 removed={it.architectures[page.arch]!.removed_edges}
                 cycles={it.architectures[page.arch]!.cycles}
               />
+              <DuplicatePkgnames duplicates={it.architectures[page.arch]!.duplicate_pkgnames} />
+              {page.release ? <Release release={page.release} name={ns.name} arch={page.arch} /> : null}
             </>
           ) : null}
           <section aria-labelledby="pacman-h">
@@ -491,11 +494,13 @@ function BuildTable(p: { v: NamespaceView; link: (l: NamespaceLink) => string })
             Builds in build order{query.status ? `, status ${query.status}` : ""}
             {query.q ? `, pkgbase containing ${query.q}` : ""}
           </caption>
-          <Columns names={["Status", "Package", "Commit", "Runs on", "Duration", { num: "Attempts" }, "Details"]} />
+          <Columns
+            names={["Status", "Package", "Version", "Commit", "Runs on", "Duration", { num: "Attempts" }, "Details"]}
+          />
           <tbody>
             {t.rows.length === 0 ? (
               <tr>
-                <td colspan={7} class="muted">
+                <td colspan={8} class="muted">
                   No builds match.
                 </td>
               </tr>
@@ -561,6 +566,9 @@ export function BuildRow(p: {
           deps
         </a>
       </th>
+      <td class="version" data-kind={b.kind}>
+        {b.version_text}
+      </td>
       <td>
         <Commit pkgbase={b.pkgbase} commit={b.commit} commitUrl={p.commitUrl} />
       </td>
@@ -708,6 +716,81 @@ const EDGE_WORDS: Record<string, string> = {
   makedepends: "needs to build (makedepends)",
   checkdepends: "needs for its tests (checkdepends)",
 };
+
+function Release(p: { release: ReleaseArch; name: string; arch: string }) {
+  const r = p.release;
+  return (
+    <section aria-labelledby="release-h" id="release">
+      <h2 id="release-h">Release check ({p.arch})</h2>
+      {r.releasable ? (
+        <p>
+          <strong>Releasable</strong>: every build is built and releasing them leaves every dependency met. Download
+          them into your checkouts with <code>buildbtw download {p.name} --into DIR</code>, then{" "}
+          <code>pkgctl release</code> in each.
+        </p>
+      ) : (
+        <>
+          <p>
+            <strong>Not releasable</strong>
+            {r.dependencies_checked ? "" : " (the dependency check runs once no build is running)"}:
+          </p>
+          {capped(r.reasons, (reason) => (
+            <>{reason}</>
+          ))}
+        </>
+      )}
+      <div class="table-wrap">
+        <table>
+          <caption class="visually-hidden">Versions at main and as built</caption>
+          <Columns names={["Package", "At main", "Built", "Kind", "Status", { num: "Files" }, "Sonames"]} />
+          <tbody>
+            {r.pkgbases.slice(0, LIST_CAP).map((b) => (
+              <tr>
+                <th scope="row">{b.pkgbase}</th>
+                <td>{b.main_version ?? <span class="muted">new</span>}</td>
+                <td>{b.built_version}</td>
+                <td>{b.kind}</td>
+                <td>{b.status}</td>
+                <td class="num">{b.files.length}</td>
+                <td class="small">
+                  {b.sonames && (b.sonames.before.length || b.sonames.after.length)
+                    ? `${b.sonames.before.join(" ") || "none"} → ${b.sonames.after.join(" ") || "none"}`
+                    : ""}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <More shown={LIST_CAP} total={r.pkgbases.length} />
+      </div>
+    </section>
+  );
+}
+
+function DuplicatePkgnames(p: { duplicates: DuplicatePkgname[] }) {
+  if (p.duplicates.length === 0) return null;
+  return (
+    <section aria-labelledby="duplicates-h">
+      <h2 id="duplicates-h">Pkgnames built twice ({p.duplicates.length})</h2>
+      <p class="small">
+        These pkgbases build a package of the same name, so their files have the same name in this namespace's
+        repository. The repository keeps the first upload and never replaces it; the other build fails. Rename or drop
+        one of the packages.
+      </p>
+      {capped(p.duplicates, (d) => (
+        <>
+          <code>{d.pkgname}</code> is built by{" "}
+          {d.pkgbases.map((b, i) => (
+            <>
+              {i > 0 ? " and " : ""}
+              <code>{b}</code>
+            </>
+          ))}
+        </>
+      ))}
+    </section>
+  );
+}
 
 function Cycles(p: { cycles: string[][]; removed: { from: string; to: string; kind: string }[] }) {
   if (p.cycles.length === 0 && p.removed.length === 0) return null;

@@ -11,6 +11,7 @@ export const api = {
   namespace: (name: string) => `/api/v1/namespaces/${enc(name)}`, // GET ?iteration=&arch= → NamespaceDetail; PATCH UpdateNamespace
   iterations: (name: string) => `/api/v1/namespaces/${enc(name)}/iterations`, // POST → 201 (retry: new iteration)
   retryNode: (name: string) => `/api/v1/namespaces/${enc(name)}/retry-node`, // POST RetryNode → 200 BuildNode
+  release: (name: string) => `/api/v1/namespaces/${enc(name)}/release`, // GET ?iteration=&arch= → ReleaseCheck
   namespaceBuilds: (name: string) => `/api/v1/namespaces/${enc(name)}/builds`, // GET ?iteration=&status=&arch= → BuildList
   // Builds.
   builds: "/api/v1/builds", // GET ?status=building → BuildList (across namespaces)

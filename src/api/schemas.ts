@@ -1,6 +1,7 @@
 // The /api/v1 contract: zod schemas shared by server, client, worker and executor.
 // Field names are snake_case on the wire, as README.md, The API, writes them.
 import { z } from "zod";
+import { BUMP_MODES } from "../core/bump";
 import {
   InvalidName,
   parseArch,
@@ -54,6 +55,7 @@ const OriginChangesets = z
   .max(MAX_ORIGIN_CHANGESETS, `name at most ${MAX_ORIGIN_CHANGESETS} origin changesets`)
   .transform((list) => [...new Set(list)]);
 
+export const BumpModeSchema = z.enum(BUMP_MODES);
 export const IncludeSchema = z.array(z.enum(["makedepends", "checkdepends"])).default([]);
 
 export const NAMESPACE_STATUSES = ["active", "cancelled"] as const;
@@ -69,6 +71,8 @@ export const CreateNamespace = z.strictObject({
   origin_changesets: OriginChangesets,
   name: NamespaceNameSchema.optional(),
   include: IncludeSchema,
+  /** "none" builds rebuilds as committed (for namespaces that only test); default "rebuild" bumps their pkgrel. */
+  bump: BumpModeSchema.default("rebuild"),
 });
 export type CreateNamespace = z.output<typeof CreateNamespace>;
 
@@ -82,6 +86,7 @@ export const Namespace = z.object({
   status: NamespaceStatusSchema,
   origin_changesets: z.array(z.string()),
   include: z.array(z.string()),
+  bump: BumpModeSchema,
   /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
   problem: z.string().nullable(),
   /** Who opened it: a user's or bot token's name, "admin" for the bootstrap token; null for older ones. */
@@ -98,6 +103,13 @@ export const BuildNode = z.object({
   ref: z.string(),
   arch: z.string(),
   status: BuildStatusSchema,
+  /** The committed version; built_version differs for a bumped rebuild. */
+  version: z.string(),
+  built_version: z.string(),
+  /** Origins are built as committed; every other node is a rebuild. */
+  kind: z.enum(["origin", "rebuild"]),
+  /** `1.0-1 → 1.0-2 (rebuild)`, or the version alone when it is built as committed. */
+  version_text: z.string(),
   pkgnames: z.array(z.string()),
   attempts: z.number(),
   blocked_by: z.array(z.string()),
@@ -131,6 +143,8 @@ export const ArchIteration = z.object({
   edges: z.array(z.tuple([z.string(), z.string()])),
   removed_edges: z.array(RemovedEdge),
   cycles: z.array(z.array(z.string())),
+  /** Pkgnames two or more pkgbases build: their files would collide in the repository (a namespace problem). */
+  duplicate_pkgnames: z.array(z.object({ pkgname: z.string(), pkgbases: z.array(z.string()) })),
   order: z.array(z.string()),
   counts: z.record(z.string(), z.number()),
 });
@@ -191,6 +205,59 @@ export const ShowQuery = z.strictObject({
   iteration: wholeNumber("the iteration").optional(),
   arch: ArchSchema.optional(),
 });
+
+// ── the release check ───────────────────────────────────────────────────────
+
+export const ReleaseFile = z.object({ file: z.string(), pkgname: z.string(), size: z.number(), sha256: z.string() });
+
+export const ReleasePkgbase = z.object({
+  pkgbase: z.string(),
+  commit: z.string(),
+  kind: z.enum(["origin", "rebuild"]),
+  status: BuildStatusSchema,
+  failure_reason: z.string().nullable(),
+  /** The version at main (null for a pkgbase main does not have) and the version built. */
+  main_version: z.string().nullable(),
+  built_version: z.string(),
+  /** A rebuild's pkgrel bump: `buildbtw download --into` applies exactly this to the checkout. */
+  bump: z.object({ from: z.string(), to: z.string() }).nullable(),
+  /** The built package files, published in the namespace's repository. */
+  files: z.array(ReleaseFile),
+  /** For origins: the shared-library provisions at main (.SRCINFO) and built (.PKGINFO). */
+  sonames: z.object({ before: z.array(z.string()), after: z.array(z.string()) }).nullable(),
+});
+export type ReleasePkgbase = z.infer<typeof ReleasePkgbase>;
+
+export const UnmetDependency = z.object({
+  pkgname: z.string(),
+  pkgbase: z.string(),
+  version: z.string(),
+  source: z.string(),
+  needs: z.string(),
+  provided: z.array(z.string()),
+  sentence: z.string(),
+});
+
+export const ReleaseArch = z.object({
+  releasable: z.boolean(),
+  /** Why not, one sentence each; empty when releasable. */
+  reasons: z.array(z.string()),
+  pkgbases: z.array(ReleasePkgbase),
+  unmet: z.array(UnmetDependency),
+  /** False only on the web page while builds are still running: the dependency check waits for them. */
+  dependencies_checked: z.boolean(),
+});
+export type ReleaseArch = z.infer<typeof ReleaseArch>;
+
+export const ReleaseCheck = z.object({
+  namespace: z.string(),
+  iteration: z.number(),
+  /** Whether the iteration is the namespace's latest (only the latest may be released). */
+  current: z.boolean(),
+  releasable: z.boolean(),
+  architectures: z.record(z.string(), ReleaseArch),
+});
+export type ReleaseCheck = z.infer<typeof ReleaseCheck>;
 
 // ── builds and logs ──────────────────────────────────────────────────────────
 
@@ -272,9 +339,14 @@ export const Lease = z.object({
   pkgbase: z.string(),
   commit: z.string(),
   source_url: z.string(),
+  /** The version to build: for a rebuild, the committed one with bump applied. */
   version: z.object({ epoch: z.string().nullable(), pkgver: z.string(), pkgrel: z.string() }),
+  /** A rebuild's pkgrel bump: the builder rewrites the PKGBUILD's `pkgrel=from` line to `pkgrel=to`. */
+  bump: z.object({ from: z.string(), to: z.string() }).nullable().default(null),
   packages: z.array(PackageMeta),
   expected_files: z.array(z.string()),
+  /** Files the build may upload too: `<pkgbase>-debug`, which makepkg writes when it finds debug symbols. */
+  optional_files: z.array(z.string()).default([]),
   repository: z.object({ name: z.string(), url: z.string() }),
   attempt: z.number(),
 });

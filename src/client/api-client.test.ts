@@ -101,6 +101,7 @@ describe("requests", () => {
       status: "active" as const,
       origin_changesets: ["zlib/main"],
       include: [] as string[],
+      bump: "rebuild" as const,
       problem: null,
       created_by: null,
       created_at: "t",

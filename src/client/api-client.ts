@@ -22,6 +22,7 @@ import {
   PipelineBuild,
   Plan,
   type PlanRequest,
+  ReleaseCheck,
   type RetryNamespace,
   type RetryNode,
   type UpdateNamespace,
@@ -65,6 +66,8 @@ export interface ApiClient {
       query?: { iteration?: number; status?: BuildStatus; arch?: string },
       options?: CallOptions,
     ): Promise<BuildListBody>;
+    /** What releasing an iteration would change, and whether it is safe. */
+    release(name: string, query?: { iteration?: number; arch?: string }, options?: CallOptions): Promise<ReleaseCheck>;
   };
   builds: {
     list(query?: { status?: BuildStatus }, options?: CallOptions): Promise<BuildListBody>;
@@ -227,6 +230,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       retry: (name, body, o) => call(Iteration, json("POST", api.iterations(name), body ?? {}, o)),
       retryNode: (name, body, o) => call(RetriedNode, json("POST", api.retryNode(name), body, o)),
       builds: (name, query, o) => call(BuildList, get(api.namespaceBuilds(name), o, { ...query })),
+      release: (name, query, o) => call(ReleaseCheck, get(api.release(name), o, { ...query })),
     },
     builds: {
       list: (query, o) => call(BuildList, get(api.builds, o, { ...query })),

@@ -2,12 +2,14 @@
 // connection with its token rule, checks of names given on the command line, and the human rendering —
 // builds grouped by status with icons and counts, tables, and colours only on a terminal without NO_COLOR.
 // Everything here returns lines or values; the commands decide what goes to stdout and which exit code.
+
 import { z } from "zod";
 import { pacmanConfSection } from "../api/routes";
 import type { Eta, NamespaceDetail, Plan } from "../api/schemas";
 import { type ApiClient, createApiClient, type NamespaceListBody } from "../client/api-client";
 import { type ClientFlags, loadClientConfig } from "../config/client";
 import { type BuildStatus, STATUS_ICON } from "../core/build-states";
+import { duplicateSentence } from "../core/duplicates";
 import { Forbidden, Invalid, Unauthorized } from "../core/errors";
 import { estimateText, runningText } from "../core/estimates";
 import { parseArch, parseNamespaceName, parseOriginChangeset, parsePkgbase } from "../core/names";
@@ -303,6 +305,7 @@ export function showLines(detail: NamespaceDetail, serverUrl: string, paint: Pai
     `${paint("bold", `Namespace ${ns.name}`)} (${ns.status === "active" ? paint("green", "active") : paint("dim", ns.status)})  ${namespaceUrl(serverUrl, ns.name)}`,
     `  origins:   ${ns.origin_changesets.join(", ")}${ns.include.length > 0 ? ` (membership also follows ${ns.include.join(", ")})` : ""}`,
   ];
+  if (ns.bump === "none") lines.push(`  rebuilds:  built as committed (--bump none): not for release`);
   if (ns.problem)
     lines.push(
       `  ${paint("red", "problem:")}   ${ns.problem}`,
@@ -343,13 +346,22 @@ export function showLines(detail: NamespaceDetail, serverUrl: string, paint: Pai
       lines.push(`  ${STATUS_ICON[status]} ${paint(STATUS_STYLE[status], `${status} (${group.length})`)}`);
       const shown = status === "failed" ? group : group.slice(0, GROUP_SHOWN);
       const nameWidth = Math.max(...shown.map((n) => n.pkgbase.length));
+      const versionWidth = Math.max(...shown.map((n) => n.version_text.length));
       for (const n of shown) {
         const detailText = nodeDetail(n);
-        lines.push(`      ${detailText ? `${n.pkgbase.padEnd(nameWidth)}  ${paint("dim", detailText)}` : n.pkgbase}`);
+        const head = `${n.pkgbase.padEnd(nameWidth)}  ${n.version_text}`;
+        lines.push(
+          `      ${detailText ? `${head.padEnd(nameWidth + 2 + versionWidth)}  ${paint("dim", detailText)}` : head}`,
+        );
       }
       if (group.length > shown.length) lines.push(`      … and ${group.length - shown.length} more (--json lists all)`);
     }
     lines.push(...cycleLines(a, "      "));
+    if (a.duplicate_pkgnames.length > 0)
+      lines.push(
+        `  ${paint("red", "problem:")} ${plural(a.duplicate_pkgnames.length, "pkgname")} built by more than one pkgbase:`,
+        ...a.duplicate_pkgnames.map((d) => `      ${duplicateSentence(d)}`),
+      );
   }
   lines.push("", "pacman.conf:", ...it.repository.pacman_conf.split("\n").map((l) => `  ${l}`));
   return lines;

@@ -2,7 +2,8 @@
 import { defineCommand } from "citty";
 import type { ApiClient } from "../client/api-client";
 import { clientFlags } from "../config/client";
-import { NotFound } from "../core/errors";
+import { BUMP_MODES, type BumpMode } from "../core/bump";
+import { Invalid, NotFound } from "../core/errors";
 import {
   asAdmin,
   connect,
@@ -20,6 +21,12 @@ import {
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 const POLL_MS = 500;
+
+function bumpArg(value: string | undefined): BumpMode | undefined {
+  if (value === undefined) return undefined;
+  if ((BUMP_MODES as readonly string[]).includes(value)) return value as BumpMode;
+  throw new Invalid(`--bump must be one of ${BUMP_MODES.join(", ")}, not ${JSON.stringify(value)}`);
+}
 /** Without a terminal, a progress line at most this often (CI logs stay short). */
 const PLAIN_PROGRESS_MS = 10_000;
 
@@ -84,6 +91,11 @@ export default defineCommand({
       description:
         "Also follow these dependency kinds for membership: makedepends,checkdepends (default: depends only)",
     },
+    bump: {
+      type: "string",
+      description:
+        "How rebuilds (dependents, not origins) are built: rebuild (default: pkgrel + 1, as pkgctl build --rebuild, so they can be released) or none (as committed, for namespaces that only test)",
+    },
     wait: {
       type: "boolean",
       description: "Follow the builds until all have finished (progress on stderr)",
@@ -98,6 +110,7 @@ export default defineCommand({
         origin_changesets: originArgs(args._),
         name: args.name === undefined ? undefined : namespaceArg(args.name),
         include: includeArg(args.include),
+        bump: bumpArg(args.bump),
       };
       const client = connect(args, "change");
       const ns = await asAdmin(client.namespaces.create(body));

@@ -1,6 +1,7 @@
 // What the server stores, in domain words (rows are mapped to these in db/).
 import type { Role, Scope } from "./access";
 import type { BuildStatus } from "./build-states";
+import type { BumpMode, PkgrelBump } from "./bump";
 import type { ArchGraph } from "./graph";
 import type { GraphDiff } from "./graph-diff";
 import type { IncludeKind, Version } from "./types";
@@ -14,6 +15,8 @@ export interface NamespaceRecord {
   status: NamespaceStatus;
   originChangesets: string[];
   include: IncludeKind[];
+  /** Whether rebuilds get their pkgrel bumped. */
+  bump: BumpMode;
   /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
   problem: string | null;
   /** Who made it (a user's or bot token's name, "admin" for the bootstrap token); null before this was kept. */
@@ -52,9 +55,19 @@ export interface PackageSpec {
 }
 
 /** Everything a worker needs to know about what a build must produce. */
+/** An origin is built as the packager committed it; every other node of a namespace is a rebuild. */
+export type NodeKind = "origin" | "rebuild";
+
 export interface BuildSpec {
+  /** The version the build produces: the committed one, with a rebuild's pkgrel bump applied. */
   version: Version;
+  /** Absent in rows written before rebuilds were told apart. */
+  kind?: NodeKind;
+  /** A rebuild's pkgrel bump, decided by the server once per node; null (or absent in old rows) when built as committed. */
+  bump?: PkgrelBump | null;
   packages: PackageSpec[];
+  /** `<pkgbase>-debug`'s file, which an architecture-specific build may also upload; absent in old rows. */
+  debugFile?: string | null;
 }
 
 export interface BuildRecord {
@@ -70,6 +83,8 @@ export interface BuildRecord {
   attempts: number;
   failureReason: string | null;
   spec: BuildSpec;
+  /** The pkgrel a rebuild is built with (spec.bump.to), or null when built as committed. */
+  pkgrelBump: string | null;
   leaseId: string | null;
   leaseWorker: string | null;
   leaseExpiresAt: number | null;

@@ -22,6 +22,7 @@ const toRecord = (r: Row): BuildRecord => ({
   attempts: r.attempts,
   failureReason: r.failureReason,
   spec: r.spec as BuildSpec,
+  pkgrelBump: r.pkgrelBump,
   leaseId: r.leaseId,
   leaseWorker: r.leaseWorker,
   leaseExpiresAt: r.leaseExpiresAt,
@@ -37,7 +38,17 @@ const toRecord = (r: Row): BuildRecord => ({
 
 export type NewBuild = Pick<
   BuildRecord,
-  "iterationId" | "namespaceId" | "arch" | "pkgbase" | "commit" | "ref" | "position" | "status" | "spec" | "identity"
+  | "iterationId"
+  | "namespaceId"
+  | "arch"
+  | "pkgbase"
+  | "commit"
+  | "ref"
+  | "position"
+  | "status"
+  | "spec"
+  | "identity"
+  | "pkgrelBump"
 > &
   Partial<Pick<BuildRecord, "reusedFromBuild" | "reusedFromIteration" | "finishedAt">>;
 

@@ -6,6 +6,7 @@ import m0002 from "../../migrations/0002_namespace_problem.sql" with { type: "te
 import m0003 from "../../migrations/0003_operations.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_build_identity_durations.sql" with { type: "text" };
 import m0005 from "../../migrations/0005_identity.sql" with { type: "text" };
+import m0006 from "../../migrations/0006_rebuild_bump_and_staging.sql" with { type: "text" };
 
 export const MIGRATIONS: { name: string; sql: string }[] = [
   { name: "0000_init", sql: m0000 },
@@ -14,4 +15,5 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
   { name: "0003_operations", sql: m0003 },
   { name: "0004_build_identity_durations", sql: m0004 },
   { name: "0005_identity", sql: m0005 },
+  { name: "0006_rebuild_bump_and_staging", sql: m0006 },
 ];

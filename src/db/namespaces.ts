@@ -1,5 +1,6 @@
 // Namespace rows ↔ NamespaceRecord.
 import { asc, eq } from "drizzle-orm";
+import type { BumpMode } from "../core/bump";
 import type { NamespaceRecord, NamespaceStatus } from "../core/records";
 import type { IncludeKind } from "../core/types";
 import type { Db } from "./open";
@@ -14,6 +15,7 @@ const toRecord = (r: Row): NamespaceRecord => ({
   status: r.status,
   originChangesets: r.originChangesets,
   include: r.include as IncludeKind[],
+  bump: r.bump,
   problem: r.problem,
   createdBy: r.createdBy,
   createdAt: r.createdAt,
@@ -27,6 +29,7 @@ export function insertNamespace(
     originChangesets: string[];
     include: IncludeKind[];
     createdBy: string | null;
+    bump?: BumpMode;
   },
 ): NamespaceRecord {
   const row = db.insert(namespaces).values(v).returning().get();

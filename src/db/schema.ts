@@ -13,6 +13,10 @@ export const namespaces = sqliteTable("namespaces", {
   /** JSON array of "pkgbase/ref". */
   originChangesets: text("origin_changesets", { mode: "json" }).$type<string[]>().notNull(),
   include: text("include", { mode: "json" }).$type<string[]>().notNull(),
+  /** How rebuilds are built: "rebuild" bumps their pkgrel (pkgctl build --rebuild), "none" builds them as committed. */
+  bump: text("bump", { enum: ["rebuild", "none"] })
+    .notNull()
+    .default("rebuild"),
   /** Bumped when origin changesets are edited, so the next recompute records that reason. */
   originsEditedAt: text("origins_edited_at"),
   /** Why the newest sources could not become an iteration (unknown ref, broken .SRCINFO); null when they could. */
@@ -69,6 +73,8 @@ export const builds = sqliteTable(
     failureReason: text("failure_reason"),
     /** JSON: version, packages (pkgname, arch, file, relations) and expected file names. */
     spec: text("spec", { mode: "json" }).notNull(),
+    /** The pkgrel a rebuild writes into its PKGBUILD (decided once, the same for every attempt); null: built as committed. */
+    pkgrelBump: text("pkgrel_bump"),
     // The current lease: results and uploads must quote this id; older ones are refused.
     leaseId: text("lease_id"),
     leaseWorker: text("lease_worker"),
@@ -126,6 +132,8 @@ export const artifacts = sqliteTable(
       .references(() => builds.id),
     fileName: text("file_name").notNull(),
     size: integer("size").notNull(),
+    /** Uploaded by a build that has not reported built yet: kept out of the repository until it does. */
+    staged: integer("staged", { mode: "boolean" }).notNull().default(false),
     /** JSON RepoEntry: what the repository database needs about this package. */
     entry: text("entry", { mode: "json" }).notNull(),
     createdAt: text("created_at").notNull().default(now),

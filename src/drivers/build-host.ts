@@ -1,10 +1,11 @@
 // What the makepkg and pkgctl drivers share on the build host: the build user, fetching the lease's exact
 // commit, upstream PGP keys, and picking the predicted package files out of PKGDEST.
 import { existsSync } from "node:fs";
-import { chown, readdir, stat, writeFile } from "node:fs/promises";
+import { chown, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import type { Lease } from "../api/schemas";
+import { bumpPkgbuild, bumpSrcinfo, NonStandardPkgrel } from "../core/bump";
 import { InvalidName, parseCommitId } from "../core/names";
 import { pathInside } from "../lib/paths";
 import type { BuildContext, BuildOutcome } from "./driver";
@@ -183,6 +184,33 @@ async function localSourceConfig(sourceUrl: string, inDir: string): Promise<stri
   return file;
 }
 
+/**
+ * A rebuild's pkgrel bump, applied to the checked-out PKGBUILD and .SRCINFO exactly as the server decided it.
+ * A PKGBUILD without a plain `pkgrel=VALUE` line fails the build (devtools refuses it too).
+ */
+export async function applyBump(job: Lease, sourceDir: string, ctx: BuildContext): Promise<void> {
+  const bump = job.bump;
+  if (!bump) return;
+  await bumpCheckout(sourceDir, bump);
+  ctx.log(`==> buildbtw: rebuild: pkgrel ${bump.from} → ${bump.to} in PKGBUILD and .SRCINFO\n`);
+}
+
+/** Rewrite `dir`'s PKGBUILD and .SRCINFO (when there is one) for `bump`; StepFailed when it cannot. */
+export async function bumpCheckout(dir: string, bump: { from: string; to: string }): Promise<void> {
+  try {
+    const pkgbuild = join(dir, "PKGBUILD");
+    const bumped = bumpPkgbuild(await readFile(pkgbuild, "utf8"), bump);
+    const srcinfo = join(dir, ".SRCINFO");
+    const srcinfoText = existsSync(srcinfo) ? bumpSrcinfo(await readFile(srcinfo, "utf8"), bump) : null;
+    await writeFile(pkgbuild, bumped);
+    if (srcinfoText !== null) await writeFile(srcinfo, srcinfoText);
+  } catch (error) {
+    if (error instanceof NonStandardPkgrel) throw new StepFailed(error.message);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new StepFailed("the source has no PKGBUILD");
+    throw error;
+  }
+}
+
 /** The package's upstream PGP keys, `keys/pgp/*.asc` in its source (Arch's packaging layout). */
 export async function upstreamKeys(sourceDir: string): Promise<string[]> {
   const dir = join(sourceDir, "keys", "pgp");
@@ -219,16 +247,19 @@ export async function collectPackages(
     if (basename(name) !== name) return failed(`refusing package file name ${JSON.stringify(name)}`);
   }
   const missing = job.expected_files.filter((name) => !present.has(name));
-  const extra = [...present].filter((name) => !job.expected_files.includes(name)).sort();
+  // The -debug package is made only when makepkg finds debug symbols: uploaded when it is there.
+  const optional = job.optional_files.filter((name) => basename(name) === name && present.has(name));
+  const wanted = [...job.expected_files, ...optional];
+  const extra = [...present].filter((name) => !wanted.includes(name)).sort();
   for (const name of extra)
     ctx.log(`==> buildbtw: not uploading ${name}: it is not one of the predicted package files\n`);
   if (missing.length > 0) return failed(`${tool} did not produce ${missing.join(", ")}`);
   const files: string[] = [];
-  for (const name of job.expected_files) {
+  for (const name of wanted) {
     const path = pathInside(pkgdest, name);
     if (!(await stat(path)).isFile()) return failed(`${name} in PKGDEST is not a file`);
     files.push(path);
   }
-  ctx.log(`==> buildbtw: ${files.length} package file(s) ready: ${job.expected_files.join(", ")}\n`);
+  ctx.log(`==> buildbtw: ${files.length} package file(s) ready: ${wanted.join(", ")}\n`);
   return { status: "built", files };
 }

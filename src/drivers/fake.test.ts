@@ -17,6 +17,8 @@ const lease: Lease = {
   commit: "0".repeat(40),
   source_url: "file:///repos/zlib",
   version: { epoch: "1", pkgver: "1.3", pkgrel: "2" },
+  bump: null,
+  optional_files: [],
   packages: [
     {
       pkgname: "zlib",

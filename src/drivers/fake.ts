@@ -54,6 +54,7 @@ export function createFakeDriver(options: FakeDriverOptions): Driver {
       const version = formatVersion(job.version);
       ctx.log(`==> fake build of ${job.pkgbase} ${version} (${job.arch}) at ${job.commit}\n`);
       ctx.log(`==> namespace ${job.namespace}, iteration ${job.iteration}, attempt ${job.attempt}\n`);
+      if (job.bump) ctx.log(`==> rebuild: pkgrel ${job.bump.from} → ${job.bump.to}\n`);
       const delayMs = fakeBuildMs(options, job.pkgbase);
       if (delayMs > 0) {
         ctx.log(`==> pretending to compile for ${delayMs} ms\n`);

@@ -3,7 +3,7 @@ import { buildLayout, makepkgArguments, makepkgConf, makepkgEnvironment } from "
 
 const layout = buildLayout("/work/build-7-ab");
 
-test("our makepkg.conf sources the system's, then pins extension, destinations, architecture, no debug, no signing", () => {
+test("our makepkg.conf sources the system's, then pins extension, destinations, architecture, devtools' strip and debug, no signing", () => {
   const conf = makepkgConf(layout, "x86_64_v3", "/etc/makepkg.conf");
   const lines = conf.split("\n");
   expect(lines[1]).toBe("if [[ -r '/etc/makepkg.conf' ]]; then source '/etc/makepkg.conf'; fi");
@@ -16,7 +16,7 @@ test("our makepkg.conf sources the system's, then pins extension, destinations, 
     "SRCDEST='/work/build-7-ab/srcdest'",
     "SRCPKGDEST='/work/build-7-ab/srcdest'",
     "LOGDEST='/work/build-7-ab/logs'",
-    "OPTIONS+=('!debug')",
+    "OPTIONS+=('strip' 'debug')",
     "BUILDENV+=('!sign' '!ccache' '!distcc')",
     "",
   ]);

@@ -7,6 +7,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Lease } from "../api/schemas";
 import {
+  applyBump,
   asUser,
   buildUser,
   checkReachable,
@@ -70,7 +71,8 @@ export function buildLayout(workDir: string): BuildLayout {
 /**
  * Our makepkg.conf: the system's settings (and its makepkg.conf.d, which makepkg reads only next to the
  * configuration it was given), then the lease's architecture, Arch's package extension, every output
- * directory inside the build directory, no -debug packages (nobody predicted them) and no signing.
+ * directory inside the build directory, `strip` and `debug` as devtools' makepkg.conf has them (so an
+ * architecture-specific pkgbase yields <pkgbase>-debug as `pkgctl build` would) and no signing.
  */
 export function makepkgConf(layout: BuildLayout, arch: string, systemConf = "/etc/makepkg.conf"): string {
   return [
@@ -84,10 +86,50 @@ export function makepkgConf(layout: BuildLayout, arch: string, systemConf = "/et
     `SRCDEST=${shellQuote(layout.srcdest)}`,
     `SRCPKGDEST=${shellQuote(layout.srcdest)}`,
     `LOGDEST=${shellQuote(layout.logdest)}`,
-    "OPTIONS+=('!debug')",
+    // makepkg reads an option array from its end: these win over the system's.
+    "OPTIONS+=('strip' 'debug')",
     "BUILDENV+=('!sign' '!ccache' '!distcc')",
     "",
   ].join("\n");
+}
+
+/** The packaging options of devtools' makepkg.conf (what `pkgctl build` on Arch builds with). */
+export const DEVTOOLS_OPTIONS = [
+  "strip",
+  "docs",
+  "!libtool",
+  "!staticlibs",
+  "emptydirs",
+  "zipman",
+  "purge",
+  "debug",
+  "lto",
+];
+
+/** The system makepkg.conf's OPTIONS (sourced by bash, as makepkg does), or null when it cannot be read. */
+export function systemOptions(systemConf: string): string[] | null {
+  const result = Bun.spawnSync(
+    ["bash", "-c", `source "$1" >/dev/null 2>&1 || exit 1; printf '%s\\n' "\${OPTIONS[@]}"`, "bash", systemConf],
+    { stdout: "pipe", stderr: "ignore", env: { PATH: hostPath() } },
+  );
+  if (result.exitCode !== 0) return null;
+  return result.stdout.toString().split("\n").filter(Boolean);
+}
+
+/** Say in the build log where this host's packaging options differ from devtools' (debug and strip are set as devtools sets them). */
+function noteConfigDifferences(systemConf: string, ctx: { log: (chunk: string) => void }): void {
+  const options = systemOptions(systemConf);
+  if (options === null) {
+    ctx.log(`==> buildbtw: could not read ${systemConf}; building with makepkg's defaults plus strip and debug\n`);
+    return;
+  }
+  const name = (o: string) => o.replace(/^!/, "");
+  const setting = new Map(options.map((o) => [name(o), o]));
+  const differ = DEVTOOLS_OPTIONS.filter((o) => setting.get(name(o)) !== o);
+  if (differ.length === 0) return;
+  ctx.log(
+    `==> buildbtw: this host's makepkg.conf differs from devtools': OPTIONS has ${differ.map((o) => setting.get(name(o)) ?? `no ${name(o)}`).join(", ")} where devtools has ${differ.join(", ")}; strip and debug are enabled for this build as devtools does\n`,
+  );
 }
 
 /** makepkg's arguments: --nodeps where pacman does not manage the host, else --syncdeps (and --rmdeps after). */
@@ -155,6 +197,8 @@ export function createMakepkgDriver(options: MakepkgDriverOptions): Driver {
           `==> buildbtw: makepkg as ${user.name} (uid ${user.uid})${user.switches ? "" : " (the worker's own user: it is not root)"}\n`,
         );
         await fetchSource(job, layout.source, ctx);
+        await applyBump(job, layout.source, ctx);
+        noteConfigDifferences(options.systemMakepkgConf ?? "/etc/makepkg.conf", ctx);
         for (const dir of [layout.pkgdest, layout.srcdest, layout.logdest, layout.home, layout.tmp])
           await mkdir(dir, { recursive: true });
         await writeFile(layout.makepkgConf, makepkgConf(layout, job.arch, options.systemMakepkgConf));

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { InvalidName, parseNamespaceName } from "../core/names";
 import { pathInside } from "../lib/paths";
 import {
+  applyBump,
   asUser,
   type BuildUser,
   buildUser,
@@ -144,6 +145,7 @@ export function createPkgctlDriver(options: PkgctlDriverOptions): Driver {
         const pacmanConfDir = join(ctx.workDir, "pacman.conf.d");
 
         await fetchSource(job, source, ctx);
+        await applyBump(job, source, ctx);
         await mkdir(pkgdest, { recursive: true });
         await writeNamespaceConfigs(join(devtoolsDir, "pacman.conf.d"), pacmanConfDir, job.repository);
         ctx.log(`==> buildbtw: chroot pacman configuration has [${job.repository.name}] at ${job.repository.url}\n`);

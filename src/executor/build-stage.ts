@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { repoName, repoPath } from "../api/routes";
 import type { Lease, PipelineBuild } from "../api/schemas";
 import { assertNever, Invalid } from "../core/errors";
+import { bumpCheckout, StepFailed } from "../drivers/build-host";
 import type { Driver } from "../drivers/driver";
 import { pathInside } from "../lib/paths";
 import { createLogStream } from "../worker/log-stream";
@@ -73,7 +74,7 @@ export async function buildStage(env: Env, deps: BuildStageDeps): Promise<void> 
     await mkdir(output, { recursive: true });
 
     await isolatedBuild(settings, { job, spec, checkout, dir, output }, deps, (chunk) => logs.write(chunk), say);
-    const files = await builtFiles(spec.expected_files, output, say);
+    const files = await builtFiles(spec.expected_files, spec.optional_files, output, say);
     await logs.flush();
     for (const [name, path] of files) {
       await call(`uploading ${name}`, (signal) =>
@@ -213,6 +214,8 @@ async function isolatedBuild(
     }
     case "vmexec": {
       const source = await exportCommit(place);
+      // The VM builds the exported tree as it is (the drivers apply the bump themselves in the other isolations).
+      await bumpExported(spec, source, say);
       const binDir = join(dir, "bin");
       await mkdir(binDir, { recursive: true });
       await writeFile(join(binDir, VM_SCRIPT_NAME), VM_BUILD_SCRIPT, { mode: 0o755 });
@@ -235,6 +238,18 @@ async function isolatedBuild(
     default:
       return assertNever(isolation, "isolation");
   }
+}
+
+/** A rebuild's pkgrel bump, applied to the exported tree; a non-standard pkgrel declaration fails the build. */
+async function bumpExported(spec: PipelineBuild, source: string, say: (line: string) => void): Promise<void> {
+  if (!spec.bump) return;
+  try {
+    await bumpCheckout(source, spec.bump);
+  } catch (error) {
+    if (error instanceof StepFailed) throw new BuildFailure(error.message);
+    throw error;
+  }
+  say(`==> buildbtw: rebuild: pkgrel ${spec.bump.from} → ${spec.bump.to} in PKGBUILD and .SRCINFO`);
 }
 
 /** The node's commit alone, in the job directory: what an isolation mounts read-only as the sources. */
@@ -268,9 +283,10 @@ function leaseOf(spec: PipelineBuild, source: string, repository: { name: string
   };
 }
 
-/** Every file the server expects must be in the output; others are named and left alone. */
+/** Every file the server expects must be in the output, optional ones (-debug) are taken when there; others are named and left alone. */
 async function builtFiles(
   expected: string[],
+  optional: string[],
   output: string,
   say: (line: string) => void,
 ): Promise<Map<string, string>> {
@@ -281,8 +297,12 @@ async function builtFiles(
     if (await Bun.file(path).exists()) found.set(name, path);
     else missing.push(name);
   }
+  for (const name of optional) {
+    const path = pathInside(output, name);
+    if (await Bun.file(path).exists()) found.set(name, path);
+  }
   for (const name of await Array.fromAsync(new Bun.Glob("*").scan({ cwd: output, onlyFiles: true }))) {
-    if (!expected.includes(name)) say(`==> buildbtw: not uploading ${name}: the server does not expect it`);
+    if (!found.has(name)) say(`==> buildbtw: not uploading ${name}: the server does not expect it`);
   }
   if (missing.length > 0) throw new BuildFailure(`the build did not produce ${missing.join(", ")}`);
   return found;

@@ -53,6 +53,7 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
   return {
     planner: () => planner,
     entry: (pkgbase) => universe.entries.get(pkgbase),
+    entries: () => universe.entries.values(),
     readAt,
     async refresh() {
       const { universe: next, changes } = await reloadChanged(universe, config.reposDir, { cache });

@@ -22,6 +22,8 @@ export interface SourceCatalog {
   planner(): Planner;
   /** The universe's entry of a pkgbase (at main), if it has one. */
   entry(pkgbase: string): SourceEntry | undefined;
+  /** Every pkgbase of the universe at main. */
+  entries(): Iterable<SourceEntry>;
   /** A pkgbase at any ref; throws NotFound for an unknown pkgbase or ref, Invalid for a broken .SRCINFO. */
   readAt(pkgbase: string, ref: string): SourceEntry;
   /** Re-read refs; reload what moved. Returns the pkgbases whose main or any ref read so far changed. */

@@ -3,6 +3,7 @@
 // stay rendered in memory (loaded from the database once), so a rewrite costs a concatenation and a
 // fast compression. The .files database, which pacman does not need to resolve dependencies, is
 // rewritten at most once per `filesDelayMs`.
+import { mkdir, rename, rm } from "node:fs/promises";
 import { listArtifacts } from "../db/artifacts";
 import type { Db } from "../db/open";
 import { pathInside } from "../lib/paths";
@@ -38,10 +39,60 @@ export class RepoPublisher {
   }
 
   /**
-   * Resolves once the .db includes every artifact recorded before this call. `added` is the entry
-   * just recorded, so a loaded index need not read the database again.
+   * `DATA_DIR/staging/<build>`: a build's uploads until it reports built. Outside the repositories, so a
+   * staged file is never listed or served.
    */
-  publish(namespace: string, iterationId: number, arch: string, added?: unknown): Promise<void> {
+  stagingDir(buildId: number): string {
+    return pathInside(this.dataDir, "staging", String(buildId));
+  }
+
+  /** Move a built build's staged files into its repository directory, then rewrite the database with them. */
+  async promote(
+    namespace: string,
+    build: { id: number; iterationId: number; arch: string },
+    published: { fileName: string; entry: unknown }[],
+  ): Promise<void> {
+    const dir = this.dir(namespace, build.iterationId, build.arch);
+    const staging = this.stagingDir(build.id);
+    await mkdir(dir, { recursive: true });
+    for (const a of published) await rename(pathInside(staging, a.fileName), pathInside(dir, a.fileName));
+    await rm(staging, { recursive: true, force: true });
+    await this.publish(
+      namespace,
+      build.iterationId,
+      build.arch,
+      published.map((a) => a.entry),
+    );
+  }
+
+  /** Undo a promote whose result was refused after all: the files leave the repository, the database is rewritten. */
+  async withdraw(
+    namespace: string,
+    build: { id: number; iterationId: number; arch: string },
+    files: { fileName: string }[],
+  ): Promise<void> {
+    const dir = this.dir(namespace, build.iterationId, build.arch);
+    for (const a of files) await rm(pathInside(dir, a.fileName), { force: true });
+    const slot = this.slots.get(`${namespace}\0${build.iterationId}\0${build.arch}`);
+    if (slot) {
+      // The in-memory index holds the withdrawn entries: read the published ones again.
+      slot.index = this.createIndex(`buildbtw-${namespace}`);
+      slot.loaded = false;
+    }
+    await this.publish(namespace, build.iterationId, build.arch);
+  }
+
+  /** Forget a build's staged files (it failed, or its lease was lost). */
+  async discard(buildId: number): Promise<void> {
+    await rm(this.stagingDir(buildId), { recursive: true, force: true });
+  }
+
+  /**
+   * Resolves once the .db includes every artifact recorded before this call. `added` are the entries
+   * just published, so a loaded index need not read the database again. With nothing published yet, the
+   * database is written empty: a repository exists, valid, from its iteration's start.
+   */
+  publish(namespace: string, iterationId: number, arch: string, added: unknown[] = []): Promise<void> {
     const key = `${namespace}\0${iterationId}\0${arch}`;
     let s = this.slots.get(key);
     if (!s) {
@@ -55,7 +106,7 @@ export class RepoPublisher {
       this.slots.set(key, s);
     }
     const slot = s;
-    if (added !== undefined && slot.loaded) slot.index.put(added);
+    if (slot.loaded) for (const entry of added) slot.index.put(entry);
     if (slot.next) return slot.next;
     if (slot.running) {
       slot.next = slot.running

@@ -6,7 +6,7 @@ import type { GitlabConfig, ServerConfig } from "../config/server";
 import { ACTIVE_STATUSES } from "../core/build-states";
 import { listArtifactArches } from "../db/artifacts";
 import { getBuild, listBuildsByStatus, listDurationHistory } from "../db/builds";
-import { latestIterationIds } from "../db/iterations";
+import { getIterationById, latestIterationIds } from "../db/iterations";
 import { latestBuildCounts, leasedBuildCount } from "../db/metrics";
 import { getNamespaceById, listNamespaces } from "../db/namespaces";
 import { openDatabase } from "../db/open";
@@ -195,7 +195,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   for (const ns of listNamespaces(db, { all: true })) {
     const it = latest.get(ns.id);
     if (it === undefined) continue;
-    for (const arch of listArtifactArches(db, it)) await deps.publisher.publish(ns.name, it, arch);
+    const planned = Object.keys(getIterationById(db, it)?.graph ?? {});
+    for (const arch of new Set([...planned, ...listArtifactArches(db, it)]))
+      await deps.publisher.publish(ns.name, it, arch);
   }
   for (const b of listBuildsByStatus(db, [...ACTIVE_STATUSES]))
     planning.noteStatus(b.namespaceId, b.id, true, () => b.arch);

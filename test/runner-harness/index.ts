@@ -80,8 +80,10 @@ export function pipelineBuildOf(node: NodeOfPipeline, srcinfoText: string, serve
     commit: node.commit,
     source_url: `http://gitlab.test/archlinux/packaging/packages/${node.pkgbase}.git`,
     version: spec.version,
+    bump: spec.bump ?? null,
     packages: spec.packages,
     expected_files: spec.packages.map((p) => p.file),
+    optional_files: [],
     repository: {
       name: `buildbtw-${node.namespace}`,
       url: `${serverUrl}${repoPath(node.namespace, node.iteration, node.arch)}`,

@@ -50,6 +50,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "POST /api/v1/namespaces/:name/iterations": { need: "namespaces:write", action: "namespace.retry" },
   "POST /api/v1/namespaces/:name/retry-node": { need: "namespaces:write", action: "build.retry" },
   "GET /api/v1/namespaces/:name/builds": { need: "read" },
+  "GET /api/v1/namespaces/:name/release": { need: "read" },
   // builds
   "GET /api/v1/builds": { need: "read" },
   "GET /api/v1/builds/:id": { need: "read" },

@@ -42,6 +42,6 @@ export function leasesRouter(deps: ServerDeps) {
     })
     .post("/:lease/result", async (c) => {
       const body = BuildResult.parse(await jsonBody(c));
-      return c.json(reportResult(deps, c.var.worker, c.req.param("lease"), body));
+      return c.json(await reportResult(deps, c.var.worker, c.req.param("lease"), body));
     });
 }

@@ -11,6 +11,7 @@ import {
 import { actorName } from "../../core/access";
 import type { ServerDeps } from "../deps";
 import { listNamespaceBuilds, showBuild } from "../usecases/builds";
+import { checkRelease } from "../usecases/check-release";
 import { createNamespace } from "../usecases/create-namespace";
 import { listNamespaces } from "../usecases/list-namespaces";
 import { retryNamespace, retryNode } from "../usecases/retry";
@@ -51,6 +52,7 @@ export function namespacesRouter(deps: ServerDeps) {
       const b = retryNode(deps, target, body.pkgbase, body.arch);
       return c.json(showBuild(deps, b.id));
     })
+    .get("/:name/release", (c) => c.json(checkRelease(deps, name(c), ShowQuery.parse(c.req.query()))))
     .get("/:name/builds", (c) => {
       const q = NamespaceBuildsQuery.parse(c.req.query());
       return c.json(listNamespaceBuilds(deps, name(c), q));

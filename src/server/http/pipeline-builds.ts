@@ -46,6 +46,6 @@ export function pipelineBuildsRouter(deps: ServerDeps) {
       // The token first: a stranger learns nothing from how its body was judged.
       const { dispatch } = currentPipelineBuild(deps, c.var.buildId, c.var.token);
       const body = BuildResult.parse(await jsonBody(c));
-      return c.json(recordResult(deps, access(deps, c), body, { pipeline: dispatch.pipelineId }));
+      return c.json(await recordResult(deps, access(deps, c), body, { pipeline: dispatch.pipelineId }));
     });
 }

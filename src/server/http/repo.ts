@@ -13,7 +13,10 @@ import { parseRange } from "./range";
 const FILE = /^[a-zA-Z0-9@_+][a-zA-Z0-9@._+:-]*$/;
 const DATABASE = /\.(db|files)(\.tar\.(gz|zst|xz))?$/;
 
-function resolveDir(deps: ServerDeps, c: Context): { dir: string; iterationId: number } {
+function resolveDir(
+  deps: ServerDeps,
+  c: Context,
+): { dir: string; namespace: string; iterationId: number; arch: string; planned: boolean } {
   const name = NamespaceNameSchema.parse(c.req.param("namespace"));
   const arch = ArchSchema.parse(c.req.param("arch"));
   const ns = findNamespace(deps.db, name);
@@ -24,7 +27,13 @@ function resolveDir(deps: ServerDeps, c: Context): { dir: string; iterationId: n
       ? latestIteration(deps.db, ns.id)
       : getIteration(deps.db, ns.id, wholeNumber('the iteration (an id or "latest")').parse(raw));
   if (!it) throw new NotFound(`namespace ${name} has no iteration ${raw}`);
-  return { dir: deps.publisher.dir(name, it.id, arch), iterationId: it.id };
+  return {
+    dir: deps.publisher.dir(name, it.id, arch),
+    namespace: name,
+    iterationId: it.id,
+    arch,
+    planned: arch in it.graph,
+  };
 }
 
 function serveFile(c: Context, path: string): Response {
@@ -50,11 +59,15 @@ function serveFile(c: Context, path: string): Response {
 }
 
 export function repoRouter(deps: ServerDeps) {
-  const file = (c: Context) => {
-    const { dir } = resolveDir(deps, c);
+  const file = async (c: Context) => {
+    const repo = resolveDir(deps, c);
     const name = c.req.param("file") ?? "";
     if (!FILE.test(name)) throw new Invalid(`${JSON.stringify(name)} is not a repository file name`);
-    const path = `${dir}/${name}`;
+    const path = `${repo.dir}/${name}`;
+    // An iteration's database exists from its start (written when it is made); should a request come
+    // before that write finished, it is written now, so `latest` never answers 404 for its database.
+    if (repo.planned && DATABASE.test(name) && !existsSync(path))
+      await deps.publisher.publish(repo.namespace, repo.iterationId, repo.arch);
     if (!existsSync(path) || !statSync(path).isFile()) throw new NotFound(`no file ${name} in this repository`);
     return serveFile(c, path);
   };

@@ -1,6 +1,6 @@
 // What any build host needs to know to build one node: shared by worker leases and GitLab pipelines.
 import { repoName } from "../../api/routes";
-import { expectedFiles } from "../../core/build-spec";
+import { expectedFiles, optionalFiles } from "../../core/build-spec";
 import type { BuildRecord, NamespaceRecord } from "../../core/records";
 import type { ServerDeps } from "../deps";
 
@@ -17,8 +17,10 @@ export function buildJob(deps: ServerDeps, ns: Pick<NamespaceRecord, "name">, bu
     commit: build.commit,
     source_url: deps.catalog.sourceUrl(build.pkgbase),
     version: build.spec.version,
+    bump: build.spec.bump ?? null,
     packages: build.spec.packages,
     expected_files: expectedFiles(build.spec),
+    optional_files: optionalFiles(build.spec),
     repository: { name: repoName(ns.name), url: repositoryUrl(deps, ns.name, build) },
     attempt: build.attempts,
   };

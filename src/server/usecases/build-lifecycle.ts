@@ -3,6 +3,7 @@
 import { type BuildEvent, type BuildStatus, transition } from "../../core/build-states";
 import { Conflict } from "../../core/errors";
 import type { BuildRecord } from "../../core/records";
+import { discardStaged } from "../../db/artifacts";
 import { setStatus } from "../../db/builds";
 import { latestIterationId } from "../../db/iterations";
 import { getNamespaceById } from "../../db/namespaces";
@@ -53,5 +54,7 @@ export function moveBuild(
   if (to === null)
     throw new Conflict(`build ${build.id} (${build.pkgbase}) cannot take "${event}" while ${build.status}`);
   setStatus(deps.db, build.id, to, extra);
+  // Only a build that reports built puts its uploads in the repository: a failed or lost attempt's are forgotten.
+  if (to === "failed" || to === "pending") discardStaged(deps.db, build.id);
   return to;
 }

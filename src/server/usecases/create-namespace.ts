@@ -20,6 +20,7 @@ export function createNamespace(deps: ServerDeps, body: CreateNamespace, by: str
       originChangesets: origins.map(formatOriginChangeset),
       include: body.include,
       createdBy: by,
+      bump: body.bump,
     });
   });
   deps.log.info("namespace created", { namespace: ns.name, origins: ns.originChangesets, by });

@@ -39,6 +39,7 @@ export function expireLeases(deps: ServerDeps): number {
       outcome: failed ? "failed" : "pending",
     });
     if (!failed && mayStart(deps, b)) deps.scheduler.enqueue(b);
+    if (failed) void deps.publisher.discard(b.id).catch(() => {});
     deps.events.emit({
       type: "build",
       namespaceId: b.namespaceId,

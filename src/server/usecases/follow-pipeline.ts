@@ -76,25 +76,30 @@ export async function applyPipeline(
   if (phase === "succeeded") {
     note = `GitLab pipeline ${pipeline.id} succeeded`;
     try {
-      recordResult(deps, () => currentFor(deps, dispatch.id), { status: "built" }, who);
+      await recordResult(deps, () => currentFor(deps, dispatch.id), { status: "built" }, who);
     } catch (error) {
       if (!(error instanceof Conflict)) {
         // Succeeded without uploading every package: the build did not produce what it must.
         note = `GitLab pipeline ${pipeline.id} succeeded, but ${error instanceof Error ? error.message : error}`;
-        tryFail(deps, dispatch, note, who);
+        await tryFail(deps, dispatch, note, who);
       }
     }
   } else {
     note = await failureReason(gitlab, dispatch, pipeline);
-    tryFail(deps, dispatch, note, who);
+    await tryFail(deps, dispatch, note, who);
   }
   updateDispatch(deps.db, dispatch.id, { state: "ended", gitlabStatus: pipeline.status, note });
   gitlab.wake();
 }
 
-function tryFail(deps: ServerDeps, dispatch: DispatchRecord, reason: string, who: Record<string, unknown>): void {
+async function tryFail(
+  deps: ServerDeps,
+  dispatch: DispatchRecord,
+  reason: string,
+  who: Record<string, unknown>,
+): Promise<void> {
   try {
-    recordResult(deps, () => currentFor(deps, dispatch.id), { status: "failed", reason }, who);
+    await recordResult(deps, () => currentFor(deps, dispatch.id), { status: "failed", reason }, who);
   } catch (error) {
     if (!(error instanceof Conflict)) throw error;
   }

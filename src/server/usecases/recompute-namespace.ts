@@ -2,7 +2,8 @@
 // changed, or a user asked. Builds of the new iteration start blocked or pending; the old ones stop.
 import { createHash } from "node:crypto";
 import { graphIdentities } from "../../core/build-identity";
-import { buildSpec, expectedFiles } from "../../core/build-spec";
+import { buildSpec, expectedFiles, optionalFiles } from "../../core/build-spec";
+import { decideBump, type PkgrelBump } from "../../core/bump";
 import { DomainError } from "../../core/errors";
 import type { Planner } from "../../core/graph";
 import { diffGraphs, isEmptyDiff } from "../../core/graph-diff";
@@ -58,9 +59,19 @@ export async function recomputeNamespace(
   }
   if (reason !== "graph_changed" && latest) diff = diffGraphs(latest.graph, graph);
 
-  const reusedArches: string[] = [];
   let reusedCount = 0;
   const entryFor = (pkgbase: string) => originEntries.find((e) => e.pkgbase === pkgbase) ?? deps.catalog.entry(pkgbase);
+  // A node that is not an origin is a rebuild: built with its pkgrel bumped (unless the namespace says not).
+  // Decided here, once per node, and part of its build identity.
+  const origins = new Set(originEntries.map((e) => e.pkgbase as string));
+  const bumps = new Map<string, PkgrelBump | null>();
+  const bumpOf = (pkgbase: string): PkgrelBump | null => {
+    if (!bumps.has(pkgbase)) {
+      const entry = entryFor(pkgbase);
+      bumps.set(pkgbase, entry ? decideBump(entry.srcinfo.version, origins.has(pkgbase), ns.bump) : null);
+    }
+    return bumps.get(pkgbase) ?? null;
+  };
 
   const iteration = inTransaction(deps.db, () => {
     const it = insertIteration(deps.db, {
@@ -72,7 +83,7 @@ export async function recomputeNamespace(
       graph,
     });
     for (const [arch, g] of Object.entries(graph)) {
-      const identities = graphIdentities(g, arch, sha256, bumpOf);
+      const identities = graphIdentities(g, arch, sha256, (pkgbase) => bumpOf(pkgbase)?.to ?? null);
       const reused = opts.rebuildAll ? new Map() : reuseEarlierBuilds(deps, ns, it.id, arch, identities);
       const index = indexGraph(g);
       const rows: NewBuild[] = g.nodes.map((node, position) => {
@@ -89,7 +100,11 @@ export async function recomputeNamespace(
           ref: node.ref,
           position,
           status: from ? "built" : ready ? "pending" : "blocked",
-          spec: buildSpec(entry.srcinfo, arch),
+          spec: buildSpec(entry.srcinfo, arch, {
+            kind: origins.has(node.pkgbase) ? "origin" : "rebuild",
+            bump: bumpOf(node.pkgbase),
+          }),
+          pkgrelBump: bumpOf(node.pkgbase)?.to ?? null,
           identity: identities.get(node.pkgbase) ?? null,
           reusedFromBuild: from?.build.reusedFromBuild ?? from?.build.id ?? null,
           reusedFromIteration: from?.build.reusedFromIteration ?? from?.build.iterationId ?? null,
@@ -106,15 +121,16 @@ export async function recomputeNamespace(
             fileName: a.fileName,
             size: a.size,
             entry: a.entry,
+            staged: false,
           });
       }
-      if (reused.size > 0) reusedArches.push(arch);
       reusedCount += reused.size;
     }
     return it;
   });
-  // Dependents of reused nodes may install them from the repository at once: publish before enqueueing.
-  for (const arch of reusedArches) await deps.publisher.publish(ns.name, iteration.id, arch);
+  // The new iteration's repositories exist, valid, before anyone hears of it (`latest` moves now), with the
+  // reused nodes' packages: their dependents may install them at once.
+  await Promise.all(Object.keys(graph).map((arch) => deps.publisher.publish(ns.name, iteration.id, arch)));
 
   // Builds of a superseded iteration are not started; running ones may finish.
   deps.scheduler.remove((b) => b.namespaceId === ns.id);
@@ -140,12 +156,6 @@ function noteProblem(deps: ServerDeps, ns: NamespaceRecord, problem: string | nu
 }
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
-
-/**
- * The pkgrel bump a node is built with, as it enters the build identity. None yet: rebuild bumps plug in
- * here (and nowhere else), so a bumped node never matches an unbumped build.
- */
-const bumpOf = (_pkgbase: string): string | null => null;
 
 interface Reuse {
   build: BuildRecord;
@@ -174,8 +184,10 @@ function reuseEarlierBuilds(
     if (!build) continue;
     const artifacts = listBuildArtifacts(deps.db, build.id);
     const files = artifacts.map((a) => a.fileName).sort();
-    const expected = expectedFiles(build.spec).sort();
-    if (files.length === 0 || files.join("\n") !== expected.join("\n")) continue;
+    const expected = expectedFiles(build.spec);
+    // Every expected file, and besides them only the optional -debug package.
+    const allowed = new Set([...expected, ...optionalFiles(build.spec)]);
+    if (!expected.every((f) => files.includes(f)) || !files.every((f) => allowed.has(f))) continue;
     const fromDir = deps.publisher.dir(ns.name, build.iterationId, arch);
     if (!files.every((f) => deps.packages.link(fromDir, toDir, f))) continue;
     out.set(pkgbase, { build, artifacts });

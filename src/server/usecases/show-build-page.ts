@@ -30,9 +30,12 @@ export function artifactsOf(
   deps: ServerDeps,
   build: { id: number; namespace: string; iteration: number; arch: string },
 ) {
-  return listBuildArtifacts(deps.db, build.id).map((a) => ({
-    fileName: a.fileName,
-    size: a.size,
-    href: `${repoPath(build.namespace, build.iteration, build.arch)}${encodeURIComponent(a.fileName)}`,
-  }));
+  // Staged uploads (the build has not reported built) are not in the repository: nothing to link to.
+  return listBuildArtifacts(deps.db, build.id)
+    .filter((a) => !a.staged)
+    .map((a) => ({
+      fileName: a.fileName,
+      size: a.size,
+      href: `${repoPath(build.namespace, build.iteration, build.arch)}${encodeURIComponent(a.fileName)}`,
+    }));
 }

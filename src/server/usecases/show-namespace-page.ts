@@ -1,12 +1,13 @@
 // The namespace page's read model: the API's namespace detail (show-namespace.ts) plus what a page adds —
 // the selected architecture, one filtered page of the build table, the graph (drawn or grouped by depth),
 // and the explanation of one selected node.
-import type { BuildNode, Iteration, NamespaceDetail } from "../../api/schemas";
+import type { BuildNode, Iteration, NamespaceDetail, ReleaseArch } from "../../api/schemas";
 import type { BuildStatus } from "../../core/build-states";
 import { NotFound } from "../../core/errors";
 import type { GraphDiff } from "../../core/graph-diff";
 import type { Layout } from "../../core/graph-layout";
 import type { ServerDeps } from "../deps";
+import { checkRelease } from "./check-release";
 import { type ArchGraphView, explainNode, type GraphViewCache, type NodeExplanation } from "./graph-view";
 import { showNamespace } from "./show-namespace";
 
@@ -49,6 +50,8 @@ export interface NamespacePage {
   graph: GraphPicture | null;
   focus: { node: BuildNode; explanation: NodeExplanation } | null;
   diff: GraphDiff | null;
+  /** The release check of the shown iteration and architecture. */
+  release: ReleaseArch | null;
 }
 
 /** The architecture shown when none is asked for: the default one if the iteration has it, else the first. */
@@ -91,6 +94,7 @@ export function showNamespacePage(
     graph: null,
     focus: null,
     diff: null,
+    release: null,
   };
   if (!it) return empty;
   const archNames = Object.keys(it.architectures).sort();
@@ -134,6 +138,7 @@ export function showNamespacePage(
         ? { node: nodes.get(q.node)!, explanation: explainNode(view, (p) => nodes.get(p)?.status, q.node) }
         : null,
     diff: it.diff as GraphDiff | null,
+    release: checkRelease(deps, name, { iteration: it.id, arch }, { settledOnly: true }).architectures[arch] ?? null,
   };
 }
 

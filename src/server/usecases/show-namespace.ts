@@ -2,7 +2,11 @@
 
 import { pacmanConfSection, repoName } from "../../api/routes";
 import type { Activity, BuildNode, Iteration, NamespaceDetail } from "../../api/schemas";
+import { committedVersion, kindOf } from "../../core/build-spec";
+import { describeVersion } from "../../core/bump";
+import { duplicatePkgnames } from "../../core/duplicates";
 import { NotFound } from "../../core/errors";
+import { formatVersion } from "../../core/package-file";
 import type { BuildRecord, IterationRecord, NamespaceRecord } from "../../core/records";
 import { listAudit } from "../../db/audit";
 import { listIterationBuilds } from "../../db/builds";
@@ -16,6 +20,7 @@ export const namespaceJson = (ns: NamespaceRecord) => ({
   status: ns.status,
   origin_changesets: ns.originChangesets,
   include: ns.include,
+  bump: ns.bump,
   problem: ns.problem,
   created_by: ns.createdBy,
   created_at: ns.createdAt,
@@ -31,6 +36,10 @@ export function buildJson(deps: ServerDeps, b: BuildRecord, pkgnames: string[], 
     ref: b.ref,
     arch: b.arch,
     status: b.status,
+    version: formatVersion(committedVersion(b.spec)),
+    built_version: formatVersion(b.spec.version),
+    kind: kindOf(b.spec),
+    version_text: describeVersion(committedVersion(b.spec), b.spec.bump),
     pkgnames,
     attempts: b.attempts,
     blocked_by: blockedBy,
@@ -80,6 +89,7 @@ export function iterationJson(
       edges: g.edges,
       removed_edges: g.removed_edges,
       cycles: g.cycles,
+      duplicate_pkgnames: duplicatePkgnames(g.nodes),
       order: g.order,
       counts,
     };

@@ -1,13 +1,15 @@
 // README.md, Architecture: pacman repositories: the file name must be one the build predicts, its .PKGINFO must agree,
-// the file is written atomically, then the repository database is rewritten (coalesced with other uploads).
+// and the file is moved atomically into the build's staging directory. It reaches the repository only when the
+// build reports built (report-result.ts); a file another build of the iteration uploaded is never replaced.
 // The body is streamed to a temporary file (hashed on the way) only after the cheap checks passed, and
 // checked from disk: no upload is held in memory.
 import { rm } from "node:fs/promises";
-import { expectedFiles } from "../../core/build-spec";
-import { Invalid } from "../../core/errors";
+import { expectedFiles, optionalFiles } from "../../core/build-spec";
+import { Conflict, Invalid } from "../../core/errors";
 import { formatVersion } from "../../core/package-file";
 import type { BuildRecord, WorkerRecord } from "../../core/records";
-import { upsertArtifact } from "../../db/artifacts";
+import { findArtifact, upsertArtifact } from "../../db/artifacts";
+import { getBuild } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import type { ReceivedFile } from "../../lib/receive";
@@ -35,10 +37,11 @@ export async function storeUpload(
   receive: Receive,
 ): Promise<{ file: string; size: number }> {
   const build = current();
-  const expected = expectedFiles(build.spec);
+  const expected = [...expectedFiles(build.spec), ...optionalFiles(build.spec)];
   if (!expected.includes(fileName)) {
     throw new Invalid(`${fileName} is not a package this build produces (expected: ${expected.join(", ")})`);
   }
+  notAnothers(deps, build, fileName);
   const file = await receive();
   try {
     const entry = await deps.packages.check({
@@ -54,10 +57,11 @@ export async function storeUpload(
     // The lease (or pipeline) may have ended while the body streamed in.
     current();
     const ns = getNamespaceById(deps.db, build.namespaceId)!;
-    await deps.packages.store(deps.publisher.dir(ns.name, build.iterationId, build.arch), fileName, file);
+    await deps.packages.store(deps.publisher.stagingDir(build.id), fileName, file);
     inTransaction(deps.db, () => {
-      // Re-check: the lease (or pipeline) may have ended while the file was moved.
+      // Re-check: the lease (or pipeline) may have ended, or another build taken the name, while the file was moved.
       current();
+      notAnothers(deps, build, fileName);
       upsertArtifact(deps.db, {
         iterationId: build.iterationId,
         arch: build.arch,
@@ -65,12 +69,12 @@ export async function storeUpload(
         fileName,
         size: file.size,
         entry,
+        staged: true,
       });
     });
     deps.metrics.uploads.inc({ arch: build.arch });
     deps.metrics.uploadBytes.inc({ arch: build.arch }, file.size);
-    await deps.publisher.publish(ns.name, build.iterationId, build.arch, entry);
-    deps.log.info("package uploaded", {
+    deps.log.info("package staged", {
       namespace: ns.name,
       iteration: build.iterationId,
       pkgbase: build.pkgbase,
@@ -82,4 +86,14 @@ export async function storeUpload(
     // Gone already when it was moved into place.
     await rm(file.path, { force: true });
   }
+}
+
+/** Two pkgbases of a namespace building one pkgname: the first upload keeps the name, the second is refused. */
+function notAnothers(deps: ServerDeps, build: BuildRecord, fileName: string): void {
+  const other = findArtifact(deps.db, build.iterationId, build.arch, fileName);
+  if (other === null || other.buildId === build.id) return;
+  const owner = getBuild(deps.db, other.buildId);
+  throw new Conflict(
+    `${fileName} was already uploaded by ${owner?.pkgbase ?? `build ${other.buildId}`}; two pkgbases of this namespace build the same pkgname and neither replaces the other's file`,
+  );
 }
