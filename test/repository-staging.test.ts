@@ -370,7 +370,11 @@ describe("only what may be released is in the repository", () => {
       }
     })();
     // Polled while the retry makes a new iteration and that iteration's first build fails.
-    const retry = await server.api<{ id: number }>(`/api/v1/namespaces/${name}/iterations`, { method: "POST" });
+    // Every node again (unchanged built nodes would otherwise be reused, not built).
+    const retry = await server.api<{ id: number }>(`/api/v1/namespaces/${name}/iterations`, {
+      method: "POST",
+      body: JSON.stringify({ rebuild_all: true }),
+    });
     expect(retry.status).toBe(201);
     const first = await lease();
     expect(first.iteration).not.toBe(before);

@@ -159,8 +159,8 @@ describe("estimates, critical path and ETA", () => {
     expect(list.body.namespaces.find((n) => n.name === "second")!.eta).not.toBeNull();
     const out = await server.cli(["show", "second"]);
     expect(out.stdout).toMatch(/eta: {7}~\d+ s \(about .*\), 5 builds left on 1 slot/);
-    expect(out.stdout).toMatch(/zz1\s+running \d+ s of ~5/);
-    expect(out.stdout).toMatch(/aa1\s+~1 s/);
+    expect(out.stdout).toMatch(/zz1\s+1\.0\.0-1 → 1\.0\.0-2 \(rebuild\)\s+running \d+ s of ~5/);
+    expect(out.stdout).toMatch(/aa1\s+1\.0\.0-1 → 1\.0\.0-2 \(rebuild\)\s+~1 s/);
 
     const done = await allBuilt("second");
     expect(startedBefore(done, "zz1", "aa1")).toBe(true);
