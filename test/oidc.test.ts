@@ -154,6 +154,10 @@ describe("single sign-on", () => {
     });
     const users = await server.api<{ users: { name: string; role: string; groups: string[] }[] }>("/api/v1/users");
     expect(users.body.users.find((u) => u.name === "alice")).toMatchObject({ role: "reader", groups: ["staff"] });
+    const usersPage = await fetch(`${server.url}/admin/users`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    }).then((r) => r.text());
+    expect(usersPage).toMatch(/<td>alice<\/td><td>alice@example.org<\/td><td>reader<\/td><td>staff<\/td>/);
 
     const ritaPage = await logIn("rita");
     const rita = provider.users.get("rita")!;

@@ -149,3 +149,39 @@ export function AuditPage(p: { site: Site; entries: AuditRow[]; query: Record<st
     </Layout>
   );
 }
+
+export interface UserRow {
+  name: string;
+  email: string | null;
+  role: string;
+  groups: string[];
+  last_login_at: string | null;
+}
+
+/** Who has logged in, their role and the groups it came from (admins). Roles change at the identity provider. */
+export function UsersPage(p: { site: Site; users: UserRow[] }) {
+  return (
+    <Layout site={p.site} title="Users">
+      <h1>Users</h1>
+      <p class="muted">
+        Roles follow the groups the identity provider sends, read at each login and again daily. Change them there.
+      </p>
+      <div class="table-wrap">
+        <table id="users">
+          <Columns names={["Name", "Email", "Role", "Groups", "Last login"]} />
+          <tbody>
+            {p.users.map((u) => (
+              <tr>
+                <td>{u.name}</td>
+                <td>{u.email ?? "—"}</td>
+                <td>{u.role}</td>
+                <td>{u.groups.join(", ") || "—"}</td>
+                <td>{u.last_login_at ? <Time iso={u.last_login_at} now={p.site.now} /> : "never"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Layout>
+  );
+}

@@ -48,6 +48,7 @@ export function Layout(p: { site: Site; title: string; children: Child; live?: s
             <a href={`${urls.home()}#running`}>Running builds</a>
             <a href={`${urls.home()}#workers`}>Workers</a>
             {p.site.user ? <a href={urls.tokens()}>Tokens</a> : null}
+            {p.site.admin ? <a href={urls.users()}>Users</a> : null}
             {p.site.admin ? <a href={urls.audit()}>Audit log</a> : null}
           </nav>
           <span class="small muted" aria-live="polite">

@@ -25,6 +25,7 @@ export const urls = {
   ssoLogin: (next?: string) => `/auth/login${query({ next })}`,
   tokens: () => "/tokens",
   audit: () => "/admin/audit",
+  users: () => "/admin/users",
   /** The namespace's latest iteration, or one iteration by id. */
   namespace: (name: string, l: NamespaceLink = {}) =>
     `/namespaces/${enc(name)}${l.iteration !== undefined ? `/iterations/${l.iteration}` : ""}${query({

@@ -111,6 +111,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "POST /tokens": { need: "signed-in", action: "token.create" },
   "POST /tokens/:id/revoke": { need: "signed-in", action: "token.revoke" },
   "GET /admin/audit": { need: "admin" },
+  "GET /admin/users": { need: "admin" },
   // unknown API paths answer 404 for everyone
   "ALL /api/*": { need: "public" },
 };

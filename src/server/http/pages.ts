@@ -6,13 +6,14 @@ import { z } from "zod";
 import { BuildPageView } from "../../../views/build";
 import { GroupMembers } from "../../../views/graph";
 import { HomePage } from "../../../views/home";
-import { AuditPage, TokensPage } from "../../../views/identity";
+import { AuditPage, TokensPage, UsersPage } from "../../../views/identity";
 import { ErrorPage, LoginPage, type Site } from "../../../views/layout";
 import { BuildRow, NamespacePageView } from "../../../views/namespace";
 import { urls } from "../../../views/urls";
 import { ArchSchema, BuildStatusSchema, NamespaceNameSchema, PkgbaseSchema, wholeNumber } from "../../api/schemas";
 import { environment } from "../../config/env";
 import { listAudit } from "../../db/audit";
+import { listUsers } from "../../db/identity";
 import type { ServerDeps } from "../deps";
 import { authenticateToken } from "../usecases/authenticate";
 import { buildLog, showBuild } from "../usecases/builds";
@@ -289,6 +290,21 @@ export function pagesRouter(
     c.set("auditTarget", `token ${t.name}`);
     return c.redirect(urls.tokens(), 303);
   });
+  app.get("/admin/users", (c) =>
+    page(
+      c,
+      UsersPage({
+        site: site(c),
+        users: listUsers(deps.db).map((u) => ({
+          name: u.name,
+          email: u.email,
+          role: u.role,
+          groups: u.groups,
+          last_login_at: u.lastLoginAt,
+        })),
+      }),
+    ),
+  );
   app.get("/admin/audit", (c) => {
     const query = AuditFilter.parse(c.req.query());
     const entries = listAudit(deps.db, { limit: 500, ...query }).map(auditJson);
