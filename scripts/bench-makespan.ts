@@ -37,9 +37,13 @@ const { values } = parseArgs({
     slots: { type: "string", default: "32" },
     workers: { type: "string", default: "2" },
     runs: { type: "string", default: "3" },
+    /** Runs in plain build order (default: as many as --runs). */
+    "plain-runs": { type: "string" },
     /** Bench seconds per modelled second: 0.0005 runs a 15-minute build in 0.45 s. */
     scale: { type: "string", default: "0.0005" },
     seed: { type: "string", default: "12" },
+    /** Write each run's builds (with the modelled milliseconds) as JSON into this directory. */
+    dump: { type: "string" },
   },
 });
 const repos = resolve(values.repos!);
@@ -214,7 +218,7 @@ async function follow(name: string, after = 0) {
       if (totalBuilds > 0 && built === totalBuilds) return { iteration: it.id, samples };
     }
     if (Date.now() - t0 > 30 * 60_000) throw new Error(`${name} did not finish`);
-    await Bun.sleep(250);
+    await Bun.sleep(500);
   }
 }
 
@@ -230,6 +234,31 @@ async function runNamespace(name: string, origins: string[]) {
     return Math.abs(s.at + s.remaining - end) / Math.max(1, end - s.at);
   });
   const ratio = (end - start) / lowerBound;
+  if (values.dump)
+    writeFileSync(
+      join(resolve(values.dump), `${name}.json`),
+      JSON.stringify({ samples, builds: builds.map((b) => ({ ...b, model_ms: benchMs(b.pkgbase) })) }),
+    );
+  // Where the time went along the chain that finished last: model build time, time over the model
+  // (driver and upload overhead), and gaps between a dependency's result and the next build's start.
+  const byName = new Map(builds.map((b) => [b.pkgbase, b]));
+  const t = (iso: string | null) => Date.parse(iso!);
+  let node: string | undefined = builds.reduce((a, b) => (t(b.finished_at) > t(a.finished_at) ? b : a)).pkgbase;
+  const chain = { model: 0, over: 0, gaps: 0, nodes: 0 };
+  while (node) {
+    const b = byName.get(node)!;
+    const depsOf: Build[] = (index.deps.get(node) ?? []).flatMap((d) => byName.get(d) ?? []);
+    let last: Build | undefined;
+    for (const d of depsOf) if (!last || t(d.finished_at) > t(last.finished_at)) last = d;
+    chain.nodes++;
+    chain.model += benchMs(node);
+    chain.over += t(b.finished_at) - t(b.started_at) - benchMs(node);
+    chain.gaps += t(b.started_at) - (last ? t(last.finished_at) : start);
+    node = last?.pkgbase;
+  }
+  console.error(
+    `  last chain: ${chain.nodes} builds, model ${(chain.model / 1000).toFixed(1)} s, over the model ${(chain.over / 1000).toFixed(1)} s, waiting ${(chain.gaps / 1000).toFixed(1)} s`,
+  );
   console.error(
     `${name}: makespan ${((end - start) / 1000).toFixed(1)} s = ${ratio.toFixed(3)} × lower bound; ETA error ${errors.map((e) => `${(e * 100).toFixed(1)} %`).join(" / ")}`,
   );
@@ -262,7 +291,8 @@ try {
 
   await stop();
   await start("build-order");
-  for (let i = 1; i <= runs; i++) results.plain.push(await runNamespace(`plain${i}`, [`${root}/main`]));
+  const plainRuns = Number(values["plain-runs"] ?? runs);
+  for (let i = 1; i <= plainRuns; i++) results.plain.push(await runNamespace(`plain${i}`, [`${root}/main`]));
 } finally {
   await stop();
   try {
@@ -271,7 +301,7 @@ try {
   rmSync(data, { recursive: true, force: true });
 }
 
-const med = (xs: number[]) => median(xs.map((x) => Math.round(x * 10_000))) / 10_000;
+const med = (xs: number[]) => (xs.length === 0 ? Number.NaN : median(xs.map((x) => Math.round(x * 10_000))) / 10_000);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const list = (xs: number[], f: (x: number) => string) => xs.map(f).join(", ");
 const ratioText = (x: number) => x.toFixed(3);

@@ -161,6 +161,12 @@ describe("estimates, critical path and ETA", () => {
     expect(out.stdout).toMatch(/eta: {7}~\d+ s \(about .*\), 5 builds left on 1 slot/);
     expect(out.stdout).toMatch(/zz1\s+1\.0\.0-1 → 1\.0\.0-2 \(rebuild\)\s+running \d+ s of ~5/);
     expect(out.stdout).toMatch(/aa1\s+1\.0\.0-1 → 1\.0\.0-2 \(rebuild\)\s+~1 s/);
+    // The web UI says the same: the namespace page's summary and the running row, the home page's column.
+    const page = await (await fetch(`${server.url}/namespaces/second`)).text();
+    expect(page).toMatch(/This iteration is\s*<span class="eta">expected to finish in ~\d+ s/);
+    expect(page).toMatch(/running <span data-since="[^"]+">[^<]+<\/span> <span class="muted estimate">of ~5 s<\/span>/);
+    const home = await (await fetch(`${server.url}/`)).text();
+    expect(home).toMatch(/<time class="eta" datetime="[^"]+" title="[^"]+">~\d+ s<\/time>/);
 
     const done = await allBuilt("second");
     expect(startedBefore(done, "zz1", "aa1")).toBe(true);
