@@ -67,7 +67,8 @@ describe("health and readiness", () => {
     expect(r.body.checks.migrations).toMatchObject({ ok: true });
     expect(r.body.checks.migrations!.applied).toBe(r.body.checks.migrations!.known);
     const loops = (r.body.checks.loops!.loops as { name: string; ok: boolean }[]).map((l) => l.name).sort();
-    expect(loops).toEqual(["lease-expiry", "ref-check"]);
+    expect(loops).toContain("lease-expiry");
+    expect(loops).toContain("ref-check");
   });
 
   test("a full disk makes the server not ready, and freeing it makes it ready again", async () => {

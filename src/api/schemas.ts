@@ -171,12 +171,19 @@ export const Iteration = z.object({
   superseded: z.boolean(),
   /** Null when nothing is left to build, the iteration is superseded or the namespace cancelled. */
   eta: Eta.nullable(),
+  /** When retention removed this iteration's repositories (its records stay); null while they are kept. */
+  pruned_at: z.string().nullable().optional(),
   architectures: z.record(z.string(), ArchIteration),
   repository: z.object({ name: z.string(), urls: z.record(z.string(), z.string()), pacman_conf: z.string() }),
 });
 export type Iteration = z.infer<typeof Iteration>;
 
-export const IterationSummary = z.object({ id: z.number(), reason: IterationReasonSchema, created_at: z.string() });
+export const IterationSummary = z.object({
+  id: z.number(),
+  reason: IterationReasonSchema,
+  created_at: z.string(),
+  pruned_at: z.string().nullable().optional(),
+});
 
 /** Who did what to a namespace (create, cancel, resume, retry, edit), newest first, from the audit log. */
 export const Activity = z.object({

@@ -40,6 +40,8 @@ export interface IterationRecord {
   originChangesets: string[];
   graph: Record<string, ArchGraph>;
   createdAt: string;
+  /** When retention removed its repositories from disk; null while they are kept. */
+  prunedAt: string | null;
 }
 
 export interface PackageSpec {

@@ -17,9 +17,10 @@ const toRecord = (r: Row): IterationRecord => ({
   originChangesets: r.originChangesets,
   graph: r.graph as Record<string, ArchGraph>,
   createdAt: r.createdAt,
+  prunedAt: r.prunedAt,
 });
 
-export function insertIteration(db: Db, v: Omit<IterationRecord, "id" | "createdAt">): IterationRecord {
+export function insertIteration(db: Db, v: Omit<IterationRecord, "id" | "createdAt" | "prunedAt">): IterationRecord {
   return toRecord(db.insert(iterations).values(v).returning().get());
 }
 
@@ -48,7 +49,7 @@ export function getIterationById(db: Db, id: number): IterationRecord | null {
   return row ? toRecord(row) : null;
 }
 
-export type IterationSummaryRow = Pick<IterationRecord, "id" | "namespaceId" | "reason" | "createdAt">;
+export type IterationSummaryRow = Pick<IterationRecord, "id" | "namespaceId" | "reason" | "createdAt" | "prunedAt">;
 
 /** Iterations without their (large) graphs, newest first. */
 export function listIterationSummaries(db: Db, namespaceIds: number[]): IterationSummaryRow[] {
@@ -59,6 +60,7 @@ export function listIterationSummaries(db: Db, namespaceIds: number[]): Iteratio
       namespaceId: iterations.namespaceId,
       reason: iterations.reason,
       createdAt: iterations.createdAt,
+      prunedAt: iterations.prunedAt,
     })
     .from(iterations)
     .where(inArray(iterations.namespaceId, namespaceIds))

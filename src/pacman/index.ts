@@ -2,7 +2,15 @@
 export { NotAPackage, PackageMismatch, PackageRejected, UnexpectedPackageFile } from "./errors";
 export { buildPackage, type SyntheticPackage } from "./fake-package";
 export { inspectPackage, inspectPackageFile, type PackageFile } from "./package";
-export { type RepoEntry, RepoIndex, repoEntry, writeRepoDatabase } from "./repo-db";
+export {
+  type RepoEntry,
+  RepoIndex,
+  type RepoListing,
+  readRepoListing,
+  repoDatabaseFiles,
+  repoEntry,
+  writeRepoDatabase,
+} from "./repo-db";
 export {
   checkUpload,
   checkUploadFile,

@@ -8,9 +8,10 @@ import { z } from "zod";
 import { Invalid } from "../core/errors";
 import { vercmp } from "../core/vercmp";
 import { writeFileAtomic } from "./atomic";
+import { decompress } from "./compression";
 import type { PackageInfo } from "./package";
 import type { PkgInfo } from "./pkginfo";
-import { type TarInput, writeTar } from "./tar";
+import { readTar, type TarInput, writeTar } from "./tar";
 
 const utf8 = new TextEncoder();
 
@@ -170,6 +171,11 @@ export class RepoIndex {
     this.listed.splice(lo, 0, r);
   }
 
+  /** What the archives list: one package file (and its checksum) per pkgname, sorted like the archive. */
+  listing(): RepoListing {
+    return this.listed.map((r) => ({ filename: r.entry.filename, sha256: r.entry.sha256 }));
+  }
+
   /** The compressed archive of the `db` or `files` database. */
   archive(which: "db" | "files"): Uint8Array {
     const cached = this.archives[which];
@@ -198,6 +204,27 @@ export class RepoIndex {
     await writeFileAtomic(dir, plain, bytes, { durable: false });
   }
 }
+
+export type RepoListing = { filename: string; sha256: string }[];
+
+/**
+ * What a repository database on disk lists: %FILENAME% and %SHA256SUM% of every `desc`, in archive
+ * order. Throws when the bytes are not a (compressed) tar archive.
+ */
+export function readRepoListing(bytes: Uint8Array): RepoListing {
+  const out: RepoListing = [];
+  const text = new TextDecoder();
+  for (const e of readTar(decompress(bytes))) {
+    if (e.type !== "file" || !e.path.endsWith("/desc")) continue;
+    const desc = text.decode(e.data);
+    const field = (name: string) => new RegExp(`^%${name}%\n([^\n]*)$`, "m").exec(desc)?.[1] ?? "";
+    out.push({ filename: field("FILENAME"), sha256: field("SHA256SUM") });
+  }
+  return out;
+}
+
+/** The file names a repository's database is written under (the .db and .files databases, each twice). */
+export const repoDatabaseFiles = (repoName: string): string[] => Object.values(databaseFileNames(repoName));
 
 /** The tar tree of one database entry: `<name>-<version>/desc`, and `files` beside it for the .files database. */
 export function entryTree(entry: RepoEntry, mtime: number, withFiles: boolean): TarInput[] {

@@ -138,6 +138,16 @@ export class RepoPublisher {
     return s.running;
   }
 
+  /** Drop what is kept in memory for one iteration's repositories (retention removed them). */
+  forget(namespace: string, iterationId: number): void {
+    const prefix = `${namespace}\0${iterationId}\0`;
+    for (const [key, s] of this.slots) {
+      if (!key.startsWith(prefix) || s.running || s.next) continue;
+      if (s.filesTimer) clearTimeout(s.filesTimer);
+      this.slots.delete(key);
+    }
+  }
+
   /** Write every pending .files database now (shutdown, tests). */
   async flush(): Promise<void> {
     const waits: Promise<void>[] = [];

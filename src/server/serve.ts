@@ -26,6 +26,7 @@ import { Liveness } from "./loops/liveness";
 import { PipelineDispatcher } from "./loops/pipeline-dispatch";
 import { PipelineFollower } from "./loops/pipeline-follow";
 import { RecomputeLoop } from "./loops/recompute";
+import { startRetention } from "./loops/retention";
 import { startSourceTracking } from "./loops/source-tracking";
 import { ServerMetrics } from "./metrics";
 import { createOidcClient } from "./oidc";
@@ -208,6 +209,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   startLeaseExpiry(deps, abort.signal);
   startIdentityUpkeep(deps, abort.signal);
+  startRetention(deps, abort.signal);
   if (config.gitlab) startGitlabMode(deps, config.gitlab, abort.signal);
   // The ref check is the loop that notices moved branches: readiness says so when it stops completing.
   const refCheckSilenceMs = 3 * config.refCheckIntervalMs + 60_000;

@@ -27,6 +27,8 @@ function resolveDir(
       ? latestIteration(deps.db, ns.id)
       : getIteration(deps.db, ns.id, wholeNumber('the iteration (an id or "latest")').parse(raw));
   if (!it) throw new NotFound(`namespace ${name} has no iteration ${raw}`);
+  if (it.prunedAt)
+    throw new NotFound(`the repositories of ${name} iteration ${it.id} were pruned by retention at ${it.prunedAt}`);
   return {
     dir: deps.publisher.dir(name, it.id, arch),
     namespace: name,

@@ -104,6 +104,7 @@ export function iterationJson(
     origins: it.origins,
     superseded: it.id !== latestId,
     eta: estimateFinish(deps, it, it.id === latestId && ns.status === "active"),
+    pruned_at: it.prunedAt,
     architectures,
     repository: {
       name: repoName(ns.name),
@@ -130,6 +131,7 @@ export function showNamespace(
       id: s.id,
       reason: s.reason,
       created_at: s.createdAt,
+      pruned_at: s.prunedAt,
     })),
     activity: namespaceActivity(deps, ns.name),
   };

@@ -1,0 +1,78 @@
+// What retention reads and writes: per namespace its iterations with what their builds are doing,
+// the pruned mark, and old build logs.
+import type { NamespaceState } from "../core/retention";
+import type { Db } from "./open";
+
+/** Every namespace with its iterations (newest first) and their builds' state, for decideRetention. */
+export function retentionState(db: Db): NamespaceState[] {
+  const namespaces = db.$client
+    .query<{ id: number; name: string; status: "active" | "cancelled"; updated_at: string }, []>(
+      "SELECT id, name, status, updated_at FROM namespaces ORDER BY id",
+    )
+    .all();
+  const rows = db.$client
+    .query<
+      {
+        id: number;
+        namespace_id: number;
+        created_at: string;
+        pruned_at: string | null;
+        open: number | null;
+        running: number | null;
+        last_finished_at: string | null;
+      },
+      []
+    >(
+      `SELECT i.id, i.namespace_id, i.created_at, i.pruned_at,
+              sum(b.status IN ('pending', 'scheduled', 'building')) AS open,
+              sum(b.status IN ('scheduled', 'building')) AS running,
+              max(b.finished_at) AS last_finished_at
+       FROM iterations i LEFT JOIN builds b ON b.iteration_id = i.id
+       GROUP BY i.id ORDER BY i.namespace_id, i.id DESC`,
+    )
+    .all();
+  const byNamespace = new Map<number, NamespaceState>(
+    namespaces.map((n) => [
+      n.id,
+      { id: n.id, name: n.name, status: n.status, updatedAt: n.updated_at, iterations: [] },
+    ]),
+  );
+  for (const r of rows) {
+    byNamespace.get(r.namespace_id)?.iterations.push({
+      id: r.id,
+      createdAt: r.created_at,
+      prunedAt: r.pruned_at,
+      open: r.open ?? 0,
+      running: r.running ?? 0,
+      lastFinishedAt: r.last_finished_at,
+    });
+  }
+  return [...byNamespace.values()];
+}
+
+/** Mark iterations as pruned (their records stay; their repositories are gone). */
+export function markPruned(db: Db, iterationIds: number[], at: string): void {
+  const stmt = db.$client.prepare("UPDATE iterations SET pruned_at = ? WHERE id = ? AND pruned_at IS NULL");
+  db.$client.transaction(() => {
+    for (const id of iterationIds) stmt.run(at, id);
+  })();
+}
+
+/** Ended builds (built or failed) that finished before `cutoff` and still have log text, with its size. */
+export function oldLogs(db: Db, cutoff: string): { buildId: number; bytes: number }[] {
+  return db.$client
+    .query<{ buildId: number; bytes: number }, [string]>(
+      `SELECT l.build_id AS buildId, sum(length(CAST(l.text AS BLOB))) AS bytes
+       FROM build_logs l JOIN builds b ON b.id = l.build_id
+       WHERE b.status IN ('built', 'failed') AND b.finished_at IS NOT NULL AND b.finished_at < ?
+       GROUP BY l.build_id ORDER BY l.build_id`,
+    )
+    .all(cutoff);
+}
+
+export function deleteLogs(db: Db, buildIds: number[]): void {
+  const stmt = db.$client.prepare("DELETE FROM build_logs WHERE build_id = ?");
+  db.$client.transaction(() => {
+    for (const id of buildIds) stmt.run(id);
+  })();
+}

@@ -1,0 +1,163 @@
+// Issue 13: retention. A namespace retried several times by a real server and fake worker; `buildbtw gc`
+// (the real command, against the running server's data directory) removes the repositories of iterations
+// beyond the policy, the API says they were pruned, a package file another iteration links survives, and
+// `--dry-run` removes nothing. The server's own sweep applies the policy at start.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, linkSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { runCli } from "./support/cli";
+import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+
+interface Detail {
+  iteration: {
+    id: number;
+    pruned_at?: string | null;
+    architectures: Record<string, { nodes: { id: number; status: string }[] }>;
+  } | null;
+  iterations: { id: number; pruned_at?: string | null }[];
+}
+interface Report {
+  dry_run: boolean;
+  iterations: { namespace: string; iteration: number; reason: string; files: number; bytes: number; shared: number }[];
+  logs: { builds: number; bytes: number };
+  freed_bytes: number;
+}
+
+let tmp: string;
+let repos: string;
+let dataDir: string;
+let server: ServerProcess;
+let worker: Subprocess;
+const ids: number[] = [];
+
+const detail = async (iteration?: number) =>
+  (await server.api<Detail>(`/api/v1/namespaces/zlib${iteration ? `?iteration=${iteration}` : ""}`)).body;
+const repoDir = (iteration: number) => join(dataDir, "repos", "zlib", String(iteration));
+const gc = async (args: string[], env: Record<string, string> = {}) => {
+  const r = await runCli(["gc", ...args], { env: { DATA_DIR: dataDir, BUILDBTW_RETENTION_ITERATIONS: "2", ...env } });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return r.stdout;
+};
+
+async function builtIteration(after: number): Promise<number> {
+  const d = await waitFor(`an iteration after ${after} to be built`, async () => {
+    const x = await detail();
+    const nodes = x.iteration?.architectures.x86_64?.nodes ?? [];
+    return x.iteration && x.iteration.id > after && nodes.length === 2 && nodes.every((n) => n.status === "built")
+      ? x
+      : undefined;
+  });
+  return d.iteration!.id;
+}
+
+beforeAll(async () => {
+  tmp = makeTempDir("buildbtw-retention-");
+  repos = join(tmp, "repos");
+  dataDir = join(tmp, "data");
+  makeRepo(repos, "zlib", srcinfo({ pkgbase: "zlib" }));
+  makeRepo(repos, "libpng", srcinfo({ pkgbase: "libpng", depends: ["zlib"] }));
+  server = await startServer({ dataDir, reposDir: repos, env: { BUILDBTW_REF_CHECK_INTERVAL_MS: "600000" } });
+  worker = startWorker({ server: server.url, token: await server.workerToken("w1"), workDir: join(tmp, "work") });
+  const created = await server.api("/api/v1/namespaces", {
+    method: "POST",
+    body: JSON.stringify({ origin_changesets: ["zlib/main"] }),
+  });
+  expect(created.status).toBe(201);
+  ids.push(await builtIteration(0));
+  for (let i = 0; i < 4; i++) {
+    expect((await server.api("/api/v1/namespaces/zlib/iterations", { method: "POST" })).status).toBe(201);
+    ids.push(await builtIteration(ids.at(-1)!));
+  }
+});
+
+afterAll(async () => {
+  worker?.kill("SIGKILL");
+  await server?.stop();
+  removeDir(tmp);
+});
+
+describe("retention", () => {
+  let shared: string;
+  let sharedBytes: Buffer;
+
+  test("gc --dry-run lists the iterations beyond the policy with sizes and removes nothing", async () => {
+    expect(ids).toHaveLength(5);
+    // A reused build: the newest iteration's zlib package is a hard link to the oldest one's file.
+    const first = join(repoDir(ids[0]!), "x86_64");
+    const file = readdirSync(first).find((n) => n.startsWith("zlib-") && n.endsWith(".pkg.tar.zst"))!;
+    shared = join(repoDir(ids[4]!), "x86_64", file);
+    unlinkSync(shared);
+    linkSync(join(first, file), shared);
+    sharedBytes = readFileSync(shared);
+
+    const report = JSON.parse(await gc(["--dry-run", "--json"])) as Report;
+    expect(report.dry_run).toBe(true);
+    expect(report.iterations.map((i) => i.iteration)).toEqual(ids.slice(0, 3).reverse());
+    for (const it of report.iterations) {
+      expect(it.reason).toBe("older than the newest 2 iteration(s)");
+      expect(it.files).toBeGreaterThanOrEqual(4);
+      expect(it.bytes).toBeGreaterThan(0);
+    }
+    expect(report.iterations.find((i) => i.iteration === ids[0])!.shared).toBe(1);
+    expect(report.freed_bytes).toBe(report.iterations.reduce((s, i) => s + i.bytes, 0));
+    for (const id of ids) expect(existsSync(repoDir(id))).toBe(true);
+    expect((await detail()).iterations.every((i) => i.pruned_at === null)).toBe(true);
+
+    const text = await gc(["--dry-run"]);
+    expect(text).toContain(`would remove zlib iteration ${ids[0]} (older than the newest 2 iteration(s)):`);
+    expect(text).toContain("1 file(s) kept for other iterations");
+    expect(text).toMatch(/would free \d+(\.\d)? (B|KiB|MiB) \(3 iteration\(s\), 0 log\(s\)\)/);
+  });
+
+  test("gc removes them, the API says they were pruned, shared files survive while referenced", async () => {
+    const text = await gc([]);
+    expect(text).toContain(`removed zlib iteration ${ids[1]}`);
+    for (const id of ids.slice(0, 3)) expect(existsSync(repoDir(id))).toBe(false);
+    for (const id of ids.slice(3)) expect(existsSync(join(repoDir(id), "x86_64", "buildbtw-zlib.db"))).toBe(true);
+    expect(readFileSync(shared).equals(sharedBytes)).toBe(true);
+    expect(statSync(shared).nlink).toBe(1);
+
+    const d = await detail();
+    const pruned = new Map(d.iterations.map((i) => [i.id, i.pruned_at]));
+    for (const id of ids.slice(0, 3)) expect(pruned.get(id)).toMatch(/^\d{4}-\d\d-\d\dT/);
+    for (const id of ids.slice(3)) expect(pruned.get(id)).toBeNull();
+    expect((await detail(ids[0])).iteration!.pruned_at).toBe(pruned.get(ids[0]!)!);
+    const gone = await server.api<{ error: string }>(`/repo/zlib/${ids[0]}/os/x86_64/buildbtw-zlib.db`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toContain("pruned");
+    expect((await server.api(`/repo/zlib/latest/os/x86_64/buildbtw-zlib.db`)).status).toBe(200);
+
+    // Nothing more to do: a second run removes nothing.
+    expect(JSON.parse(await gc(["--json"])).iterations).toEqual([]);
+  });
+
+  test("build logs older than the log limit are removed, newer ones kept", async () => {
+    const build = (await detail()).iteration!.architectures.x86_64!.nodes[0]!;
+    const log = async () => (await server.api<{ text: string }>(`/api/v1/builds/${build.id}/log`)).body.text;
+    expect(await log()).not.toBe("");
+    expect(JSON.parse(await gc(["--json"])).logs.builds).toBe(0);
+    const report = JSON.parse(await gc(["--json"], { BUILDBTW_RETENTION_LOG_DAYS: "0" })) as Report;
+    expect(report.logs.builds).toBe(10);
+    expect(report.logs.bytes).toBeGreaterThan(0);
+    expect(await log()).toBe("");
+  });
+
+  test("the server's sweep applies the policy at start and logs what it freed", async () => {
+    await server.stop();
+    server = await startServer({
+      dataDir,
+      reposDir: repos,
+      env: { BUILDBTW_REF_CHECK_INTERVAL_MS: "600000", BUILDBTW_RETENTION_ITERATIONS: "1" },
+    });
+    const line = await waitFor("the sweep's log line", () =>
+      server.logs.find((l) => l.includes('"retention sweep: freed')),
+    );
+    expect(JSON.parse(line)).toMatchObject({ iterations: 1 });
+    expect(existsSync(repoDir(ids[3]!))).toBe(false);
+    expect(existsSync(repoDir(ids[4]!))).toBe(true);
+    expect(readFileSync(shared).equals(sharedBytes)).toBe(true);
+  });
+});
