@@ -56,6 +56,8 @@ export const api = {
   ready: "/api/v1/ready", // GET → 200|503 Readiness
   // Prometheus text format; the admin token (or a `metrics`-scoped one), or open on BUILDBTW_METRICS_LISTEN.
   metrics: "/metrics",
+  // Outgoing webhooks: the newest delivery attempts, newest first (admin token).
+  webhookDeliveries: "/api/v1/webhooks/deliveries", // GET → { enabled, urls, deliveries: DeliveryAttempt[] }
 } as const;
 
 /**

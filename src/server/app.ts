@@ -20,6 +20,7 @@ import { planRouter } from "./http/plan";
 import { RateLimiter, rateLimited } from "./http/rate-limit";
 import { repoRouter } from "./http/repo";
 import { ssoRouter } from "./http/sso";
+import { webhooksRouter } from "./http/webhooks";
 import { showWorkers } from "./usecases/show-home";
 
 /** Planning reads every pkgbase's graph; a search filters a whole namespace: both are open to anyone. */
@@ -40,6 +41,7 @@ export function createApp(deps: ServerDeps) {
   app.use(accessControl(deps));
   app.route("/", healthRouter(deps));
   app.route("/", metricsRouter(deps, null));
+  app.route("/", webhooksRouter(deps));
   app.route(api.namespaces, namespacesRouter(deps));
   app.route(api.builds, buildsRouter(deps));
   app.route(api.lease, leasesRouter(deps));

@@ -16,6 +16,7 @@ import type { OidcClient } from "./oidc";
 import type { Planning } from "./planning";
 import type { RepoPublisher } from "./repo-publisher";
 import type { Scheduler } from "./scheduler";
+import type { Webhooks } from "./webhooks";
 
 /** The packages' source repositories as the server sees them: the universe at `main`, refreshed on demand. */
 export interface SourceCatalog {
@@ -90,4 +91,6 @@ export interface ServerDeps {
   metrics: ServerMetrics;
   /** Loops beat here each round; readiness reports one that stopped. */
   liveness: Liveness;
+  /** Outgoing webhooks (BUILDBTW_WEBHOOK_URLS); emit() never waits for a receiver. */
+  webhooks: Webhooks;
 }

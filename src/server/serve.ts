@@ -23,6 +23,7 @@ import { GraphIndexCache } from "./graph-index";
 import { startIdentityUpkeep } from "./loops/identity-upkeep";
 import { startLeaseExpiry } from "./loops/lease-expiry";
 import { Liveness } from "./loops/liveness";
+import { startOutcomeNotifications } from "./loops/notify-outcomes";
 import { PipelineDispatcher } from "./loops/pipeline-dispatch";
 import { PipelineFollower } from "./loops/pipeline-follow";
 import { RecomputeLoop } from "./loops/recompute";
@@ -35,6 +36,7 @@ import { type RepoIndexLike, RepoPublisher } from "./repo-publisher";
 import { Scheduler } from "./scheduler";
 import { newToken } from "./tokens";
 import { stopNamespacePipelines } from "./usecases/stop-namespace-pipelines";
+import { Webhooks } from "./webhooks";
 
 export interface RunningServer {
   url: string;
@@ -182,6 +184,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     now: Date.now,
     metrics,
     liveness: new Liveness(),
+    webhooks: new Webhooks(config.ops.webhooks, log, metrics, config.baseUrl, abort.signal),
   };
 
   // After a restart: offer the pending builds of every active namespace's latest iteration again.
@@ -210,6 +213,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   startLeaseExpiry(deps, abort.signal);
   startIdentityUpkeep(deps, abort.signal);
   startRetention(deps, abort.signal);
+  startOutcomeNotifications(deps, abort.signal);
   if (config.gitlab) startGitlabMode(deps, config.gitlab, abort.signal);
   // The ref check is the loop that notices moved branches: readiness says so when it stops completing.
   const refCheckSilenceMs = 3 * config.refCheckIntervalMs + 60_000;

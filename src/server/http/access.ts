@@ -42,6 +42,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "GET /api/v1/health": { need: "public" },
   "GET /api/v1/ready": { need: "public" },
   "GET /metrics": { need: "metrics" },
+  "GET /api/v1/webhooks/deliveries": { need: "admin" },
   // namespaces
   "GET /api/v1/namespaces": { need: "read" },
   "POST /api/v1/namespaces": { need: "namespaces:write", action: "namespace.create" },

@@ -5,6 +5,7 @@ import { clearLease, listExpiredLeases } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction, nowIso } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+import { announceWorkerLost } from "./announce-worker-lost";
 import { mayStart, moveBuild } from "./build-lifecycle";
 
 export function expireLeases(deps: ServerDeps): number {
@@ -38,6 +39,20 @@ export function expireLeases(deps: ServerDeps): number {
       attempt: b.attempts,
       outcome: failed ? "failed" : "pending",
     });
+    if (b.leaseWorker) {
+      announceWorkerLost(
+        deps,
+        b.leaseWorker,
+        `its lease of ${ns?.name}/${b.iterationId} ${b.pkgbase} (${b.arch}) expired`,
+        {
+          namespace: ns?.name,
+          iteration: b.iterationId,
+          pkgbase: b.pkgbase,
+          arch: b.arch,
+          outcome: failed ? "failed" : "pending",
+        },
+      );
+    }
     if (!failed && mayStart(deps, b)) deps.scheduler.enqueue(b);
     if (failed) void deps.publisher.discard(b.id).catch(() => {});
     deps.events.emit({

@@ -1,0 +1,73 @@
+// What the outgoing webhooks announce, decided from what the server already does: a namespace's latest
+// iteration ending (finished: all built; failed: nothing left to run and something failed), and a worker
+// disappearing (a lease it held expired, or it has not asked for work for a long while). Each is sent
+// once: per iteration and outcome, per worker until it is seen again.
+
+import type { NamespaceRecord } from "../../core/records";
+import { countByStatus, listIterationBuilds } from "../../db/builds";
+import { latestIterationId } from "../../db/iterations";
+import { getNamespaceById } from "../../db/namespaces";
+import { listWorkers } from "../../db/workers";
+import type { ServerDeps } from "../deps";
+import { announceWorkerLost } from "../usecases/announce-worker-lost";
+import { every } from "./periodic";
+
+/** A worker not seen for this long (several long polls and heartbeats missed) has disappeared. */
+const lostAfterMs = (deps: ServerDeps) => 3 * Math.max(deps.config.leaseTtlMs, 60_000);
+
+export function startOutcomeNotifications(deps: ServerDeps, signal: AbortSignal): void {
+  if (!deps.webhooks.enabled) return;
+  const announced = new Set<string>();
+  const unsubscribe = deps.events.subscribe((event) => {
+    if (event.type !== "build" || (event.status !== "built" && event.status !== "failed")) return;
+    try {
+      iterationEnded(deps, event.namespaceId, event.iterationId, announced);
+    } catch (error) {
+      deps.log.error("webhook event failed", { namespace_id: event.namespaceId, error: String(error) });
+    }
+  });
+  signal.addEventListener("abort", unsubscribe, { once: true });
+  every("worker watch", 30_000, signal, deps.log, async () => {
+    const now = deps.now();
+    for (const w of listWorkers(deps.db)) {
+      if (!w.lastSeen) continue;
+      const silent = now - Date.parse(w.lastSeen);
+      if (silent >= lostAfterMs(deps)) announceWorkerLost(deps, w.name, `not seen for ${Math.round(silent / 1000)} s`);
+    }
+  });
+}
+
+function iterationEnded(deps: ServerDeps, namespaceId: number, iterationId: number, announced: Set<string>): void {
+  if (latestIterationId(deps.db, namespaceId) !== iterationId) return;
+  const counts = countByStatus(deps.db, [iterationId]).get(iterationId) ?? {};
+  if ((counts.pending ?? 0) + (counts.scheduled ?? 0) + (counts.building ?? 0) > 0) return;
+  const ns = getNamespaceById(deps.db, namespaceId);
+  if (!ns) return;
+  const type = (counts.failed ?? 0) > 0 || (counts.blocked ?? 0) > 0 ? "namespace.failed" : "namespace.finished";
+  const key = `${iterationId}:${type}`;
+  if (announced.has(key)) return;
+  announced.add(key);
+  const failed =
+    type === "namespace.failed"
+      ? listIterationBuilds(deps.db, iterationId)
+          .filter((b) => b.status === "failed")
+          .slice(0, 50)
+          .map((b) => ({ pkgbase: b.pkgbase, arch: b.arch, reason: b.failureReason }))
+      : undefined;
+  deps.webhooks.emit({
+    type,
+    ...namespaceFields(deps, ns),
+    iteration: { id: iterationId, counts },
+    ...(failed ? { failed } : {}),
+  });
+  // Where the release check plugs in: when it says this iteration is releasable, emit
+  // { type: "namespace.releasable", ...namespaceFields(deps, ns), iteration } here.
+}
+
+const namespaceFields = (deps: ServerDeps, ns: NamespaceRecord) => ({
+  namespace: {
+    name: ns.name,
+    status: ns.status,
+    url: `${deps.config.baseUrl}/namespaces/${encodeURIComponent(ns.name)}`,
+  },
+});
