@@ -3,6 +3,7 @@
 // stay rendered in memory (loaded from the database once), so a rewrite costs a concatenation and a
 // fast compression. The .files database, which pacman does not need to resolve dependencies, is
 // rewritten at most once per `filesDelayMs`.
+import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { listArtifacts } from "../db/artifacts";
 import type { Db } from "../db/open";
@@ -130,6 +131,8 @@ export class RepoPublisher {
       await s.index.write(dir, "db");
       s.filesTimer ??= setTimeout(() => {
         s.filesTimer = null;
+        // Gone since the .db was written: retention (or `gc` from another process) removed it; do not recreate it.
+        if (!existsSync(dir)) return;
         s.index.write(dir, "files").catch((error) => this.onError(error, dir));
       }, this.filesDelayMs);
     })().finally(() => {
@@ -156,7 +159,8 @@ export class RepoPublisher {
       clearTimeout(s.filesTimer);
       s.filesTimer = null;
       const [namespace, iteration, arch] = key.split("\0") as [string, string, string];
-      waits.push(s.index.write(this.dir(namespace, Number(iteration), arch), "files"));
+      const dir = this.dir(namespace, Number(iteration), arch);
+      if (existsSync(dir)) waits.push(s.index.write(dir, "files"));
     }
     await Promise.all(waits);
   }

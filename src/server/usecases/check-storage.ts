@@ -51,10 +51,15 @@ export async function checkStorage(deps: { db: Db; dataDir: string }, opts: { re
   );
   // Uploads land as a file first and a record second: never call files of a running build orphans.
   const running = new Set(listBuildsByStatus(deps.db, ["scheduled", "building"]).map((b) => b.iterationId));
+  // Every architecture of the iteration's graph has a repository (empty until something is built), and any
+  // architecture with packages.
   const archesOf = (iterationId: number) =>
     deps.db.$client
-      .query<{ arch: string }, [number]>("SELECT DISTINCT arch FROM artifacts WHERE iteration_id = ?")
-      .all(iterationId)
+      .query<{ arch: string }, [number, number]>(
+        `SELECT key AS arch FROM iterations, json_each(iterations.graph) WHERE iterations.id = ?
+         UNION SELECT DISTINCT arch FROM artifacts WHERE iteration_id = ?`,
+      )
+      .all(iterationId, iterationId)
       .map((r) => r.arch);
 
   /** Known directories, relative to DATA_DIR: anything else under repos/ is an orphan. */
