@@ -1,6 +1,7 @@
 // Disk use after twenty retries of one namespace, with and without the retention policy: a real `serve` and
 // a fake-driver worker build a namespace of 10 packages, it is retried twenty times (each retry built to the
-// end), and the repositories' size on disk (each inode once) and the iteration directories left are counted.
+// end; `rebuild_all` builds every node again, else unchanged builds are reused as hard links), and the
+// repositories' size on disk (each inode once) and the iteration directories left are counted.
 //
 //   bun scripts/measure-retention.ts [--retries 20]
 import { lstatSync, readdirSync, statSync } from "node:fs";
@@ -34,7 +35,7 @@ function usage(dir: string, seen = new Set<string>()): number {
   return bytes;
 }
 
-async function run(label: string, env: Record<string, string>) {
+async function run(label: string, env: Record<string, string>, rebuildAll: boolean) {
   const tmp = makeTempDir("buildbtw-retention-bench-");
   const repos = join(tmp, "repos");
   const data = join(tmp, "data");
@@ -71,7 +72,10 @@ async function run(label: string, env: Record<string, string>) {
       );
     last = await built();
     for (let i = 0; i < RETRIES; i++) {
-      await server.api("/api/v1/namespaces/base/iterations", { method: "POST" });
+      await server.api("/api/v1/namespaces/base/iterations", {
+        method: "POST",
+        body: JSON.stringify({ rebuild_all: rebuildAll }),
+      });
       last = await built();
     }
     const keep = Number(env.BUILDBTW_RETENTION_ITERATIONS ?? "3");
@@ -95,8 +99,9 @@ async function run(label: string, env: Record<string, string>) {
 }
 
 console.log(`${availableParallelism()} cores, ${RETRIES} retries of a ${DEPENDENTS + 1}-package namespace`);
-await run("no retention (keep 1000 iterations)", {
-  BUILDBTW_RETENTION_ITERATIONS: "1000",
-  BUILDBTW_RETENTION_INTERVAL_MS: "1000",
-});
-await run("default policy (keep 3)", { BUILDBTW_RETENTION_INTERVAL_MS: "1000" });
+const none = { BUILDBTW_RETENTION_ITERATIONS: "1000", BUILDBTW_RETENTION_INTERVAL_MS: "1000" };
+const policy = { BUILDBTW_RETENTION_INTERVAL_MS: "1000" };
+await run("full rebuilds, no retention (keep 1000 iterations)", none, true);
+await run("full rebuilds, default policy (keep 3)", policy, true);
+await run("retries reusing builds, no retention", none, false);
+await run("retries reusing builds, default policy (keep 3)", policy, false);

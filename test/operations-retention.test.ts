@@ -1,7 +1,8 @@
-// Issue 13: retention. A namespace retried several times by a real server and fake worker; `buildbtw gc`
-// (the real command, against the running server's data directory) removes the repositories of iterations
-// beyond the policy, the API says they were pruned, a package file another iteration links survives, and
-// `--dry-run` removes nothing. The server's own sweep applies the policy at start.
+// Issue 13: retention. A namespace retried several times by a real server and fake worker (full rebuilds,
+// then one retry that reuses the builds as hard links); `buildbtw gc` (the real command, against the
+// running server's data directory) removes the repositories of iterations beyond the policy, the API says
+// they were pruned, and `--dry-run` removes nothing. The server's own sweep applies the policy at start, and
+// the files the newest iteration reuses survive the removal of the iteration that built them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, linkSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ interface Detail {
   iteration: {
     id: number;
     pruned_at?: string | null;
-    architectures: Record<string, { nodes: { id: number; status: string }[] }>;
+    architectures: Record<string, { nodes: { id: number; status: string; reused_from_iteration: number | null }[] }>;
   } | null;
   iterations: { id: number; pruned_at?: string | null }[];
 }
@@ -68,7 +69,9 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   ids.push(await builtIteration(0));
   for (let i = 0; i < 4; i++) {
-    expect((await server.api("/api/v1/namespaces/zlib/iterations", { method: "POST" })).status).toBe(201);
+    // Three full rebuilds (each iteration its own files), then a retry that reuses the last one's builds.
+    const body = JSON.stringify({ rebuild_all: i < 3 });
+    expect((await server.api("/api/v1/namespaces/zlib/iterations", { method: "POST", body })).status).toBe(201);
     ids.push(await builtIteration(ids.at(-1)!));
   }
 });
@@ -80,18 +83,21 @@ afterAll(async () => {
 });
 
 describe("retention", () => {
-  let shared: string;
-  let sharedBytes: Buffer;
+  let shared: string[];
+  let sharedBytes: Buffer[];
 
   test("gc --dry-run lists the iterations beyond the policy with sizes and removes nothing", async () => {
     expect(ids).toHaveLength(5);
-    // A reused build: the newest iteration's zlib package is a hard link to the oldest one's file.
-    const first = join(repoDir(ids[0]!), "x86_64");
-    const file = readdirSync(first).find((n) => n.startsWith("zlib-") && n.endsWith(".pkg.tar.zst"))!;
-    shared = join(repoDir(ids[4]!), "x86_64", file);
-    unlinkSync(shared);
-    linkSync(join(first, file), shared);
-    sharedBytes = readFileSync(shared);
+    // The newest iteration reused the one before: its package files are hard links to that one's.
+    const newest = (await detail()).iteration!.architectures.x86_64!.nodes;
+    expect(newest.map((n) => n.reused_from_iteration)).toEqual([ids[3]!, ids[3]!]);
+    const dir = join(repoDir(ids[4]!), "x86_64");
+    shared = readdirSync(dir)
+      .filter((n) => n.endsWith(".pkg.tar.zst"))
+      .map((n) => join(dir, n));
+    expect(shared).toHaveLength(2);
+    for (const f of shared) expect(statSync(f).nlink).toBe(2);
+    sharedBytes = shared.map((f) => readFileSync(f));
 
     const report = JSON.parse(await gc(["--dry-run", "--json"])) as Report;
     expect(report.dry_run).toBe(true);
@@ -101,14 +107,13 @@ describe("retention", () => {
       expect(it.files).toBeGreaterThanOrEqual(4);
       expect(it.bytes).toBeGreaterThan(0);
     }
-    expect(report.iterations.find((i) => i.iteration === ids[0])!.shared).toBe(1);
+    for (const it of report.iterations) expect(it.shared).toBe(0);
     expect(report.freed_bytes).toBe(report.iterations.reduce((s, i) => s + i.bytes, 0));
     for (const id of ids) expect(existsSync(repoDir(id))).toBe(true);
     expect((await detail()).iterations.every((i) => i.pruned_at === null)).toBe(true);
 
     const text = await gc(["--dry-run"]);
     expect(text).toContain(`would remove zlib iteration ${ids[0]} (older than the newest 2 iteration(s)):`);
-    expect(text).toContain("1 file(s) kept for other iterations");
     expect(text).toMatch(/would free \d+(\.\d)? (B|KiB|MiB) \(3 iteration\(s\), 0 log\(s\)\)/);
   });
 
@@ -117,8 +122,9 @@ describe("retention", () => {
     expect(text).toContain(`removed zlib iteration ${ids[1]}`);
     for (const id of ids.slice(0, 3)) expect(existsSync(repoDir(id))).toBe(false);
     for (const id of ids.slice(3)) expect(existsSync(join(repoDir(id), "x86_64", "buildbtw-zlib.db"))).toBe(true);
-    expect(readFileSync(shared).equals(sharedBytes)).toBe(true);
-    expect(statSync(shared).nlink).toBe(1);
+    shared.forEach((f, i) => {
+      expect(readFileSync(f).equals(sharedBytes[i]!)).toBe(true);
+    });
 
     const d = await detail();
     const pruned = new Map(d.iterations.map((i) => [i.id, i.pruned_at]));
@@ -135,12 +141,13 @@ describe("retention", () => {
   });
 
   test("build logs older than the log limit are removed, newer ones kept", async () => {
-    const build = (await detail()).iteration!.architectures.x86_64!.nodes[0]!;
+    // A build that ran (the newest iteration's were reused and have no log of their own).
+    const build = (await detail(ids[3])).iteration!.architectures.x86_64!.nodes[0]!;
     const log = async () => (await server.api<{ text: string }>(`/api/v1/builds/${build.id}/log`)).body.text;
     expect(await log()).not.toBe("");
     expect(JSON.parse(await gc(["--json"])).logs.builds).toBe(0);
     const report = JSON.parse(await gc(["--json"], { BUILDBTW_RETENTION_LOG_DAYS: "0" })) as Report;
-    expect(report.logs.builds).toBe(10);
+    expect(report.logs.builds).toBe(8);
     expect(report.logs.bytes).toBeGreaterThan(0);
     expect(await log()).toBe("");
   });
@@ -156,8 +163,14 @@ describe("retention", () => {
       server.logs.find((l) => l.includes('"retention sweep: freed')),
     );
     expect(JSON.parse(line)).toMatchObject({ iterations: 1 });
+    const removed = server.logs.find((l) => l.includes("retention removed an iteration's repositories"))!;
+    expect(JSON.parse(removed)).toMatchObject({ namespace: "zlib", iteration: ids[3], shared_files: 2 });
     expect(existsSync(repoDir(ids[3]!))).toBe(false);
     expect(existsSync(repoDir(ids[4]!))).toBe(true);
-    expect(readFileSync(shared).equals(sharedBytes)).toBe(true);
+    // The files the newest iteration reused survive the iteration that built them, and are now its own.
+    shared.forEach((f, i) => {
+      expect(readFileSync(f).equals(sharedBytes[i]!)).toBe(true);
+      expect(statSync(f).nlink).toBe(1);
+    });
   });
 });
