@@ -118,6 +118,12 @@ describe("isolation none: makepkg on the runner host", () => {
     expect(server.log(c.id)).toContain("uploaded exec-split-1.5-1-x86_64.pkg.tar.zst");
     expect(existsSync(executorJobDir(c.dir, c.id))).toBe(false);
     expect(readdirSync(join(c.dir, "builds", "0"))).toEqual([]);
+    // One greppable summary line: in the job log and in the executor directory's build-summary.log.
+    const summary = new RegExp(
+      `buildbtw build summary: built \\S+ exec-split x86_64 build ${c.id} in [\\d.]+s, 2 file\\(s\\) \\d+ bytes uploaded`,
+    );
+    expect(result.log).toMatch(summary);
+    expect(readFileSync(join(c.dir, "build-summary.log"), "utf8")).toMatch(summary);
   });
 
   test("a failing PKGBUILD fails the job as a script failure, not retried, and the server learns why", async () => {
@@ -128,6 +134,11 @@ describe("isolation none: makepkg on the runner host", () => {
     expect(result.exitCode).toBe(1);
     expect(result.attempts).toBe(1);
     expect(uploads(c.id)).toEqual([]);
+    expect(result.log).toMatch(
+      new RegExp(
+        `buildbtw build summary: failed \\S+ exec-broken x86_64 build ${c.id} in [\\d.]+s, 0 file\\(s\\) 0 bytes uploaded: `,
+      ),
+    );
     const [reported] = results(c.id) as { status: string; reason?: string }[];
     expect(reported?.status).toBe("failed");
     expect(reported?.reason).toMatch(/makepkg exited with status \d+/);

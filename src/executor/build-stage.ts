@@ -4,7 +4,7 @@
 //
 // Failure classes (src/gitlab/README.md, Runner: the custom executor): what the package or the job got wrong is a
 // BuildFailure (the job fails, the server is told why); what the host or the server got wrong is a SystemFailure.
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoName, repoPath } from "../api/routes";
 import type { Lease, PipelineBuild } from "../api/schemas";
@@ -60,7 +60,8 @@ export async function buildStage(env: Env, deps: BuildStageDeps): Promise<void> 
     deps.say(line);
     logs.write(`${line}\n`);
   };
-  // One line per build on the runner host's log (stderr), whatever happened, for operators to grep.
+  // One line per build, whatever happened, for operators to grep: at the end of the job log (stderr) and
+  // appended to BUILDBTW_EXECUTOR_DIR/build-summary.log on the runner host.
   const started = performance.now();
   const tally = { files: 0, bytes: 0 };
   let outcome = "error";
@@ -108,9 +109,9 @@ export async function buildStage(env: Env, deps: BuildStageDeps): Promise<void> 
   } finally {
     await logs.flush();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stderr.write(
-      `buildbtw build summary: ${outcome} ${job.namespace}/${job.iteration} ${job.pkgbase} ${job.arch} build ${job.buildId} in ${seconds}s, ${tally.files} file(s) ${tally.bytes} bytes uploaded${why ? `: ${why.split("\n")[0]}` : ""}\n`,
-    );
+    const line = `buildbtw build summary: ${outcome} ${job.namespace}/${job.iteration} ${job.pkgbase} ${job.arch} build ${job.buildId} in ${seconds}s, ${tally.files} file(s) ${tally.bytes} bytes uploaded${why ? `: ${why.split("\n")[0]}` : ""}`;
+    process.stderr.write(`${line}\n`);
+    await appendFile(join(settings.dir, "build-summary.log"), `${new Date().toISOString()} ${line}\n`).catch(() => {});
   }
 }
 
