@@ -122,6 +122,14 @@ describe("webhooks", () => {
       expect(a.raw).toBe(finished.raw);
       expect(signed(a)).toBe(true);
     }
+    // The release check passes (the rebuild of libpng leaves nothing unmet): releasable follows.
+    const releasable = await event(good, "namespace.releasable");
+    expect(signed(releasable)).toBe(true);
+    expect(releasable.body.namespace!.name).toBe("zlib");
+    expect(releasable.body.iteration!.id).toBe(finished.body.iteration!.id);
+    expect((releasable.body as { release_url?: string }).release_url).toBe(
+      `${server.url}/api/v1/namespaces/zlib/release`,
+    );
     worker.kill("SIGTERM");
     await worker.exited;
     worker = undefined;

@@ -3,6 +3,7 @@
 // disappearing (a lease it held expired, or it has not asked for work for a long while). Each is sent
 // once: per iteration and outcome, per worker until it is seen again.
 
+import { api } from "../../api/routes";
 import type { NamespaceRecord } from "../../core/records";
 import { countByStatus, listIterationBuilds } from "../../db/builds";
 import { latestIterationId } from "../../db/iterations";
@@ -10,6 +11,7 @@ import { getNamespaceById } from "../../db/namespaces";
 import { listWorkers } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { announceWorkerLost } from "../usecases/announce-worker-lost";
+import { checkRelease } from "../usecases/check-release";
 import { every } from "./periodic";
 
 /** A worker not seen for this long (several long polls and heartbeats missed) has disappeared. */
@@ -60,8 +62,32 @@ function iterationEnded(deps: ServerDeps, namespaceId: number, iterationId: numb
     iteration: { id: iterationId, counts },
     ...(failed ? { failed } : {}),
   });
-  // Where the release check plugs in: when it says this iteration is releasable, emit
-  // { type: "namespace.releasable", ...namespaceFields(deps, ns), iteration } here.
+  if (type === "namespace.finished") setTimeout(() => announceIfReleasable(deps, ns, iterationId, counts), 0);
+}
+
+/**
+ * A finished iteration the release check passes (every architecture releasable: nothing left unmet) is
+ * announced as releasable. The check reads the universe at main, so it runs after the event, not inside it.
+ */
+function announceIfReleasable(
+  deps: ServerDeps,
+  ns: NamespaceRecord,
+  iterationId: number,
+  counts: Record<string, number>,
+): void {
+  try {
+    const release = checkRelease(deps, ns.name, { iteration: iterationId });
+    if (!release.current || !release.releasable) return;
+    deps.webhooks.emit({
+      type: "namespace.releasable",
+      ...namespaceFields(deps, ns),
+      iteration: { id: iterationId, counts },
+      release_url: `${deps.config.baseUrl}${api.release(ns.name)}`,
+      architectures: Object.keys(release.architectures),
+    });
+  } catch (error) {
+    deps.log.error("release check for the webhook failed", { namespace: ns.name, error: String(error) });
+  }
 }
 
 const namespaceFields = (deps: ServerDeps, ns: NamespaceRecord) => ({
