@@ -113,10 +113,15 @@ export default defineCommand({
       const build = await buildOnceComputed(client, name, pkgbase, query, args.follow);
 
       if (!args.follow) {
-        const chunk = await client.builds.log(build.id);
+        // The server answers a long log in bounded pieces: read on until a piece comes back empty.
+        let chunk = await client.builds.log(build.id);
+        const text = chunk.text;
+        while (!args.json && chunk.text !== "") {
+          process.stdout.write(chunk.text);
+          chunk = await client.builds.log(build.id, { offset: chunk.offset });
+        }
         if (args.json) printJson(chunk);
-        else process.stdout.write(chunk.text);
-        if (!args.json && chunk.text === "")
+        if (!args.json && text === "")
           process.stderr.write(`buildbtw: ${pkgbase} (${build.arch}) has no log yet: it is ${build.status}\n`);
         return 0;
       }

@@ -43,6 +43,8 @@ export default defineCommand({
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
+      // A stop drains requests for a few seconds; whatever still hangs, the process ends within 10 s.
+      setTimeout(() => process.exit(1), 9500).unref();
       await server.stop();
       return 0;
     }),

@@ -8,12 +8,25 @@ import * as schema from "./schema";
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 
-export function openDatabase(path: string): Db {
+export function openDatabase(path: string, options: { onDiskFull?: () => void } = {}): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path, { create: true, strict: true });
-  sqlite.exec(
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-  );
+  let sqlite = new Database(path, { create: true, strict: true });
+  try {
+    sqlite.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+    );
+  } catch (error) {
+    // WAL needs its shared-memory file, which a full disk cannot hold. In exclusive locking mode SQLite
+    // keeps that index in memory instead, so a server can still start and serve reads (other processes,
+    // like `token create`, must wait for its restart).
+    if (!options.onDiskFull || !/disk I\/O error|disk is full/i.test(String(error))) throw error;
+    sqlite.close();
+    sqlite = new Database(path, { create: true, strict: true });
+    sqlite.exec(
+      "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    );
+    options.onDiskFull();
+  }
   migrate(sqlite);
   return drizzle({ client: sqlite, schema }) as Db;
 }

@@ -18,6 +18,7 @@ export const RECEIVING_PREFIX = "upload-";
 
 /** True for the errors a full disk (or quota) raises, from the file system or from SQLite. */
 export function isDiskFull(error: unknown): boolean {
+  if (error instanceof DiskFull) return true;
   const code = (error as { code?: string } | null)?.code;
   return code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL";
 }

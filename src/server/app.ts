@@ -29,12 +29,17 @@ export const READ_RATE_LIMITS = {
   search: { burst: 30, perSecond: 5 },
 } as const;
 
+/** What a stopping server refuses: new leases and package uploads (everything else is answered). */
+const takesWork = (method: string, path: string) =>
+  (method === "POST" && path === api.lease) || (method === "PUT" && /\/files\/[^/]+$/.test(path));
+
 export function createApp(deps: ServerDeps) {
   const limits = { plan: new RateLimiter(READ_RATE_LIMITS.plan), search: new RateLimiter(READ_RATE_LIMITS.search) };
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.use(requestGuard);
   app.use(bodyLimits(deps.config.maxUploadBytes));
+  app.use(deps.lifecycle.middleware(takesWork));
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
   app.use(countRequests(deps));
   // Before every route: who is asking and whether the route's rule (access.ts) lets them.

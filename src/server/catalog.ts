@@ -17,7 +17,7 @@ import {
 import type { SourceCatalog } from "./deps";
 
 export async function createCatalog(config: ServerConfig, log: Logger): Promise<SourceCatalog & { close(): void }> {
-  const cache = openSrcinfoCache(join(config.dataDir, SRCINFO_CACHE_FILE));
+  const cache = openCache(join(config.dataDir, SRCINFO_CACHE_FILE), log);
   let lastReport = 0;
   let universe: Universe = await loadUniverse(config.reposDir, {
     cache,
@@ -80,4 +80,15 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
     stats: () => ({ pkgbases: universe.entries.size, skipped: universe.skipped.length }),
     close: () => cache.close(),
   };
+}
+
+/** The .SRCINFO cache is derived: on a full disk the server starts with one in memory instead. */
+function openCache(path: string, log: Logger) {
+  try {
+    return openSrcinfoCache(path);
+  } catch (error) {
+    if (!/disk I\/O error|disk is full/i.test(String(error))) throw error;
+    log.warn("disk full at start: the .SRCINFO cache is kept in memory until the next restart", { path });
+    return openSrcinfoCache(":memory:");
+  }
 }

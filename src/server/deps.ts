@@ -10,6 +10,8 @@ import type { ReceivedFile } from "../lib/receive";
 import type { AuthFailures } from "./auth-failures";
 import type { ServerEvents } from "./events";
 import type { GraphIndexCache } from "./graph-index";
+import type { Lifecycle } from "./lifecycle";
+import type { BuildLogStore } from "./log-store";
 import type { Liveness } from "./loops/liveness";
 import type { ServerMetrics } from "./metrics";
 import type { OidcClient } from "./oidc";
@@ -76,6 +78,10 @@ export interface ServerDeps {
   scheduler: Scheduler;
   catalog: SourceCatalog;
   publisher: RepoPublisher;
+  /** Requests in flight, and whether the server is stopping. */
+  lifecycle: Lifecycle;
+  /** Build logs, in files under DATA_DIR/logs, capped per build. */
+  logs: BuildLogStore;
   packages: PackageStore;
   events: ServerEvents;
   graphs: GraphIndexCache;

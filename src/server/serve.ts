@@ -7,12 +7,14 @@ import { ACTIVE_STATUSES } from "../core/build-states";
 import { listArtifactArches } from "../db/artifacts";
 import { getBuild, listBuildsByStatus, listDurationHistory } from "../db/builds";
 import { getIterationById, latestIterationIds } from "../db/iterations";
+import { drainLegacyLogs } from "../db/logs";
 import { latestBuildCounts, leasedBuildCount } from "../db/metrics";
 import { getNamespaceById, listNamespaces } from "../db/namespaces";
 import { openDatabase } from "../db/open";
 import { createGitlabClient, projectFullPath, RepositoryFetcher } from "../gitlab";
 import { freeBytes } from "../lib/disk";
-import { createLogger } from "../lib/log";
+import { createLogger, messageOf } from "../lib/log";
+import { isDiskFull } from "../lib/receive";
 import { checkUploadFile, linkPackage, RepoIndex, storePackageFile } from "../pacman";
 import { createApp, createMetricsApp } from "./app";
 import { AuthFailures } from "./auth-failures";
@@ -20,6 +22,9 @@ import { createCatalog } from "./catalog";
 import type { GitlabMode, ServerDeps } from "./deps";
 import { ServerEvents } from "./events";
 import { GraphIndexCache } from "./graph-index";
+import { uploadsDir } from "./http/uploads";
+import { Lifecycle } from "./lifecycle";
+import { BuildLogStore } from "./log-store";
 import { startIdentityUpkeep } from "./loops/identity-upkeep";
 import { startLeaseExpiry } from "./loops/lease-expiry";
 import { Liveness } from "./loops/liveness";
@@ -36,7 +41,13 @@ import { type RepoIndexLike, RepoPublisher } from "./repo-publisher";
 import { Scheduler } from "./scheduler";
 import { newToken } from "./tokens";
 import { stopNamespacePipelines } from "./usecases/stop-namespace-pipelines";
+import { sweepLeftovers } from "./usecases/sweep-leftovers";
 import { Webhooks } from "./webhooks";
+
+/** How long a stop waits for requests in flight before it closes their connections. */
+const STOP_DRAIN_MS = 7000;
+/** How often a server that started on a full disk tries its writes again. */
+const DISK_RETRY_MS = 5000;
 
 export interface RunningServer {
   url: string;
@@ -125,7 +136,12 @@ function startGitlabMode(deps: ServerDeps, config: GitlabConfig, signal: AbortSi
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = createLogger("server");
   const abort = new AbortController();
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, {
+    onDiskFull: () =>
+      log.warn("disk full at start: the database is open for this process alone until the next restart", {
+        database: config.databasePath,
+      }),
+  });
   const admin = adminToken(config);
   if (admin.file) log.info("admin token", { file: admin.file });
   if (admin.token === null) log.info("the bootstrap admin token is off (BUILDBTW_ADMIN_TOKEN=off)");
@@ -172,6 +188,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     oidc: config.oidc ? createOidcClient(config.oidc, log) : null,
     scheduler,
     catalog,
+    lifecycle: new Lifecycle(),
+    logs: new BuildLogStore(join(config.dataDir, "logs"), config.maxLogBytes),
     publisher: new RepoPublisher(db, config.dataDir, countedIndex, (error, repo) =>
       log.error("repository database write failed", { repo, error: String(error) }),
     ),
@@ -187,6 +205,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     webhooks: new Webhooks(config.ops.webhooks, log, metrics, config.baseUrl, abort.signal),
   };
 
+  const swept = sweepLeftovers(deps, uploadsDir(deps));
+  if (swept.uploads + swept.tempFiles.length + swept.orphanedPackages.length + swept.locks.length > 0)
+    log.info("removed what a crash left behind", {
+      upload_temporaries: swept.uploads,
+      temp_files: swept.tempFiles,
+      orphaned_packages: swept.orphanedPackages,
+      git_locks: swept.locks,
+    });
+  try {
+    const moved = drainLegacyLogs(db, (buildId, text) => deps.logs.append(buildId, text));
+    if (moved > 0) log.info("build logs moved from the database into files", { builds: moved });
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    log.warn("disk full: build logs stay in the database until the next start", {});
+  }
+
   // After a restart: offer the pending builds of every active namespace's latest iteration again.
   const latest = latestIterationIds(db);
   const current = listNamespaces(db, { all: false })
@@ -195,13 +229,32 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   for (const b of listBuildsByStatus(db, ["pending"], current)) {
     deps.scheduler.enqueue(b);
   }
-  // Databases are written without fsync (they are derived): rewrite the current ones from SQLite.
-  for (const ns of listNamespaces(db, { all: true })) {
-    const it = latest.get(ns.id);
-    if (it === undefined) continue;
-    const planned = Object.keys(getIterationById(db, it)?.graph ?? {});
-    for (const arch of new Set([...planned, ...listArtifactArches(db, it)]))
-      await deps.publisher.publish(ns.name, it, arch);
+  // Databases are written without fsync (they are derived): rewrite the current ones from SQLite. On a
+  // full disk the server still starts (reads work); the rewrite is tried again until it succeeds.
+  const republish = async (): Promise<boolean> => {
+    try {
+      for (const ns of listNamespaces(db, { all: true })) {
+        const it = latest.get(ns.id);
+        if (it === undefined) continue;
+        const planned = Object.keys(getIterationById(db, it)?.graph ?? {});
+        for (const arch of new Set([...planned, ...listArtifactArches(db, it)]))
+          await deps.publisher.publish(ns.name, it, arch);
+      }
+      return true;
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      log.warn("disk full: serving read-only until space returns", { data_dir: config.dataDir });
+      return false;
+    }
+  };
+  if (!(await republish())) {
+    const retry = setInterval(async () => {
+      if (await republish().catch(() => false)) {
+        clearInterval(retry);
+        log.info("disk space is back: repository databases rewritten");
+      }
+    }, DISK_RETRY_MS);
+    abort.signal.addEventListener("abort", () => clearInterval(retry));
   }
   for (const b of listBuildsByStatus(db, [...ACTIVE_STATUSES]))
     planning.noteStatus(b.namespaceId, b.id, true, () => b.arch);
@@ -244,14 +297,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     deps,
     async stop() {
+      // No new leases or uploads; long polls end now; loops stop; requests in flight get until the drain
+      // deadline to finish their writes (SIGTERM must end the process within 10 s).
+      deps.lifecycle.beginStop();
       abort.abort();
       planning.stop();
       clearInterval(refTimer);
+      void server.stop(false);
+      const interrupted = await deps.lifecycle.drain(STOP_DRAIN_MS);
       await server.stop(true);
       await metricsServer?.stop(true);
-      await deps.publisher.flush();
+      const flushed = await deps.publisher.flush().then(
+        () => null,
+        (error) => messageOf(error),
+      );
       catalog.close();
       db.$client.close();
+      log.info("stopped", { interrupted, ...(flushed ? { repository_databases_not_written: flushed } : {}) });
     },
   };
 }

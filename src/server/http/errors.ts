@@ -15,6 +15,7 @@ import {
 } from "../../core/errors";
 import type { Logger } from "../../lib/log";
 import { diskFull, isDiskFull } from "../../lib/receive";
+import { Stopping } from "../lifecycle";
 
 export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof NotFound) return 404;
@@ -25,6 +26,7 @@ export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof TooLarge) return 413;
   if (error instanceof TooManyRequests) return 429;
   if (error instanceof DiskFull || isDiskFull(error)) return 507;
+  if (error instanceof Stopping) return 503;
   if (error instanceof HTTPException) return error.status as ContentfulStatusCode;
   // Names and paths from outside that failed their check (core/names, lib/paths, parsers, package checks).
   if (error instanceof Error && /^(InvalidName|PathEscape|SrcinfoError|InvalidPackage|UploadRejected)/.test(error.name))
@@ -44,6 +46,7 @@ export function errorHandler(log: Logger) {
   return (error: Error, c: Context) => {
     const status = statusOf(error);
     if (error instanceof TooManyRequests) c.header("Retry-After", String(error.retryAfterSeconds));
+    if (status === 503) c.header("Retry-After", "10");
     if (status === 507) log.warn("write refused: disk full", { method: c.req.method, path: c.req.path });
     else if (status >= 500 && c.req.raw.signal.aborted) {
       // The client went away mid-request: nothing to answer, nothing broken.

@@ -26,7 +26,8 @@ export function leasesRouter(deps: ServerDeps) {
     })
     .post("/", async (c) => {
       const req = LeaseRequest.parse(await jsonBody(c));
-      const lease = await leaseBuild(deps, c.var.worker, req, c.req.raw.signal);
+      const signal = AbortSignal.any([c.req.raw.signal, deps.lifecycle.signal]);
+      const lease = await leaseBuild(deps, c.var.worker, req, signal);
       return lease ? c.json(lease) : c.body(null, 204);
     })
     .post("/:lease/heartbeat", (c) => c.json(heartbeatLease(deps, c.var.worker, c.req.param("lease"))))

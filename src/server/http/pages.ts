@@ -30,6 +30,7 @@ import { assetsRouter, assetUrl } from "./assets";
 import { formBody, messageOf, statusOf } from "./errors";
 import { auditJson, CreateTokenRequest, createTokenAs, tokenJson } from "./identity";
 import { closeSession, openSession, viewerOf } from "./sessions";
+import { parseRange } from "./range";
 import { buildStream, homeStream, html, namespaceStream, UiEventLog } from "./ui-live";
 import { loadUiSettings, type UiSettings } from "./ui-settings";
 
@@ -320,10 +321,25 @@ export function pagesRouter(
       BuildPageView({ site: site(c), page: showBuildPage(deps, id), commitUrl: settings.commitUrl, since }),
     );
   });
-  app.get("/builds/:id/log.txt", (c) => {
-    const log = buildLog(deps, BuildId.parse(c.req.param("id")), 0);
-    c.header("x-content-type-options", "nosniff");
-    return c.text(log.text);
+  // The stored log (head, a note of what was dropped, tail) streamed from its files, with Range.
+  app.on(["GET", "HEAD"], "/builds/:id/log.txt", (c) => {
+    const id = BuildId.parse(c.req.param("id"));
+    showBuild(deps, id); // 404 for an unknown build
+    const size = deps.logs.storedSize(id);
+    const headers: Record<string, string> = {
+      "content-type": "text/plain; charset=utf-8",
+      "x-content-type-options": "nosniff",
+      "accept-ranges": "bytes",
+      "cache-control": "no-cache",
+    };
+    const range = parseRange(c.req.header("range"), size);
+    if (range.kind === "unsatisfiable")
+      return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
+    const [start, end] = range.kind === "partial" ? [range.start, range.end + 1] : [0, size];
+    headers["content-length"] = String(end - start);
+    if (range.kind === "partial") headers["content-range"] = `bytes ${start}-${end - 1}/${size}`;
+    const body = c.req.method === "HEAD" ? null : deps.logs.stream(id, start, end);
+    return new Response(body, { status: range.kind === "partial" ? 206 : 200, headers });
   });
   app.get("/builds/:id/events", (c) => buildStream(c, live(c), BuildId.parse(c.req.param("id"))));
 

@@ -12,7 +12,6 @@ import { urls } from "../../../views/urls";
 import type { BuildNode } from "../../api/schemas";
 import type { BuildStatus } from "../../core/build-states";
 import { getBuild } from "../../db/builds";
-import { readLog } from "../../db/logs";
 import type { ServerDeps } from "../deps";
 import type { ServerEvent, ServerEvents } from "../events";
 import { showBuild } from "../usecases/builds";
@@ -337,8 +336,10 @@ export function buildStream(c: Context, l: LiveDeps, buildId: number): Response 
     batchMs: 150,
     warn: deps.log.warn.bind(deps.log),
     flush: async (batch, id, stream) => {
-      const chunk = readLog(deps.db, buildId, offset);
-      if (chunk.text) {
+      // Bounded reads until caught up, so a long backlog streams in pieces.
+      for (;;) {
+        const chunk = deps.logs.read(buildId, offset);
+        if (!chunk.text) break;
         offset = chunk.end;
         await stream.writeSSE({ event: "log", id: `${id}:${offset}`, data: chunk.text });
       }

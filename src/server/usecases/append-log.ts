@@ -1,6 +1,5 @@
 import { Invalid } from "../../core/errors";
 import type { BuildRecord, WorkerRecord } from "../../core/records";
-import { appendLog } from "../../db/logs";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 import { markBuilding } from "./build-lifecycle";
@@ -17,10 +16,9 @@ export function appendLogTo(deps: ServerDeps, current: () => BuildRecord, text: 
   if (text.length > MAX_CHUNK) throw new Invalid(`log chunks are limited to ${MAX_CHUNK} bytes; send smaller chunks`);
   const { build, started } = inTransaction(deps.db, () => {
     const b = current();
-    const started = markBuilding(deps, b);
-    if (text.length > 0) appendLog(deps.db, b.id, b.attempts, text);
-    return { build: b, started };
+    return { build: b, started: markBuilding(deps, b) };
   });
   started.announce();
+  if (text.length > 0) deps.logs.append(build.id, text);
   deps.events.emit({ type: "log", buildId: build.id });
 }

@@ -4,7 +4,6 @@ import type { BuildStatus } from "../../core/build-states";
 import { NotFound } from "../../core/errors";
 import { getBuild, listBuildsByStatus } from "../../db/builds";
 import { getIterationById } from "../../db/iterations";
-import { readLog } from "../../db/logs";
 import { getNamespaceById } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
 import { buildJson, showNamespace } from "./show-namespace";
@@ -38,8 +37,10 @@ export function listBuilds(deps: ServerDeps, statuses: BuildStatus[]) {
 export function buildLog(deps: ServerDeps, id: number, offset: number) {
   const b = getBuild(deps.db, id);
   if (!b) throw new NotFound(`no build with id ${id}`);
-  const { text, end } = readLog(deps.db, id, offset);
-  return { build_id: id, offset: end, text, finished: b.status === "built" || b.status === "failed" };
+  const { text, end } = deps.logs.read(id, offset);
+  // Finished once the build ended and this read reached the end of its log (reads are bounded).
+  const finished = (b.status === "built" || b.status === "failed") && end >= deps.logs.length(id);
+  return { build_id: id, offset: end, text, finished };
 }
 
 /** The builds of one iteration (latest by default), optionally filtered by architecture and status. */

@@ -2,7 +2,6 @@
 // download paths, and the tail of its log.
 import { repoPath } from "../../api/routes";
 import { listBuildArtifacts } from "../../db/artifacts";
-import { logLength, readLog } from "../../db/logs";
 import type { ServerDeps } from "../deps";
 import { showBuild } from "./builds";
 
@@ -17,8 +16,8 @@ export interface BuildPage {
 
 export function showBuildPage(deps: ServerDeps, id: number): BuildPage {
   const build = showBuild(deps, id);
-  const from = Math.max(0, logLength(deps.db, id) - LOG_TAIL_BYTES);
-  const { text, end } = readLog(deps.db, id, from);
+  const from = Math.max(0, deps.logs.length(id) - LOG_TAIL_BYTES);
+  const { text, end } = deps.logs.read(id, from, LOG_TAIL_BYTES);
   return {
     build,
     artifacts: artifactsOf(deps, build),
