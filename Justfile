@@ -12,7 +12,7 @@ setup:
 
 # Compile the single self-contained binary dist/buildbtw.
 build: setup
-    bun build --compile --minify --sourcemap src/main.ts --outfile dist/buildbtw
+    bun build --compile --minify --sourcemap src/main.ts src/server/plan-thread-worker.ts --outfile dist/buildbtw
 
 # Run the whole test suite (unit, conformance, integration with real git, pacman and processes).
 test: setup

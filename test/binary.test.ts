@@ -13,11 +13,14 @@ let bin: string;
 beforeAll(() => {
   tmp = makeTempDir("buildbtw-binary-");
   const built = join(tmp, "build", "buildbtw");
-  const r = Bun.spawnSync(["bun", "build", "--compile", "--minify", "src/main.ts", "--outfile", built], {
-    cwd: root,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const r = Bun.spawnSync(
+    ["bun", "build", "--compile", "--minify", "src/main.ts", "src/server/plan-thread-worker.ts", "--outfile", built],
+    {
+      cwd: root,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   if (r.exitCode !== 0) throw new Error(`bun build --compile failed: ${r.stderr}`);
   // Alone in an empty directory: nothing to resolve modules, SQL or assets from.
   bin = join(tmp, "alone", "buildbtw");

@@ -15,6 +15,8 @@ import {
   type Universe,
 } from "../sources";
 import type { SourceCatalog } from "./deps";
+import { PlanThread, PlanThreadUnavailable } from "./plan-thread";
+import { planOrigins as planOnMainThread } from "./usecases/plan-origins";
 
 export async function createCatalog(config: ServerConfig, log: Logger): Promise<SourceCatalog & { close(): void }> {
   const cache = openCache(join(config.dataDir, SRCINFO_CACHE_FILE), log);
@@ -31,6 +33,7 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
   for (const s of universe.skipped.slice(0, 20))
     log.warn("source repository skipped", { pkgbase: s.pkgbase, reason: s.reason });
   let planner: Planner = createPlanner(universe.entries);
+  const planThread = new PlanThread(config.reposDir, join(config.dataDir, SRCINFO_CACHE_FILE));
   /**
    * "pkgbase\0ref" → what reading it last gave, for every origin read: its commit, or why it could not be
    * read. A ref check reports the pkgbase when that changes, so a deleted branch or a broken .SRCINFO is
@@ -50,8 +53,14 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
     }
   };
 
-  return {
+  const catalog: SourceCatalog & { close(): void } = {
     planner: () => planner,
+    planJson: (request) =>
+      planThread.plan({ ...request, defaultArch: config.defaultArch }).catch((error) => {
+        if (!(error instanceof PlanThreadUnavailable)) throw error;
+        log.warn("the planning thread is unavailable: planning on the main thread", { error: error.message });
+        return JSON.stringify(planOnMainThread(catalog, request, config.defaultArch));
+      }),
     entry: (pkgbase) => universe.entries.get(pkgbase),
     entries: () => universe.entries.values(),
     readAt,
@@ -61,6 +70,7 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
       if (changed.size > 0) {
         universe = next;
         planner = createPlanner(universe.entries);
+        planThread.refresh();
       }
       for (const [key, before] of originStates) {
         const [pkgbase, ref] = key.split("\0") as [string, string];
@@ -78,8 +88,12 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
         ? config.sourceUrlTemplate.replaceAll("{pkgbase}", pkgbase)
         : pathInside(config.reposDir, pkgbase),
     stats: () => ({ pkgbases: universe.entries.size, skipped: universe.skipped.length }),
-    close: () => cache.close(),
+    close: () => {
+      planThread.close();
+      cache.close();
+    },
   };
+  return catalog;
 }
 
 /** The .SRCINFO cache is derived: on a full disk the server starts with one in memory instead. */

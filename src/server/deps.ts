@@ -23,6 +23,12 @@ import type { Webhooks } from "./webhooks";
 /** The packages' source repositories as the server sees them: the universe at `main`, refreshed on demand. */
 export interface SourceCatalog {
   planner(): Planner;
+  /** POST /api/v1/plan's body, computed off the event loop (NotFound/Invalid for a bad origin). */
+  planJson(request: {
+    origin_changesets: string[];
+    include: ("makedepends" | "checkdepends")[];
+    arch?: string;
+  }): Promise<string>;
   /** The universe's entry of a pkgbase (at main), if it has one. */
   entry(pkgbase: string): SourceEntry | undefined;
   /** Every pkgbase of the universe at main. */

@@ -3,9 +3,11 @@
 import { Hono } from "hono";
 import { PlanRequest } from "../../api/schemas";
 import type { ServerDeps } from "../deps";
-import { planOrigins } from "../usecases/plan-origins";
 import { jsonBody } from "./errors";
 
 export function planRouter(deps: ServerDeps) {
-  return new Hono().post("/", async (c) => c.json(planOrigins(deps, PlanRequest.parse(await jsonBody(c)))));
+  return new Hono().post("/", async (c) => {
+    const json = await deps.catalog.planJson(PlanRequest.parse(await jsonBody(c)));
+    return c.body(json, 200, { "content-type": "application/json" });
+  });
 }
