@@ -38,6 +38,15 @@ async function leaseFor(server: ServerProcess, token: string): Promise<{ lease_i
 
 const upload = (server: ServerProcess, token: string, leaseId: string, name: string, body: BodyInit) =>
   server.api<{ error: string }>(`/api/v1/leases/${leaseId}/files/${fileOf(name)}`, { method: "PUT", body, token });
+/** Uploads are staged until the build reports built; then they move into the repository. */
+const reportBuilt = async (server: ServerProcess, token: string, leaseId: string) =>
+  (
+    await server.api(`/api/v1/leases/${leaseId}/result`, {
+      method: "POST",
+      body: JSON.stringify({ status: "built" }),
+      token,
+    })
+  ).status;
 
 describe("a full disk", () => {
   let mount: string;
@@ -68,6 +77,10 @@ describe("a full disk", () => {
     const lease = await leaseFor(server, token);
     const alpha = pkg("alpha");
     expect((await upload(server, token, lease.lease_id, "alpha", alpha)).status).toBe(201);
+    expect(await reportBuilt(server, token, lease.lease_id)).toBe(200);
+    // A second build, leased before the disk fills: its upload is what the full disk refuses.
+    expect((await create("three", "gamma/main")).status).toBe(201);
+    const pending = await leaseFor(server, token);
 
     // Fill what is left of the disk.
     const filler = join(mount, "filler");
@@ -80,11 +93,11 @@ describe("a full disk", () => {
       "the server's disk is full; nothing was stored, try again when an operator has freed space",
     );
     const big = new Uint8Array(4 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24);
-    const refusedUpload = await upload(server, token, lease.lease_id, "alpha", big);
+    const refusedUpload = await upload(server, token, pending.lease_id, "gamma", big);
     expect(refusedUpload.status).toBe(507);
     expect(refusedUpload.body.error).toContain("disk is full");
     expect(readdirSync(join(mount, "data", "tmp", "uploads"))).toEqual([]);
-    const refusedLog = await server.api<{ error: string }>(`/api/v1/leases/${lease.lease_id}/log`, {
+    const refusedLog = await server.api<{ error: string }>(`/api/v1/leases/${pending.lease_id}/log`, {
       method: "POST",
       body: "x".repeat(64 * 1024),
       headers: { "content-type": "text/plain" },
@@ -109,16 +122,18 @@ describe("a full disk", () => {
     // Space returns: writes work again without a restart.
     await runProcess(["rm", "-f", filler, `${filler}-2`]);
     expect((await create("two", "beta/main")).status).toBe(201);
-    const lease2 = await leaseFor(server, token);
-    expect((await upload(server, token, lease2.lease_id, lease2.pkgbase, pkg(lease2.pkgbase))).status).toBe(201);
+    expect((await upload(server, token, pending.lease_id, "gamma", pkg("gamma"))).status).toBe(201);
+    expect(await reportBuilt(server, token, pending.lease_id)).toBe(200);
 
     // Nothing corrupt: the database checks out and names exactly the files on disk.
     await server.stop();
     const db = new Database(join(mount, "data", "buildbtw.sqlite"), { readonly: true });
     expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-    const rows = db.query("SELECT file_name FROM artifacts ORDER BY file_name").all() as { file_name: string }[];
+    const rows = db.query("SELECT file_name FROM artifacts WHERE staged = 0 ORDER BY file_name").all() as {
+      file_name: string;
+    }[];
     db.close();
-    const files = ["one", "two"].flatMap((ns) => {
+    const files = ["one", "three"].flatMap((ns) => {
       const dir = join(mount, "data", "repos", ns);
       return readdirSync(dir).flatMap((it) =>
         readdirSync(join(dir, it, "x86_64")).filter((f) => f.endsWith(".pkg.tar.zst")),
@@ -140,6 +155,7 @@ describe("start and stop", () => {
     const token = await server.workerToken("sweeper");
     const lease = await leaseFor(server, token);
     expect((await upload(server, token, lease.lease_id, "gamma", pkg("gamma"))).status).toBe(201);
+    expect(await reportBuilt(server, token, lease.lease_id)).toBe(200);
     await server.stop();
 
     const repoDir = join(dataDir, "repos", "gamma", "1", "x86_64");

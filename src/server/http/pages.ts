@@ -29,8 +29,8 @@ import { remoteAddress } from "./access";
 import { assetsRouter, assetUrl } from "./assets";
 import { formBody, messageOf, statusOf } from "./errors";
 import { auditJson, CreateTokenRequest, createTokenAs, tokenJson } from "./identity";
-import { closeSession, openSession, viewerOf } from "./sessions";
 import { parseRange } from "./range";
+import { closeSession, openSession, viewerOf } from "./sessions";
 import { buildStream, homeStream, html, namespaceStream, UiEventLog } from "./ui-live";
 import { loadUiSettings, type UiSettings } from "./ui-settings";
 
