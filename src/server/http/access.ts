@@ -107,6 +107,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "POST /namespaces/:name/retry-node": { need: "namespaces:write", action: "build.retry" },
   "GET /builds/:id": { need: "read" },
   "GET /builds/:id/log.txt": { need: "read" },
+  "HEAD /builds/:id/log.txt": { need: "read" },
   "GET /builds/:id/events": { need: "read" },
   "GET /tokens": { need: "signed-in" },
   "POST /tokens": { need: "signed-in", action: "token.create" },
