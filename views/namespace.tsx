@@ -731,38 +731,39 @@ function Release(p: { release: ReleaseArch; name: string; arch: string }) {
       ) : (
         <>
           <p>
-            <strong>Not releasable</strong>
-            {r.dependencies_checked ? "" : " (the dependency check runs once no build is running)"}:
+            <strong>Not releasable</strong>:
           </p>
           {capped(r.reasons, (reason) => (
             <>{reason}</>
           ))}
         </>
       )}
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Versions at main and as built</caption>
-          <Columns names={["Package", "At main", "Built", "Kind", "Status", { num: "Files" }, "Sonames"]} />
-          <tbody>
-            {r.pkgbases.slice(0, LIST_CAP).map((b) => (
-              <tr>
-                <th scope="row">{b.pkgbase}</th>
-                <td>{b.main_version ?? <span class="muted">new</span>}</td>
-                <td>{b.built_version}</td>
-                <td>{b.kind}</td>
-                <td>{b.status}</td>
-                <td class="num">{b.files.length}</td>
-                <td class="small">
-                  {b.sonames && (b.sonames.before.length || b.sonames.after.length)
-                    ? `${b.sonames.before.join(" ") || "none"} → ${b.sonames.after.join(" ") || "none"}`
-                    : ""}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <More shown={LIST_CAP} total={r.pkgbases.length} />
-      </div>
+      {r.pkgbases.length === 0 ? null : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Versions at main and as built</caption>
+            <Columns names={["Package", "At main", "Built", "Kind", "Status", { num: "Files" }, "Sonames"]} />
+            <tbody>
+              {r.pkgbases.slice(0, LIST_CAP).map((b) => (
+                <tr>
+                  <th scope="row">{b.pkgbase}</th>
+                  <td>{b.main_version ?? <span class="muted">new</span>}</td>
+                  <td>{b.built_version}</td>
+                  <td>{b.kind}</td>
+                  <td>{b.status}</td>
+                  <td class="num">{b.files.length}</td>
+                  <td class="small">
+                    {b.sonames && (b.sonames.before.length || b.sonames.after.length)
+                      ? `${b.sonames.before.join(" ") || "none"} → ${b.sonames.after.join(" ") || "none"}`
+                      : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <More shown={LIST_CAP} total={r.pkgbases.length} />
+        </div>
+      )}
     </section>
   );
 }

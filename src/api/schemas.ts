@@ -251,7 +251,7 @@ export const ReleaseArch = z.object({
   reasons: z.array(z.string()),
   pkgbases: z.array(ReleasePkgbase),
   unmet: z.array(UnmetDependency),
-  /** False only on the web page while builds are still running: the dependency check waits for them. */
+  /** False only on the web page while builds are still running: the check waits for them. */
   dependencies_checked: z.boolean(),
 });
 export type ReleaseArch = z.infer<typeof ReleaseArch>;

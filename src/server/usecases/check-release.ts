@@ -21,24 +21,11 @@ import type { SourceEntry } from "../../core/types";
 import { type ArtifactRecord, listArtifacts } from "../../db/artifacts";
 import { listIterationBuilds } from "../../db/builds";
 import { getIteration, latestIteration } from "../../db/iterations";
-import { parseRepoEntry } from "../../pacman/repo-db";
+import type { RepoEntry } from "../../pacman/repo-db";
 import type { ServerDeps } from "../deps";
 import { requireNamespace } from "./update-namespace";
 
-export interface ReleaseCheckOptions {
-  /**
-   * Skip the dependency check (a pass over the whole universe at main) while builds are still running: the
-   * verdict is "not releasable" then anyway. The web page asks so; the API always checks.
-   */
-  settledOnly?: boolean;
-}
-
-export function checkRelease(
-  deps: ServerDeps,
-  name: string,
-  q: { iteration?: number; arch?: string },
-  options: ReleaseCheckOptions = {},
-): ReleaseCheck {
+export function checkRelease(deps: ServerDeps, name: string, q: { iteration?: number; arch?: string }): ReleaseCheck {
   const ns = requireNamespace(deps, name);
   const latest = latestIteration(deps.db, ns.id);
   const it = q.iteration === undefined ? latest : getIteration(deps.db, ns.id, q.iteration);
@@ -56,7 +43,6 @@ export function checkRelease(
       latest.id,
       arch,
       builds.filter((b) => b.arch === arch),
-      options,
     );
   }
   const verdicts = Object.values(architectures);
@@ -93,7 +79,6 @@ function checkArch(
   latestId: number,
   arch: string,
   builds: BuildRecord[],
-  options: ReleaseCheckOptions,
 ): ReleaseArch {
   const byBuild = new Map<number, ArtifactRecord[]>();
   for (const a of listArtifacts(deps.db, it.id, arch)) byBuild.set(a.buildId, [...(byBuild.get(a.buildId) ?? []), a]);
@@ -101,7 +86,8 @@ function checkArch(
   const nodes: ReleaseNode[] = [];
   const pkgbases: ReleasePkgbase[] = [];
   for (const b of builds) {
-    const entries = (byBuild.get(b.id) ?? []).map((a) => ({ artifact: a, entry: parseRepoEntry(a.entry) }));
+    // Entries were checked when they were stored; read back as they are (the page shows thousands of them).
+    const entries = (byBuild.get(b.id) ?? []).map((a) => ({ artifact: a, entry: a.entry as RepoEntry }));
     const built = entries.map(({ entry }) => ({
       pkgname: entry.pkginfo.pkgname,
       version: entry.pkginfo.version,
@@ -141,11 +127,7 @@ function checkArch(
     });
   }
 
-  const running = builds.some((b) => b.status === "pending" || b.status === "scheduled" || b.status === "building");
-  const checked = !(options.settledOnly && running);
-  const unmet = checked
-    ? unmetDependencies(mainUniverse(deps, arch), nodes).map((u) => ({ ...u, sentence: unmetSentence(u) }))
-    : [];
+  const unmet = unmetDependencies(mainUniverse(deps, arch), nodes).map((u) => ({ ...u, sentence: unmetSentence(u) }));
   const reasons: string[] = [];
   if (it.id !== latestId)
     reasons.push(`iteration ${it.id} is superseded by iteration ${latestId}: only the latest can be released`);
@@ -165,5 +147,5 @@ function checkArch(
     );
   for (const d of duplicatePkgnames(it.graph[arch]?.nodes ?? [])) reasons.push(duplicateSentence(d));
   for (const u of unmet) reasons.push(u.sentence);
-  return { releasable: reasons.length === 0, reasons, pkgbases, unmet, dependencies_checked: checked };
+  return { releasable: reasons.length === 0, reasons, pkgbases, unmet, dependencies_checked: true };
 }

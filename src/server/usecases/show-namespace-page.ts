@@ -138,7 +138,7 @@ export function showNamespacePage(
         ? { node: nodes.get(q.node)!, explanation: explainNode(view, (p) => nodes.get(p)?.status, q.node) }
         : null,
     diff: it.diff as GraphDiff | null,
-    release: checkRelease(deps, name, { iteration: it.id, arch }, { settledOnly: true }).architectures[arch] ?? null,
+    release: releaseOf(deps, name, it.id, arch, nodes),
   };
 }
 
@@ -181,4 +181,30 @@ export function showDepthGroup(
       `iteration ${q.iteration}'s ${q.arch} graph has no depth ${q.depth} (it has ${view.levels.length})`,
     );
   return { ...q, members: groupMembers(view, nodesOf(it, q.arch), q.depth) };
+}
+
+/**
+ * The page's release check. While builds of the architecture still run, the verdict is plainly "not yet"
+ * and the check (a pass over every build, artifact and the universe at main) is not made: pages of large
+ * namespaces are read often while they build.
+ */
+function releaseOf(
+  deps: ServerDeps,
+  name: string,
+  iteration: number,
+  arch: string,
+  nodes: Map<string, BuildNode>,
+): ReleaseArch | null {
+  const unfinished = [...nodes.values()].filter((n) => ["pending", "scheduled", "building"].includes(n.status));
+  if (unfinished.length > 0)
+    return {
+      releasable: false,
+      reasons: [
+        `${unfinished.length} of ${nodes.size} builds have not finished yet; the release check runs once they have`,
+      ],
+      pkgbases: [],
+      unmet: [],
+      dependencies_checked: false,
+    };
+  return checkRelease(deps, name, { iteration, arch }).architectures[arch] ?? null;
 }
