@@ -331,6 +331,12 @@ describe("only what may be released is in the repository", () => {
     ]);
     const shown = await server.cli(["show", "libdup"]);
     expect(shown.stdout).toContain("shared is built by dupe-a and dupe-b");
+    // `plan`, before any namespace exists, says the same.
+    const planned = await server.cli(["plan", "libdup/main", "--server"]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain(
+      "problem: shared is built by dupe-a and dupe-b: only the first upload is kept, the other build fails",
+    );
     const page = await (await fetch(`${server.url}/namespaces/libdup`)).text();
     expect(page).toContain("Pkgnames built twice (1)");
     // While builds run, the page's release check only says so (it runs once they have finished).

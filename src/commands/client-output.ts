@@ -9,7 +9,7 @@ import type { Eta, NamespaceDetail, Plan } from "../api/schemas";
 import { type ApiClient, createApiClient, type NamespaceListBody } from "../client/api-client";
 import { type ClientFlags, loadClientConfig } from "../config/client";
 import { type BuildStatus, STATUS_ICON } from "../core/build-states";
-import { duplicateSentence } from "../core/duplicates";
+import { duplicatePkgnames, duplicateSentence } from "../core/duplicates";
 import { Forbidden, Invalid, Unauthorized } from "../core/errors";
 import { estimateText, runningText } from "../core/estimates";
 import { parseArch, parseNamespaceName, parseOriginChangeset, parsePkgbase } from "../core/names";
@@ -380,6 +380,7 @@ export function planLines(plan: Plan): string[] {
     for (const [i, p] of shown.entries()) lines.push(`  ${String(i + 1).padStart(4)}. ${p}`);
     if (g.order.length > ORDER_SHOWN) lines.push(`        … and ${g.order.length - ORDER_SHOWN} more`);
     lines.push(...cycleLines(g, "    "));
+    for (const d of duplicatePkgnames(g.nodes)) lines.push(`  problem: ${duplicateSentence(d)}`);
     lines.push("");
   }
   const s = plan.stats;
