@@ -308,6 +308,19 @@ describe("only what may be released is in the repository", () => {
     expect(await database(name)).toEqual([]);
     expect((await fetch(`${repoUrl(name)}/libdup-1.0.0-1-x86_64.pkg.tar.zst`)).status).toBe(404);
     expect(existsSync(join(server.dataDir, "staging", String(first.build_id)))).toBe(false);
+    // A package file in the directory that the database does not list (left by a crash between moving a
+    // build's files and recording its result) is neither served nor listed.
+    const leftover = join(
+      server.dataDir,
+      "repos",
+      name,
+      String(first.iteration),
+      "x86_64",
+      "libdup-1.0.0-1-x86_64.pkg.tar.zst",
+    );
+    writeFileSync(leftover, buildPackage({ pkgname: "libdup", pkgbase: "libdup", version: "1.0.0-1", arch: "x86_64" }));
+    expect((await fetch(`${repoUrl(name)}/libdup-1.0.0-1-x86_64.pkg.tar.zst`)).status).toBe(404);
+    expect(await (await fetch(`${repoUrl(name)}/`)).text()).not.toContain("libdup-1.0.0-1");
     const page = await fetch(`${server.url}/builds/${first.build_id}`);
     expect(await page.text()).not.toContain("/libdup-1.0.0-1-x86_64.pkg.tar.zst");
 
@@ -412,5 +425,20 @@ describe("only what may be released is in the repository", () => {
         f.endsWith(".pkg.tar.zst"),
       ),
     ).toEqual([]);
+  });
+
+  test("at start, the server removes staged uploads of builds that can no longer report", async () => {
+    const orphan = join(server.dataDir, "staging", "999999");
+    mkdirSync(orphan, { recursive: true });
+    writeFileSync(join(orphan, "gone-1-1-x86_64.pkg.tar.zst"), "x");
+    await server.stop();
+    server = await startServer({
+      dataDir: join(tmp, "data"),
+      reposDir: join(tmp, "repos"),
+      env: { BUILDBTW_REF_CHECK_INTERVAL_MS: "600000" },
+    });
+    expect(existsSync(orphan)).toBe(false);
+    // The repositories are as they were: latest still answers with its (valid) database.
+    expect(await database("libdup")).toContain("libdup-1.0.0-1");
   });
 });

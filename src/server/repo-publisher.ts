@@ -4,7 +4,7 @@
 // fast compression. The .files database, which pacman does not need to resolve dependencies, is
 // rewritten at most once per `filesDelayMs`.
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { listArtifacts } from "../db/artifacts";
 import type { Db } from "../db/open";
 import { pathInside } from "../lib/paths";
@@ -81,6 +81,18 @@ export class RepoPublisher {
       slot.loaded = false;
     }
     await this.publish(namespace, build.iterationId, build.arch);
+  }
+
+  /** At start: remove the staging directories of builds that can no longer report (not scheduled or building). */
+  async sweepStaging(active: (buildId: number) => boolean): Promise<number> {
+    const root = pathInside(this.dataDir, "staging");
+    let removed = 0;
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      if (/^\d+$/.test(name) && active(Number(name))) continue;
+      await rm(pathInside(root, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Forget a build's staged files (it failed, or its lease was lost). */

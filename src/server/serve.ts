@@ -263,6 +263,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const running = (ACTIVE_STATUSES as readonly string[]).includes(event.status);
     planning.noteStatus(event.namespaceId, event.buildId, running, () => getBuild(db, event.buildId)?.arch);
   });
+  // Uploads of builds that ended while the server was down (or that it never heard the end of) go.
+  await deps.publisher.sweepStaging((id) => {
+    const status = getBuild(db, id)?.status;
+    return status === "scheduled" || status === "building";
+  });
   startLeaseExpiry(deps, abort.signal);
   startIdentityUpkeep(deps, abort.signal);
   startRetention(deps, abort.signal);

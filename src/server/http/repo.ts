@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { type Context, Hono } from "hono";
 import { ArchSchema, NamespaceNameSchema, wholeNumber } from "../../api/schemas";
 import { Invalid, NotFound } from "../../core/errors";
+import { findArtifact } from "../../db/artifacts";
 import { getIteration, latestIteration } from "../../db/iterations";
 import { findNamespace } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
@@ -70,14 +71,19 @@ export function repoRouter(deps: ServerDeps) {
     // before that write finished, it is written now, so `latest` never answers 404 for its database.
     if (repo.planned && DATABASE.test(name) && !existsSync(path))
       await deps.publisher.publish(repo.namespace, repo.iterationId, repo.arch);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new NotFound(`no file ${name} in this repository`);
+    if (!existsSync(path) || !statSync(path).isFile() || !(DATABASE.test(name) || published(repo, name)))
+      throw new NotFound(`no file ${name} in this repository`);
     return serveFile(c, path);
   };
+  // A package is served only while the database lists it: a file left in the directory by a result that was
+  // refused after its files had moved (or by a crash in between) is never handed out.
+  const published = (repo: { iterationId: number; arch: string }, name: string) =>
+    findArtifact(deps.db, repo.iterationId, repo.arch, name)?.staged === false;
   const listing = (c: Context) => {
-    const { dir } = resolveDir(deps, c);
-    const names = existsSync(dir)
-      ? readdirSync(dir)
-          .filter((n) => !n.startsWith("."))
+    const repo = resolveDir(deps, c);
+    const names = existsSync(repo.dir)
+      ? readdirSync(repo.dir)
+          .filter((n) => !n.startsWith(".") && (DATABASE.test(n) || published(repo, n)))
           .sort()
       : [];
     return c.text(names.length ? `${names.join("\n")}\n` : "");
