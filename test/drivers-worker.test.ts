@@ -78,6 +78,22 @@ describe("worker with the makepkg driver", () => {
     await waitFor("the build directory to go", () => buildDirs(workDir).length === 0);
   });
 
+  test("uploads <pkgbase>-debug too when makepkg made it (a binary with debug symbols)", async () => {
+    const { server } = start();
+    const lease = leaseOf({
+      pkgbase: "withsymbols",
+      build: 'printf "int main(){return 0;}" > main.c && cc -g -o prog main.c',
+      packageExtra: 'install -Dm755 "$srcdir/prog" "$pkgdir/usr/bin/withsymbols"',
+    });
+    server.offer(lease);
+    const result = await waitFor("the result", () => resultOf(server, lease), 60_000);
+    expect(result).toMatchObject({ status: "built" });
+    const files = server.events
+      .filter((e) => e.kind === "file" && e.leaseId === lease.lease_id)
+      .map((e) => (e as { name: string }).name);
+    expect(files).toEqual(["withsymbols-1.0-1-x86_64.pkg.tar.zst", "withsymbols-debug-1.0-1-x86_64.pkg.tar.zst"]);
+  });
+
   test("a failed build keeps its directory with the reason, for --keep-failed-hours", async () => {
     const { server, workDir } = start({ settings: { keepFailedMs: 24 * 3_600_000 } });
     const lease = leaseOf({ pkgbase: "fails", build: "false" });

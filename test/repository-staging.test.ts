@@ -362,7 +362,7 @@ describe("only what may be released is in the repository", () => {
     const [firstUpload] = await uploadAll(one);
     expect(firstUpload!.status).toBe(201);
     const [second] = await uploadAll(two);
-    expect(second!.status).toBe(409);
+    expect(second!.status).toBe(400);
     expect((second!.body as { error: string }).error).toBe(
       `shared-1.0.0-2-x86_64.pkg.tar.zst was already uploaded by ${one.pkgbase}; two pkgbases of this namespace build the same pkgname and neither replaces the other's file`,
     );

@@ -131,7 +131,7 @@ export function startFakeServer(options: FakeServerOptions = {}): FakeServer {
         const name = decodeURIComponent(m[3] ?? "");
         const bytes = new Uint8Array(await req.arrayBuffer());
         const refusal = options.refuseFile?.(leaseId, name);
-        const answer = refusal ? 400 : lease.expected_files.includes(name) ? 201 : 400;
+        const answer = refusal ? 400 : [...lease.expected_files, ...lease.optional_files].includes(name) ? 201 : 400;
         events.push({ kind: "file", leaseId, name, bytes, answer });
         if (answer === 400) return error(400, refusal ?? `${name} is not one of this build's package files`);
         return Response.json({ file: name }, { status: 201 });

@@ -241,19 +241,22 @@ async function drive(
     }
   }
 
-  /** Upload the expected files in the lease's order; a refused or missing file fails the build. */
+  /**
+   * Upload the expected files in the lease's order, then the optional ones the build made (<pkgbase>-debug);
+   * a refused or missing file fails the build.
+   */
   async function upload(
     lease: Lease,
     files: string[],
   ): Promise<{ status: "built" } | { status: "failed"; reason: string }> {
     const built = new Map(files.map((path) => [basename(path), path]));
+    const wanted = [...lease.expected_files, ...lease.optional_files.filter((name) => built.has(name))];
     for (const name of built.keys()) {
-      if (!lease.expected_files.includes(name))
-        log.info(`not uploading ${name}: the server does not expect it`, fields);
+      if (!wanted.includes(name)) log.info(`not uploading ${name}: the server does not expect it`, fields);
     }
     const missing = lease.expected_files.filter((name) => !built.has(name));
     if (missing.length > 0) return { status: "failed", reason: `the build did not produce ${missing.join(", ")}` };
-    for (const name of lease.expected_files) {
+    for (const name of wanted) {
       const path = built.get(name) as string;
       try {
         await call(`uploading ${name}`, (signal) =>

@@ -5,7 +5,7 @@
 // checked from disk: no upload is held in memory.
 import { rm } from "node:fs/promises";
 import { expectedFiles, optionalFiles } from "../../core/build-spec";
-import { Conflict, Invalid } from "../../core/errors";
+import { Invalid } from "../../core/errors";
 import { formatVersion } from "../../core/package-file";
 import type { BuildRecord, WorkerRecord } from "../../core/records";
 import { findArtifact, upsertArtifact } from "../../db/artifacts";
@@ -93,7 +93,8 @@ function notAnothers(deps: ServerDeps, build: BuildRecord, fileName: string): vo
   const other = findArtifact(deps.db, build.iterationId, build.arch, fileName);
   if (other === null || other.buildId === build.id) return;
   const owner = getBuild(deps.db, other.buildId);
-  throw new Conflict(
+  // Invalid, not Conflict: a 409 tells a worker its lease is gone; this build must fail with the reason.
+  throw new Invalid(
     `${fileName} was already uploaded by ${owner?.pkgbase ?? `build ${other.buildId}`}; two pkgbases of this namespace build the same pkgname and neither replaces the other's file`,
   );
 }
