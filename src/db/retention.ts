@@ -76,3 +76,13 @@ export function deleteLogs(db: Db, buildIds: number[]): void {
     for (const id of buildIds) stmt.run(id);
   })();
 }
+
+/** Builds that finished (built or failed) before `cutoff`: their logs may go. */
+export function buildsFinishedBefore(db: Db, cutoff: string): Set<number> {
+  const rows = db.$client
+    .query<{ id: number }, [string]>(
+      "SELECT id FROM builds WHERE status IN ('built', 'failed') AND finished_at IS NOT NULL AND finished_at < ?",
+    )
+    .all(cutoff);
+  return new Set(rows.map((r) => r.id));
+}

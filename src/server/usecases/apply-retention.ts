@@ -3,12 +3,12 @@
 // Shared by the server's hourly sweep and `buildbtw gc`. Removing a repository unlinks its paths: a
 // package file another iteration reuses (a hard link) stays on disk until its last link goes, and only
 // bytes whose last link goes are counted as freed.
-import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RetentionPolicy } from "../../config/operations";
 import { decideRetention } from "../../core/retention";
 import type { Db } from "../../db/open";
-import { deleteLogs, markPruned, oldLogs, retentionState } from "../../db/retention";
+import { buildsFinishedBefore, deleteLogs, markPruned, oldLogs, retentionState } from "../../db/retention";
 import { pathInside } from "../../lib/paths";
 
 export interface RetentionDeps {
@@ -60,7 +60,17 @@ export function applyRetention(deps: RetentionDeps, opts: { dryRun: boolean }): 
     ...sizes[i]!,
   }));
   const cutoff = new Date(now - deps.policy.logDays * DAY_MS).toISOString();
-  const logs = oldLogs(deps.db, cutoff);
+  // Logs are files under DATA_DIR/logs/<build> (log-store.ts); rows of older servers are counted too.
+  const logsDir = join(deps.dataDir, "logs");
+  const finished = buildsFinishedBefore(deps.db, cutoff);
+  const fileLogs = (existsSync(logsDir) ? readdirSync(logsDir) : [])
+    .filter((n) => /^[1-9][0-9]*$/.test(n) && finished.has(Number(n)))
+    .map((n) => ({
+      buildId: Number(n),
+      bytes: readdirSync(join(logsDir, n)).reduce((sum, f) => sum + statSync(join(logsDir, n, f)).size, 0),
+    }));
+  const rowLogs = oldLogs(deps.db, cutoff).filter((l) => !fileLogs.some((f) => f.buildId === l.buildId));
+  const logs = [...fileLogs, ...rowLogs];
   const report: RetentionReport = {
     dry_run: opts.dryRun,
     iterations,
@@ -85,10 +95,11 @@ export function applyRetention(deps: RetentionDeps, opts: { dryRun: boolean }): 
     rmSync(it.dir, { recursive: true, force: true });
     removeIfEmpty(join(it.dir, ".."));
   }
-  if (logs.length > 0)
+  for (const l of fileLogs) rmSync(join(logsDir, String(l.buildId)), { recursive: true, force: true });
+  if (rowLogs.length > 0)
     deleteLogs(
       deps.db,
-      logs.map((l) => l.buildId),
+      rowLogs.map((l) => l.buildId),
     );
   return report;
 }
