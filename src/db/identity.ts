@@ -94,10 +94,49 @@ export function insertToken(
   return toToken(db.insert(tokens).values(v).returning().get());
 }
 
-/** The token with this hash and whether it is still valid; revoked and expired ones are returned too. */
+/**
+ * The token with this hash, revoked and expired ones too. Every authenticated request asks this, so it is one
+ * statement compiled once (bun:sqlite caches query()), not a query built anew each time.
+ */
 export function findTokenByHash(db: Db, tokenHash: string): (TokenRecord & { tokenHash: string }) | null {
-  const row = db.select().from(tokens).where(eq(tokens.tokenHash, tokenHash)).get();
-  return row ? { ...toToken(row), tokenHash: row.tokenHash } : null;
+  const r = db.$client
+    .query<
+      {
+        id: number;
+        kind: "personal" | "bot";
+        name: string;
+        user_id: number | null;
+        scopes: string;
+        token_hash: string;
+        expires_at: string | null;
+        revoked_at: string | null;
+        revoked_by: string | null;
+        last_used_at: string | null;
+        created_by: string | null;
+        created_at: string;
+      },
+      [string]
+    >("SELECT * FROM tokens WHERE token_hash = ?")
+    .get(tokenHash);
+  if (!r) return null;
+  const scopes: unknown = JSON.parse(r.scopes);
+  return {
+    ...toToken({
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      userId: r.user_id,
+      scopes: Array.isArray(scopes) ? scopes.filter((x): x is string => typeof x === "string") : [],
+      tokenHash: r.token_hash,
+      expiresAt: r.expires_at,
+      revokedAt: r.revoked_at,
+      revokedBy: r.revoked_by,
+      lastUsedAt: r.last_used_at,
+      createdBy: r.created_by,
+      createdAt: r.created_at,
+    }),
+    tokenHash: r.token_hash,
+  };
 }
 
 export function getToken(db: Db, id: number): TokenRecord | null {
