@@ -1,13 +1,14 @@
-// What can go wrong talking to the server besides the typed domain errors it answers with (core/errors).
-// Names other than "Error" make commands print the sentence as is (commands/support.ts).
+// What can go wrong talking to the server besides the typed domain errors it answers with (core/errors): the
+// server's failures are ExternalFailures, so commands print their sentence as is.
+import { ExternalFailure } from "../core/errors";
 
 /** No HTTP answer at all: refused, unknown host, reset, or no answer in time. Worth retrying. */
-export class ServerUnreachable extends Error {
+export class ServerUnreachable extends ExternalFailure {
   override name = "ServerUnreachable";
 }
 
 /** The server answered 5xx, 429 or 408: it exists but cannot serve this now. Worth retrying. */
-export class ServerError extends Error {
+export class ServerError extends ExternalFailure {
   override name = "ServerError";
   constructor(
     message: string,
@@ -18,7 +19,7 @@ export class ServerError extends Error {
 }
 
 /** The server answered with a body this client does not understand (a version mismatch). Not retried. */
-export class UnexpectedResponse extends Error {
+export class UnexpectedResponse extends ExternalFailure {
   override name = "UnexpectedResponse";
 }
 

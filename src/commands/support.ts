@@ -1,13 +1,5 @@
 // What every command shares: one line on stderr and exit 1 for expected failures, JSON to stdout.
-import { DomainError } from "../core/errors";
-
-/** Errors whose message is already one sentence for the user; anything else is a bug and says so. */
-function isUserFacing(error: unknown): error is Error {
-  if (!(error instanceof Error)) return false;
-  if (error instanceof DomainError) return true;
-  // Adapters' and parsers' own typed errors (InvalidName, PathEscape, SrcinfoError, UnknownRef, …).
-  return error.name !== "Error" && error.name !== "TypeError" && error.name !== "RangeError";
-}
+import { isExpected, messageOf } from "../core/errors";
 
 /**
  * Run a command body: its return value is the exit code (default 0). Expected failures print
@@ -17,11 +9,10 @@ export async function execute(body: () => Promise<number | undefined> | number |
   try {
     process.exitCode = (await body()) ?? 0;
   } catch (error) {
-    if (isUserFacing(error)) {
-      process.stderr.write(`buildbtw: ${error.message}\n`);
+    if (isExpected(error)) {
+      process.stderr.write(`buildbtw: ${messageOf(error)}\n`);
     } else {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`buildbtw: internal error: ${message}\n`);
+      process.stderr.write(`buildbtw: internal error: ${messageOf(error)}\n`);
       if (process.env.BUILDBTW_DEBUG) console.error(error);
     }
     process.exitCode = 1;

@@ -1,4 +1,7 @@
-// Typed errors, translated once per edge: HTTP maps them in one onError, commands to exit 1 and one line.
+// Typed errors, translated once per edge: HTTP maps them by class in one onError, commands print one line and
+// exit 1, the executor maps them to the runner's exit codes. Every error a user may see extends one of these two
+// roots: DomainError (the request, the input or the state is the problem) or ExternalFailure (a service we
+// depend on is); anything else is a bug and is reported as an internal error.
 
 export class DomainError extends Error {
   override name = "DomainError";
@@ -41,6 +44,31 @@ export class TooManyRequests extends DomainError {
 /** The server's disk is full: reads still work, writes are refused until space returns. */
 export class DiskFull extends DomainError {
   override name = "DiskFull";
+}
+
+/**
+ * A service we depend on (the buildbtw server, GitLab, a git remote) could not be reached, refused, or answered
+ * what we cannot read. Not the caller's fault; often worth trying again later.
+ */
+export class ExternalFailure extends Error {
+  override name = "ExternalFailure";
+}
+
+/** Whether an error is one of ours, with a message meant for the user (the rest are bugs). */
+export const isExpected = (error: unknown): error is DomainError | ExternalFailure =>
+  error instanceof DomainError || error instanceof ExternalFailure;
+
+/**
+ * The sentence an error carries. A schema error (zod's, found by its `issues`, so core needs no zod) lists each
+ * issue with its path.
+ */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error && "issues" in error && Array.isArray(error.issues)) {
+    return (error.issues as { path: PropertyKey[]; message: string }[])
+      .map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
+      .join("; ");
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function assertNever(value: never, what = "value"): never {

@@ -1,7 +1,8 @@
 // Arch's name rules, as the single gate for every name that may reach a path, a URL or a shell.
+import { Invalid } from "./errors";
 import type { Arch, CommitId, NamespaceName, OriginChangeset, Pkgbase, Pkgname } from "./types";
 
-export class InvalidName extends Error {
+export class InvalidName extends Invalid {
   override name = "InvalidName";
 }
 

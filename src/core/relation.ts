@@ -1,9 +1,10 @@
 // Package relations (alpm-package-relation(7)): `name[op version]`, as written in depends,
 // provides, conflicts, … and, with a `: description`, in optdepends.
+import { Invalid } from "./errors";
 import type { Relation, RelationKey, RelationOp } from "./types";
 import { vercmp } from "./vercmp";
 
-export class InvalidRelation extends Error {
+export class InvalidRelation extends Invalid {
   override name = "InvalidRelation";
 }
 

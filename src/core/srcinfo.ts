@@ -2,11 +2,12 @@
 // inherit the pkgbase's values and override them key by key, `_<arch>` keys included.
 // Runs for every pkgbase of a distribution on a cold load, so lines are cut with plain string
 // operations and only the values that need it are checked.
+import { Invalid } from "./errors";
 import { InvalidName, parsePkgbase, parsePkgname } from "./names";
 import { isRelationProblem, readRelation } from "./relation";
 import { RELATION_KEYS, type RelationKey, type RelationLists, type Srcinfo, type SrcinfoPackage } from "./types";
 
-export class SrcinfoError extends Error {
+export class SrcinfoError extends Invalid {
   override name = "SrcinfoError";
   constructor(
     message: string,

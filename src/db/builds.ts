@@ -99,26 +99,10 @@ export function listLeasedBuilds(db: Db): BuildRecord[] {
   return db.select().from(builds).where(isNotNull(builds.leaseId)).all().map(toRecord);
 }
 
+/** Only server/usecases/build-lifecycle's moveBuild calls this: the transition table decides `status`. */
 export function setStatus(db: Db, id: number, status: BuildStatus, extra: Partial<Row> = {}): void {
   db.update(builds)
     .set({ status, updatedAt: nowIso(), ...extra })
-    .where(eq(builds.id, id))
-    .run();
-}
-
-export function setLease(db: Db, id: number, lease: { leaseId: string; worker: string; expiresAt: number }): void {
-  db.update(builds)
-    .set({
-      status: "scheduled",
-      leaseId: lease.leaseId,
-      leaseWorker: lease.worker,
-      leaseExpiresAt: lease.expiresAt,
-      attempts: sql`${builds.attempts} + 1`,
-      startedAt: nowIso(),
-      finishedAt: null,
-      failureReason: null,
-      updatedAt: nowIso(),
-    })
     .where(eq(builds.id, id))
     .run();
 }

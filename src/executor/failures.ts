@@ -5,7 +5,7 @@
 //   SYSTEM_FAILURE_EXIT_CODE the runner host's fault (settings, isolation, server unreachable):
 //                            runner_system_failure; preparation is retried.
 import { writeFileSync } from "node:fs";
-import { assertNever, Invalid } from "../core/errors";
+import { assertNever, Invalid, messageOf } from "../core/errors";
 
 /** The build failed, or the job asked for something it may not: the job fails, retrying would not help. */
 export class BuildFailure extends Error {
@@ -24,7 +24,7 @@ export class SystemFailure extends Error {
   override name = "SystemFailure";
 }
 
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export { messageOf };
 
 export interface FailureCodes {
   build: number;

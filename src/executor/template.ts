@@ -2,8 +2,9 @@
 // The template is split into words once, like a shell would split it (quotes and backslashes, nothing
 // else: no variables, no globs, no pipes), and placeholders are filled in per word. A value never becomes
 // more than the one word it sits in, so no job variable can smuggle options or commands into the line.
+import { Invalid } from "../core/errors";
 
-export class TemplateError extends Error {
+export class TemplateError extends Invalid {
   override name = "TemplateError";
 }
 

@@ -1,7 +1,8 @@
 // What can go wrong talking to GitLab, in sentences that never carry a token or a request header.
+import { ExternalFailure } from "../core/errors";
 
 /** GitLab answered with a status that another try would not change (400, 401, 403, 404, 409, …). */
-export class GitlabRefused extends Error {
+export class GitlabRefused extends ExternalFailure {
   override name = "GitlabRefused";
   constructor(
     readonly status: number,
@@ -21,7 +22,7 @@ export class GitlabRefused extends Error {
  * `ambiguous`: the request may have been carried out anyway (a 5xx or a lost connection after sending
  * a POST), so whoever retries a non-idempotent call must look first.
  */
-export class GitlabUnavailable extends Error {
+export class GitlabUnavailable extends ExternalFailure {
   override name = "GitlabUnavailable";
   constructor(
     readonly what: string,
@@ -35,6 +36,6 @@ export class GitlabUnavailable extends Error {
 }
 
 /** A GraphQL answer with `errors`, or without the data asked for. */
-export class GitlabQueryFailed extends Error {
+export class GitlabQueryFailed extends ExternalFailure {
   override name = "GitlabQueryFailed";
 }

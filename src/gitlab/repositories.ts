@@ -4,6 +4,7 @@
 // an http.extraHeader given through the environment: never on a command line, never in .git/config.
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ExternalFailure } from "../core/errors";
 import { pathInside } from "../lib/paths";
 
 export type SyncOutcome = "cloned" | "fetched";
@@ -16,7 +17,8 @@ export interface RepositoryTarget {
   defaultBranch?: string | null;
 }
 
-export class GitSyncFailed extends Error {
+/** git could not clone or fetch from GitLab (its remote, network or credentials). */
+export class GitSyncFailed extends ExternalFailure {
   override name = "GitSyncFailed";
 }
 

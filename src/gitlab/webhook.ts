@@ -4,6 +4,7 @@
 // Webhooks scheme). Every configured proof must hold; with none configured, nothing is accepted.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { Invalid } from "../core/errors";
 
 export interface WebhookSecrets {
   /** The hook's secret token (X-Gitlab-Token). */
@@ -101,7 +102,7 @@ export type GitlabEvent =
   | { kind: "pipeline"; pipelineId: number; projectId: number; status: string }
   | { kind: "other"; objectKind: string };
 
-export class InvalidWebhook extends Error {
+export class InvalidWebhook extends Invalid {
   override name = "InvalidWebhook";
 }
 

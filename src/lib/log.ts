@@ -31,4 +31,5 @@ export function createLogger(tag: string, env: Record<string, string | undefined
 export type Logger = ConsolaInstance;
 
 /** The message of anything thrown, for a log line or a reason: an Error's message, anything else as text. */
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+// The one messageOf (core/errors), re-exported for the loops and workers that log errors.
+export { messageOf } from "../core/errors";

@@ -1,7 +1,9 @@
 // Every path built from an outside name goes through here: join, then prove it stayed inside its root.
-import { isAbsolute, relative, resolve } from "node:path";
 
-export class PathEscape extends Error {
+import { isAbsolute, relative, resolve } from "node:path";
+import { Invalid } from "../core/errors";
+
+export class PathEscape extends Invalid {
   override name = "PathEscape";
 }
 

@@ -9,6 +9,7 @@ import {
   Forbidden,
   Invalid,
   NotFound,
+  messageOf as sentenceOf,
   TooLarge,
   TooManyRequests,
   Unauthorized,
@@ -28,18 +29,13 @@ export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof DiskFull || isDiskFull(error)) return 507;
   if (error instanceof Stopping) return 503;
   if (error instanceof HTTPException) return error.status as ContentfulStatusCode;
-  // Names and paths from outside that failed their check (core/names, lib/paths, parsers, package checks).
-  if (error instanceof Error && /^(InvalidName|PathEscape|SrcinfoError|InvalidPackage|UploadRejected)/.test(error.name))
-    return 400;
   return 500;
 }
 
+/** core/errors' messageOf, except that a file system's own ENOSPC is answered with the disk-full sentence. */
 export function messageOf(error: unknown): string {
   if (!(error instanceof DiskFull) && isDiskFull(error)) return diskFull().message;
-  if (error instanceof ZodError) {
-    return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
-  }
-  return error instanceof Error ? error.message : String(error);
+  return sentenceOf(error);
 }
 
 export function errorHandler(log: Logger) {

@@ -7,8 +7,10 @@ import { discardStaged } from "../../db/artifacts";
 import { setStatus } from "../../db/builds";
 import { latestIterationId } from "../../db/iterations";
 import { getNamespaceById } from "../../db/namespaces";
-import { nowIso } from "../../db/tx";
 import type { ServerDeps } from "../deps";
+
+/** The server's one clock (deps.now) as the ISO time the database stores, so tests that set the clock see it. */
+export const isoNow = (deps: Pick<ServerDeps, "now">): string => new Date(deps.now()).toISOString();
 
 /**
  * Whether builds of this iteration may be started: the namespace is active and the iteration is its
@@ -27,7 +29,7 @@ export function mayStart(deps: ServerDeps, build: Pick<BuildRecord, "namespaceId
  */
 export function markBuilding(deps: ServerDeps, build: BuildRecord): { announce(): void } {
   if (build.status !== "scheduled") return { announce() {} };
-  moveBuild(deps, build, "started", { startedAt: nowIso() });
+  moveBuild(deps, build, "started", { startedAt: isoNow(deps) });
   return {
     announce: () =>
       deps.events.emit({
@@ -41,8 +43,9 @@ export function markBuilding(deps: ServerDeps, build: BuildRecord): { announce()
 }
 
 /**
- * Change a build's status by the one transition table (core/build-states.ts); a move the table does
- * not allow is a Conflict, which rolls back the caller's transaction. Returns the new status.
+ * Change a build's status by the one transition table (core/build-states.ts): the only writer of a build's
+ * status (scripts/check-boundaries.ts keeps db/builds' setStatus to this file). A move the table does not
+ * allow is a Conflict, which rolls back the caller's transaction. Returns the new status.
  */
 export function moveBuild(
   deps: ServerDeps,
@@ -53,7 +56,7 @@ export function moveBuild(
   const to = transition(build.status, event);
   if (to === null)
     throw new Conflict(`build ${build.id} (${build.pkgbase}) cannot take "${event}" while ${build.status}`);
-  setStatus(deps.db, build.id, to, extra);
+  setStatus(deps.db, build.id, to, { updatedAt: isoNow(deps), ...extra });
   // Only a build that reports built puts its uploads in the repository: a failed or lost attempt's are forgotten.
   if (to === "failed" || to === "pending") discardStaged(deps.db, build.id);
   return to;

@@ -16,12 +16,12 @@ import {
   setBuildPipeline,
   updateDispatch,
 } from "../../db/pipelines";
-import { inTransaction, nowIso } from "../../db/tx";
+import { inTransaction } from "../../db/tx";
 import { GitlabRefused, GitlabUnavailable, type Pipeline, projectFullPath } from "../../gitlab";
 import { backoffDelay, sleep } from "../../lib/backoff";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { repositoryUrl } from "./build-job";
-import { moveBuild } from "./build-lifecycle";
+import { isoNow, moveBuild } from "./build-lifecycle";
 import { dispatchHolds, hashPipelineToken, newPipelineToken } from "./pipeline-build-access";
 
 export interface PipelineClaim {
@@ -50,7 +50,7 @@ export function claimPipelineBuild(deps: ServerDeps, gitlab: GitlabMode, buildId
     const attempt = build.attempts + 1;
     moveBuild(deps, build, "leased", {
       attempts: attempt,
-      startedAt: nowIso(),
+      startedAt: isoNow(deps),
       finishedAt: null,
       failureReason: null,
     });
@@ -220,7 +220,7 @@ function failDispatch(deps: ServerDeps, claim: PipelineClaim, reason: string): v
     updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: reason });
     const build = getBuild(deps.db, claim.build.id);
     if (!dispatchHolds(deps, claim.dispatch, build)) return false;
-    moveBuild(deps, build, "failed", { finishedAt: nowIso(), failureReason: reason });
+    moveBuild(deps, build, "failed", { finishedAt: isoNow(deps), failureReason: reason });
     return true;
   });
   deps.log.warn("pipeline not created", { ...claimFields(claim), reason });
@@ -276,7 +276,7 @@ export async function resumeCreating(
   }
   if (signal.aborted) return;
   const token = newPipelineToken();
-  updateDispatch(deps.db, dispatch.id, { tokenHash: hashPipelineToken(token), createdAt: nowIso() });
+  updateDispatch(deps.db, dispatch.id, { tokenHash: hashPipelineToken(token), createdAt: isoNow(deps) });
   const fresh = getDispatch(deps.db, dispatch.id)!;
   await createBuildPipeline(deps, gitlab, { build, namespace, dispatch: fresh, token }, signal);
 }

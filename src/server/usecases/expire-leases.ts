@@ -1,12 +1,15 @@
 // A lease not renewed in time expires: the build goes back to pending (attempt counted), and after
 // MAX_ATTEMPTS leases without a result it fails with that reason (README.md, Architecture: workers and leases).
 import { MAX_ATTEMPTS } from "../../core/build-states";
-import { clearLease, listExpiredLeases } from "../../db/builds";
+import { clearLease, earliestLeaseExpiry, listExpiredLeases } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
-import { inTransaction, nowIso } from "../../db/tx";
+import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 import { announceWorkerLost } from "./announce-worker-lost";
-import { mayStart, moveBuild } from "./build-lifecycle";
+import { isoNow, mayStart, moveBuild } from "./build-lifecycle";
+
+/** When the next lease falls due (ms since the epoch), or null when no build is leased. */
+export const nextLeaseExpiry = (deps: ServerDeps): number | null => earliestLeaseExpiry(deps.db);
 
 export function expireLeases(deps: ServerDeps): number {
   const now = deps.now();
@@ -16,7 +19,7 @@ export function expireLeases(deps: ServerDeps): number {
       clearLease(deps.db, b.id);
       if (b.attempts >= MAX_ATTEMPTS) {
         moveBuild(deps, b, "failed", {
-          finishedAt: nowIso(),
+          finishedAt: isoNow(deps),
           failureReason: `the lease expired ${b.attempts} times (last worker: ${b.leaseWorker}); giving up`,
         });
       } else {

@@ -4,14 +4,14 @@
 import type { Lease } from "../../api/schemas";
 import { Conflict } from "../../core/errors";
 import type { WorkerRecord } from "../../core/records";
-import { getBuild, setLease } from "../../db/builds";
+import { getBuild } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import { touchWorker } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { newLeaseId } from "../tokens";
 import { buildJob } from "./build-job";
-import { mayStart } from "./build-lifecycle";
+import { isoNow, mayStart, moveBuild } from "./build-lifecycle";
 
 export async function leaseBuild(
   deps: ServerDeps,
@@ -54,7 +54,15 @@ function tryLease(
     const ns = getNamespaceById(deps.db, build.namespaceId)!;
     const leaseId = newLeaseId();
     const expiresAt = deps.now() + deps.config.leaseTtlMs;
-    setLease(deps.db, build.id, { leaseId, worker: worker.name, expiresAt });
+    moveBuild(deps, build, "leased", {
+      leaseId,
+      leaseWorker: worker.name,
+      leaseExpiresAt: expiresAt,
+      attempts: build.attempts + 1,
+      startedAt: isoNow(deps),
+      finishedAt: null,
+      failureReason: null,
+    });
     return { build: { ...build, attempts: build.attempts + 1 }, ns, leaseId, expiresAt };
   });
   if (!leased) return null;

@@ -14,9 +14,10 @@ import { type ArtifactRecord, listBuildArtifacts, upsertArtifact } from "../../d
 import { findBuiltByIdentity, insertBuilds, type NewBuild } from "../../db/builds";
 import { insertIteration, latestIteration } from "../../db/iterations";
 import { getNamespaceById, setNamespaceProblem } from "../../db/namespaces";
-import { inTransaction, nowIso } from "../../db/tx";
+import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 import { indexGraph } from "../graph-index";
+import { isoNow } from "./build-lifecycle";
 import { enqueuePending } from "./enqueue-pending";
 
 export async function recomputeNamespace(
@@ -108,7 +109,7 @@ export async function recomputeNamespace(
           identity: identities.get(node.pkgbase) ?? null,
           reusedFromBuild: from?.build.reusedFromBuild ?? from?.build.id ?? null,
           reusedFromIteration: from?.build.reusedFromIteration ?? from?.build.iterationId ?? null,
-          finishedAt: from ? nowIso() : null,
+          finishedAt: from ? isoNow(deps) : null,
         };
       });
       const inserted = insertBuilds(deps.db, rows);

@@ -4,9 +4,9 @@ import type { BuildRecord, WorkerRecord } from "../../core/records";
 import { type ArtifactRecord, listBuildArtifacts, publishStaged } from "../../db/artifacts";
 import { clearLease } from "../../db/builds";
 import { getNamespaceById } from "../../db/namespaces";
-import { inTransaction, nowIso } from "../../db/tx";
+import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
-import { mayStart, moveBuild } from "./build-lifecycle";
+import { isoNow, mayStart, moveBuild } from "./build-lifecycle";
 import { currentLease } from "./current-lease";
 import { unblockDependents } from "./unblock-dependents";
 
@@ -94,7 +94,7 @@ function settle(
   b: BuildRecord,
   result: { status: "built" | "failed"; reason?: string },
 ): { build: BuildRecord; unblocked: BuildRecord[]; durationMs: number | null } {
-  const finishedAt = nowIso();
+  const finishedAt = isoNow(deps);
   // Every build's duration is recorded (pipelines too); estimates learn from the successful ones.
   const durationMs = b.startedAt ? Math.max(0, Date.parse(finishedAt) - Date.parse(b.startedAt)) : null;
   let ready: BuildRecord[] = [];

@@ -22,7 +22,7 @@ export interface SweepResult {
 }
 
 export async function sweepActivity(deps: ServerDeps, gitlab: GitlabMode): Promise<SweepResult> {
-  const started = new Date();
+  const started = new Date(deps.now());
   const { reposDir } = deps.config;
   const state = loadSyncState(reposDir, gitlab.config.group);
   if (!state) {
