@@ -10,8 +10,12 @@ default:
 setup:
     ./scripts/setup.sh
 
+# Install the JavaScript dependencies only (what lint and build need; no system packages).
+deps:
+    bun install --frozen-lockfile
+
 # Compile the single self-contained binary dist/buildbtw.
-build: setup
+build: deps
     bun build --compile --minify --sourcemap src/main.ts src/server/plan-thread-worker.ts --outfile dist/buildbtw
 
 # Run the whole test suite (unit, conformance, integration with real git, pacman and processes).
@@ -19,14 +23,14 @@ test: setup
     bun test --timeout 120000
 
 # Type-check, lint/format check, and import-boundary check.
-lint: setup
-    bunx biome check --config-path scripts/biome-config.jsonc .
+lint: deps
+    bunx biome check .
     bunx tsc --noEmit -p .
     bun scripts/check-boundaries.ts
 
 # Apply the formatter and safe lint fixes.
 fmt:
-    bunx biome check --config-path scripts/biome-config.jsonc --write .
+    bunx biome check --write .
 
 # What CI runs, in order.
 ci-dev: lint test build

@@ -1,10 +1,13 @@
-// Keeps imports pointing inward (STYLE.md): core has no effects, adapters don't import each other,
-// client code never opens the database. Run by `just lint`; exits 1 listing every violation.
+// Keeps imports pointing inward (README.md, Architecture): core has no effects, adapters don't import each
+// other, client code never opens the database, views only render, HTTP routes and loops reach the database only
+// through use cases, the executor does not import the worker, and only the transition table writes a build's
+// status. Run by `just lint`; exits 1 listing every violation.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const root = resolve(import.meta.dir, "..");
 const src = join(root, "src");
+const views = join(root, "views");
 
 const ADAPTERS = ["db", "sources", "gitlab", "pacman", "drivers"];
 const CLIENT_COMMANDS = ["new", "list", "show", "cancel", "resume", "retry", "logs", "release-check", "download"];
@@ -12,10 +15,33 @@ const EFFECTFUL_PACKAGES = /^(bun:|node:|bun$|hono|drizzle-orm|ofetch|consola|@g
 
 interface Rule {
   applies: (file: string) => boolean;
-  forbids: (target: string, spec: string) => string | null;
+  /** `statement` is the whole import or export statement (to tell `import type` from a value import). */
+  forbids: (target: string, spec: string, statement: string) => string | null;
 }
 
+const isTypeOnly = (statement: string) => /^\s*(import|export)\s+type\s/.test(statement);
+
+/**
+ * Routes and loops that still read the database directly, each to move behind a use case. Listed by name so
+ * that no new one appears unnoticed; remove an entry when its file is fixed.
+ */
+const DIRECT_DB_STILL: Record<string, string[]> = {
+  "src/server/http/repo.ts": ["db/iterations", "db/namespaces"],
+  "src/server/http/ui-live.ts": ["db/builds", "db/logs"],
+  "src/server/http/leases.ts": ["db/workers"],
+  "src/server/http/sessions.ts": ["db/identity"],
+  "src/server/http/identity.ts": ["db/audit", "db/identity"],
+  "src/server/http/access.ts": ["db/audit"],
+  "src/server/http/pages.ts": ["db/audit"],
+  "src/server/loops/identity-upkeep.ts": ["db/audit", "db/identity"],
+  "src/server/loops/pipeline-dispatch.ts": ["db/pipelines"],
+  "src/server/loops/pipeline-follow.ts": ["db/pipelines"],
+};
+
 const area = (path: string) => relative(src, path).split("/")[0] ?? "";
+/** `server/http`, `server/loops`, … for files under src/server. */
+const serverPart = (path: string) =>
+  area(path) === "server" ? relative(join(src, "server"), path).split("/")[0] : null;
 
 const rules: Rule[] = [
   {
@@ -41,7 +67,38 @@ const rules: Rule[] = [
         ? `client code imports ${relative(root, target)} (client commands never open the database)`
         : null,
   },
+  {
+    // Views are props in, HTML out: no database, no server, no adapters.
+    applies: (f) => f.startsWith(views),
+    forbids: (target, _spec, statement) =>
+      target.startsWith(src) && !["core", "api", "lib"].includes(area(target)) && !isTypeOnly(statement)
+        ? `a view imports ${relative(root, target)} (views get their data as props)`
+        : null,
+  },
+  {
+    // Routes and loops call use cases, never SQL.
+    applies: (f) => serverPart(f) === "http" || serverPart(f) === "loops",
+    forbids: (target) =>
+      target.startsWith(src) && area(target) === "db"
+        ? `reaches the database (${relative(root, target)}) instead of through a use case`
+        : null,
+  },
+  {
+    applies: (f) => area(f) === "executor",
+    forbids: (target) =>
+      target.startsWith(src) && area(target) === "worker"
+        ? `the executor imports the worker (${relative(root, target)}); shared code belongs where both can import it`
+        : null,
+  },
 ];
+
+/** Only the transition table's moveBuild writes a build's status. */
+const STATUS_WRITER = join(src, "server", "usecases", "build-lifecycle.ts");
+function statusWrite(file: string, target: string, statement: string): string | null {
+  return target === join(src, "db", "builds") && /\bsetStatus\b/.test(statement) && file !== STATUS_WRITER
+    ? "imports db/builds' setStatus: change a build's status with moveBuild (server/usecases/build-lifecycle.ts)"
+    : null;
+}
 
 // Adapters never import each other.
 function adapterCrossing(file: string, target: string): string | null {
@@ -53,6 +110,7 @@ function adapterCrossing(file: string, target: string): string | null {
 }
 
 function* walk(dir: string): Generator<string> {
+  if (!statSync(dir, { throwIfNoEntry: false })) return;
   for (const name of readdirSync(dir)) {
     const full = join(dir, name);
     if (statSync(full).isDirectory()) yield* walk(full);
@@ -62,15 +120,16 @@ function* walk(dir: string): Generator<string> {
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 const violations: string[] = [];
-for (const file of walk(src)) {
+for (const file of [...walk(src), ...walk(views)]) {
   const text = readFileSync(file, "utf8");
   for (const m of text.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2] ?? "";
     const target = spec.startsWith(".") ? resolve(dirname(file), spec) : spec;
     const found = [
       adapterCrossing(file, target),
-      ...rules.filter((r) => r.applies(file)).map((r) => r.forbids(target, spec)),
-    ];
+      statusWrite(file, target, m[0]),
+      ...rules.filter((r) => r.applies(file)).map((r) => r.forbids(target, spec, m[0])),
+    ].filter((v) => v === null || !(DIRECT_DB_STILL[relative(root, file)] ?? []).some((t) => v.includes(`src/${t})`)));
     for (const v of found) if (v) violations.push(`${relative(root, file)}: ${v}`);
   }
 }

@@ -1,13 +1,12 @@
 // Sleeps exactly until the earliest lease expiry (never longer than one TTL), then expires what is due.
-import { earliestLeaseExpiry } from "../../db/builds";
 import type { ServerDeps } from "../deps";
-import { expireLeases } from "../usecases/expire-leases";
+import { expireLeases, nextLeaseExpiry } from "../usecases/expire-leases";
 
 export function startLeaseExpiry(deps: ServerDeps, signal: AbortSignal): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
     if (signal.aborted) return;
-    const next = earliestLeaseExpiry(deps.db);
+    const next = nextLeaseExpiry(deps);
     const delay = next === null ? deps.config.leaseTtlMs : Math.max(0, next - deps.now()) + 5;
     timer = setTimeout(tick, Math.min(delay, deps.config.leaseTtlMs));
   };

@@ -4,9 +4,8 @@
 import { mayAffect } from "../../core/affected";
 import { DomainError } from "../../core/errors";
 import { parseOriginChangeset } from "../../core/names";
-import { latestIteration } from "../../db/iterations";
-import { listNamespaces } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
+import { affectedNamespaces } from "../usecases/affected-namespaces";
 import { recomputeNamespace } from "../usecases/recompute-namespace";
 
 type Job = { kind: "namespace"; id: number; retry: boolean } | { kind: "refresh" };
@@ -58,21 +57,9 @@ export class RecomputeLoop {
       deps.log.error("source refresh failed", { error: String(error) });
       return;
     }
-    const active = listNamespaces(deps.db, { all: false });
     if (changed.length > 0)
       deps.log.info("sources changed", { pkgbases: changed.length, sample: changed.slice(0, 10) });
-    for (const ns of active) {
-      if (!this.affected(ns.originChangesets, changed, ns.id)) continue;
-      await this.recompute(ns.id, false);
-    }
-  }
-
-  /** Whether a namespace's inputs may have changed: it has no iteration yet, an origin moved, or mayAffect. */
-  private affected(origins: string[], changed: string[], namespaceId: number): boolean {
-    const deps = this.deps();
-    if (origins.some((o) => changed.includes(parseOriginChangeset(o).pkgbase))) return true;
-    const latest = latestIteration(deps.db, namespaceId);
-    return latest === null || mayAffect(latest.graph, changed, (p) => deps.catalog.entry(p));
+    for (const id of affectedNamespaces(deps, changed)) await this.recompute(id, false);
   }
 
   private async recompute(id: number, retry: boolean): Promise<void> {
