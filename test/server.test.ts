@@ -423,26 +423,6 @@ describe("leases: expiry, stale results, bad uploads, a killed worker", () => {
   const create = (name: string, origin: string) =>
     server.api("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ origin_changesets: [origin], name }) });
 
-  test("after three expired leases a build fails, saying why", async () => {
-    expect((await create("thrice", "unrelated/main")).status).toBe(201);
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const lease = await waitFor(`lease ${attempt}`, () => leaseOnce());
-      expect(lease.namespace).toBe("thrice");
-      await waitFor(
-        `lease ${attempt} to expire`,
-        async () => {
-          const n = nodesOf(await show(server, "thrice"))[0]!;
-          return n.status === (attempt < 3 ? "pending" : "failed") ? n : undefined;
-        },
-        10_000,
-      );
-    }
-    const n = nodesOf(await show(server, "thrice"))[0]!;
-    expect(n.attempts).toBe(3);
-    expect(n.failure_reason).toContain("lease expired 3 times");
-    expect(await leaseOnce(token, 300)).toBeNull();
-  });
-
   test("cancel revokes leases and stops dispatch; resume offers the build again; a failed node can be retried", async () => {
     expect((await create("cancelme", "solo/main")).status).toBe(201);
     const lease = await waitFor("a lease", () => leaseOnce());

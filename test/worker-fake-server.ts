@@ -217,17 +217,6 @@ export function makeLease(pkgbase: string, overrides: Partial<Lease> & { pkgname
   };
 }
 
-/** Wait for `condition` until a deadline; returns its first truthy value. */
-export async function until<T>(condition: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
-
 /** A package file's .PKGINFO, read by bsdtar as pacman would; throws when the file is no package. */
 export function readPkginfo(bytes: Uint8Array): Record<string, string[]> {
   const dir = mkdtempSync(join(tmpdir(), "pkginfo-"));

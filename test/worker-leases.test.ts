@@ -9,6 +9,7 @@ import type { Driver } from "../src/drivers/driver";
 import { createFakeDriver } from "../src/drivers/fake";
 import { buildPackage } from "../src/pacman";
 import type { WorkerSettings } from "../src/worker/run-worker";
+import { waitFor } from "./support/processes";
 import {
   type Event,
   type FakeServerOptions,
@@ -17,7 +18,6 @@ import {
   readPkginfo,
   startWorker,
   stopWorkers,
-  until,
 } from "./worker-fake-server";
 
 let workRoot: string;
@@ -53,7 +53,7 @@ describe("worker against the lease routes", () => {
     const { server, logs, workDir } = start();
     const lease = makeLease("zlib", { pkgnames: ["zlib", "minizip"] });
     server.offer(lease);
-    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    const result = await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
     expect(result).toMatchObject({ status: "built", answer: 200 });
 
     const kinds = of(server.events, lease.lease_id).map((e) => e.kind);
@@ -86,9 +86,11 @@ describe("worker against the lease routes", () => {
     expect(log).toContain("minizip-1.0-1-x86_64.pkg.tar.zst");
 
     // The worker logs "built" after the server has answered the result: wait for it, don't race it.
-    const built = await until(
-      () => logs.find((l) => l.fields.lease_id === lease.lease_id && l.msg.startsWith("built ")),
+    const built = await waitFor(
       "the worker's built log line",
+      () => logs.find((l) => l.fields.lease_id === lease.lease_id && l.msg.startsWith("built ")),
+      10_000,
+      5,
     );
     const lines = logs.filter((l) => l.fields.lease_id === lease.lease_id);
     expect(lines.map((l) => l.msg)).toContain("leased rebuild-1/1 zlib (x86_64)");
@@ -98,18 +100,23 @@ describe("worker against the lease routes", () => {
       pkgbase: "zlib",
       status: "built",
     });
-    await until(() => readdirSync(workDir).length === 0, "the work dir to be removed");
+    await waitFor("the work dir to be removed", () => readdirSync(workDir).length === 0, 10_000, 5);
   });
 
   test("a server briefly answering 503 loses no build", async () => {
     const { server } = start({ fakeDelayMs: 300 });
     const lease = makeLease("openssl");
     server.offer(lease);
-    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the first heartbeat");
+    await waitFor(
+      "the first heartbeat",
+      () => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"),
+      10_000,
+      5,
+    );
     server.setDown(true);
-    await until(() => server.events.filter((e) => e.kind === "unavailable").length >= 4, "several 503s");
+    await waitFor("several 503s", () => server.events.filter((e) => e.kind === "unavailable").length >= 4, 10_000, 5);
     server.setDown(false);
-    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    const result = await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
     expect(result.status).toBe("built");
     expect(of(server.events, lease.lease_id).filter((e) => e.kind === "file" && e.answer === 201)).toHaveLength(1);
   });
@@ -118,14 +125,21 @@ describe("worker against the lease routes", () => {
     const { server, logs } = start({ fakeDelayMs: 200 });
     const lease = makeLease("curl");
     server.offer(lease);
-    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the first heartbeat");
+    await waitFor(
+      "the first heartbeat",
+      () => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"),
+      10_000,
+      5,
+    );
     await server.offline();
-    await until(
-      () => logs.some((l) => l.msg.includes(`cannot reach the buildbtw server at ${server.url}: connection refused`)),
+    await waitFor(
       "a retry after connection refused",
+      () => logs.some((l) => l.msg.includes(`cannot reach the buildbtw server at ${server.url}: connection refused`)),
+      10_000,
+      5,
     );
     server.online();
-    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    const result = await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
     expect(result.status).toBe("built");
   });
 
@@ -136,7 +150,12 @@ describe("worker against the lease routes", () => {
     });
     const lease = makeLease("python", { ttl_ms: 300 });
     server.offer(lease);
-    const dropped = await until(() => logs.find((l) => l.msg.startsWith("dropped lease")), "the lease to be dropped");
+    const dropped = await waitFor(
+      "the lease to be dropped",
+      () => logs.find((l) => l.msg.startsWith("dropped lease")),
+      10_000,
+      5,
+    );
     expect(dropped.fields).toMatchObject({ namespace: "rebuild-1", iteration: 1, pkgbase: "python" });
     expect(dropped.msg).toContain("no longer current");
     stop.abort();
@@ -154,7 +173,12 @@ describe("worker against the lease routes", () => {
     });
     const lease = makeLease("glib2", { ttl_ms: 300 });
     server.offer(lease);
-    await until(() => logs.find((l) => l.msg.startsWith("dropped lease") && l.msg.includes("cancelled")), "the drop");
+    await waitFor(
+      "the drop",
+      () => logs.find((l) => l.msg.startsWith("dropped lease") && l.msg.includes("cancelled")),
+      10_000,
+      5,
+    );
     stop.abort();
     await done;
     expect(resultOf(server.events, lease.lease_id)).toBeUndefined();
@@ -164,9 +188,14 @@ describe("worker against the lease routes", () => {
     const { server, logs } = start({ fakeDelayMs: 200 });
     const lease = makeLease("bash");
     server.offer(lease);
-    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the first heartbeat");
+    await waitFor(
+      "the first heartbeat",
+      () => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"),
+      10_000,
+      5,
+    );
     server.markStale(lease.lease_id);
-    await until(() => logs.find((l) => l.msg.startsWith("dropped lease of rebuild-1/1 bash")), "the drop");
+    await waitFor("the drop", () => logs.find((l) => l.msg.startsWith("dropped lease of rebuild-1/1 bash")), 10_000, 5);
     expect(of(server.events, lease.lease_id).some((e) => e.kind === "result" && e.answer === 200)).toBe(false);
   });
 
@@ -174,7 +203,7 @@ describe("worker against the lease routes", () => {
     const { server } = start({ server: { refuseFile: () => ".PKGINFO says pkgver 2.0-1, the build expects 1.0-1" } });
     const lease = makeLease("gcc");
     server.offer(lease);
-    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    const result = await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
     expect(result).toMatchObject({
       status: "failed",
       reason: `the server refused gcc-1.0-1-x86_64.pkg.tar.zst: .PKGINFO says pkgver 2.0-1, the build expects 1.0-1`,
@@ -185,7 +214,7 @@ describe("worker against the lease routes", () => {
     const { server } = start();
     const lease = makeLease("krb5");
     server.offer({ ...lease, expected_files: [...lease.expected_files, "krb5-docs-1.0-1-any.pkg.tar.zst"] });
-    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    const result = await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
     expect(result).toMatchObject({
       status: "failed",
       reason: "the build did not produce krb5-docs-1.0-1-any.pkg.tar.zst",
@@ -204,7 +233,7 @@ describe("worker against the lease routes", () => {
     const { server } = start({ driver });
     const lease = makeLease("llvm");
     server.offer(lease);
-    const result = await until(() => resultOf(server.events, lease.lease_id), "the result");
+    const result = await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
     expect(result).toMatchObject({ status: "failed", reason: "the broken driver failed: disk full" });
     const log = of(server.events, lease.lease_id)
       .map((e) => (e.kind === "log" ? e.text : ""))
@@ -219,7 +248,12 @@ describe("worker against the lease routes", () => {
     const b = makeLease("b-pkg");
     server.offer(a);
     server.offer(b);
-    await until(() => resultOf(server.events, a.lease_id) && resultOf(server.events, b.lease_id), "both results");
+    await waitFor(
+      "both results",
+      () => resultOf(server.events, a.lease_id) && resultOf(server.events, b.lease_id),
+      10_000,
+      5,
+    );
     const order = server.events.filter((e) => e.kind === "lease" || e.kind === "result").map((e) => e.kind);
     expect(order).toEqual(["lease", "lease", "result", "result"]);
   });
@@ -230,7 +264,7 @@ describe("worker against the lease routes", () => {
     const arm = makeLease("zstd", { arch: "aarch64", lease_id: "arm-lease" });
     server.offer(x86);
     server.offer(arm);
-    await until(() => resultOf(server.events, arm.lease_id), "the aarch64 result");
+    await waitFor("the aarch64 result", () => resultOf(server.events, arm.lease_id), 10_000, 5);
     expect(of(server.events, x86.lease_id)).toEqual([]);
   });
 
@@ -238,7 +272,12 @@ describe("worker against the lease routes", () => {
     const { server, stop, done } = start({ fakeDelayMs: 300 });
     const lease = makeLease("perl");
     server.offer(lease);
-    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the build to start");
+    await waitFor(
+      "the build to start",
+      () => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"),
+      10_000,
+      5,
+    );
     stop.abort();
     const later = makeLease("ruby");
     server.offer(later);
@@ -251,7 +290,12 @@ describe("worker against the lease routes", () => {
     const { server, stop, abandon, done, logs } = start({ fakeDelayMs: 30_000 });
     const lease = makeLease("qt6-base");
     server.offer(lease);
-    await until(() => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"), "the build to start");
+    await waitFor(
+      "the build to start",
+      () => of(server.events, lease.lease_id).some((e) => e.kind === "heartbeat"),
+      10_000,
+      5,
+    );
     stop.abort();
     abandon.abort();
     await done;
@@ -270,7 +314,7 @@ describe("worker against the lease routes", () => {
     const { workDir, server } = start();
     const lease = makeLease("xz");
     server.offer(lease);
-    await until(() => resultOf(server.events, lease.lease_id), "the result");
+    await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
     expect(existsSync(workDir)).toBe(true);
   });
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { type FakeServer, makeLease, readPkginfo, startFakeServer, until } from "./worker-fake-server";
+import { waitFor } from "./support/processes";
+import { type FakeServer, makeLease, readPkginfo, startFakeServer } from "./worker-fake-server";
 
 const root = resolve(import.meta.dir, "..");
 
@@ -38,9 +39,11 @@ describe("buildbtw worker (process)", () => {
     const proc = worker("--arch", "aarch64", "--arch", "x86_64", "--fake-delay-ms", "300");
     const lease = makeLease("zlib", { pkgnames: ["zlib", "minizip"] });
     server.offer(lease);
-    await until(
-      () => server.events.some((e) => e.kind === "heartbeat" && e.leaseId === lease.lease_id),
+    await waitFor(
       "the build to start",
+      () => server.events.some((e) => e.kind === "heartbeat" && e.leaseId === lease.lease_id),
+      10_000,
+      5,
     );
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);

@@ -133,7 +133,13 @@ function startGitlabMode(deps: ServerDeps, config: GitlabConfig, signal: AbortSi
   return gitlab;
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export interface StartOptions {
+  /** The server's one clock (ms since the epoch); tests pass one they move by hand. */
+  now?: () => number;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const now = options.now ?? Date.now;
   const log = createLogger("server");
   const abort = new AbortController();
   const db = openDatabase(config.databasePath, {
@@ -184,7 +190,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     db,
     config,
     adminToken: admin.token,
-    authFailures: new AuthFailures(config.authFailureLimit, 60_000, Date.now),
+    authFailures: new AuthFailures(config.authFailureLimit, 60_000, now),
     oidc: config.oidc ? createOidcClient(config.oidc, log) : null,
     scheduler,
     catalog,
@@ -199,7 +205,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     planning,
     log,
     requestRecompute: (id, reason) => loop.request(id, reason),
-    now: Date.now,
+    now,
     metrics,
     liveness: new Liveness(),
     webhooks: new Webhooks(config.ops.webhooks, log, metrics, config.baseUrl, abort.signal),
