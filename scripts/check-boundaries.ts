@@ -30,6 +30,7 @@ const DIRECT_DB_STILL: Record<string, string[]> = {
   "src/server/http/ui-live.ts": ["db/builds", "db/logs"],
   "src/server/http/leases.ts": ["db/workers"],
   "src/server/http/sessions.ts": ["db/identity"],
+  "src/server/http/sso.ts": ["db/identity"],
   "src/server/http/identity.ts": ["db/audit", "db/identity"],
   "src/server/http/access.ts": ["db/audit"],
   "src/server/http/pages.ts": ["db/audit"],

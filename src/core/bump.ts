@@ -2,6 +2,8 @@
 // raised the way `pkgctl build --rebuild` raises it, so pacman on a tester's machine upgrades to them and
 // they can be released as built. The server decides the bump once per node; every builder (and
 // `buildbtw download --into`) applies exactly that bump to the PKGBUILD and .SRCINFO of the commit.
+
+import { Invalid } from "./errors";
 import { formatVersion } from "./package-file";
 import type { Version } from "./types";
 
@@ -39,7 +41,7 @@ export function describeVersion(committed: Version, bump: PkgrelBump | null | un
 }
 
 /** The PKGBUILD declares its pkgrel in a way the bump cannot rewrite; the build fails with this sentence. */
-export class NonStandardPkgrel extends Error {
+export class NonStandardPkgrel extends Invalid {
   override name = "NonStandardPkgrel";
 }
 
