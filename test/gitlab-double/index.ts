@@ -4,6 +4,10 @@
 // GitLab's error bodies and rate limiting — and serves the package repositories over git's smart HTTP
 // (`git http-backend`), firing push and pipeline webhooks like GitLab. Our real GitLab client code talks
 // to it over real HTTP; nothing in it imports buildbtw code, so it cannot share our mistakes.
+// This file holds the server, its state changes and routing; model.ts the state's types and GitLab's
+// statuses, shapes.ts the REST answers' JSON and pagination, job-payload.ts what a runner is handed,
+// graphql.ts the activity query, git-http.ts git's smart HTTP; packages.ts sets up package projects and a
+// GitLab-mode server for tests.
 //
 // Hook API for tests and the runner harness (test/runner-harness plays gitlab-runner on these pipelines):
 //
@@ -31,90 +35,29 @@ import { dirname, join } from "node:path";
 import type { Server } from "bun";
 import { runHttpBackend } from "./git-http";
 import { answerGraphql } from "./graphql";
+import { jobPayload } from "./job-payload";
+import {
+  COMPLETED,
+  type DoubleOptions,
+  type DoublePipeline,
+  type DoubleProject,
+  type DoubleVariable,
+  type Fault,
+  type Hook,
+  STATUSES,
+  type TokenScope,
+} from "./model";
+import { iso, jobJson, json, paginate, pipelineJson, projectJson } from "./shapes";
 
-export type TokenScope = "api" | "read_api";
-
-export interface DoubleOptions {
-  /** Full path of the packages group (default archlinux/packaging/packages). */
-  group?: string;
-  /** Personal access tokens and their scope (default: one `api` token). */
-  tokens?: Record<string, TokenScope>;
-  /**
-   * GitLab bumps last_activity_at at most this often (src/gitlab/README.md, GraphQL: an hour). Default 0: every push.
-   */
-  activityCoalesceMs?: number;
-}
-
-export interface DoubleProject {
-  id: number;
-  name: string;
-  path: string;
-  fullPath: string;
-  defaultBranch: string;
-  ciConfigPath: string;
-  archived: boolean;
-  createdAt: string;
-  lastActivityAt: string;
-  updatedAt: string;
-  repoDir: string;
-}
-
-export interface DoubleJob {
-  id: number;
-  name: string;
-  stage: string;
-  status: string;
-  token: string;
-  failureReason: string | null;
-  log: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface DoubleVariable {
-  key: string;
-  value: string;
-  variable_type: "env_var" | "file";
-}
-
-export interface DoublePipeline {
-  id: number;
-  iid: number;
-  projectId: number;
-  project: string;
-  ref: string;
-  sha: string;
-  beforeSha: string;
-  status: string;
-  source: string;
-  variables: DoubleVariable[];
-  jobs: DoubleJob[];
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  webUrl: string;
-}
-
-export interface Hook {
-  url: string;
-  token?: string;
-  /** `whsec_<base64>`: deliveries are signed (webhook-id, webhook-timestamp, webhook-signature). */
-  signingToken?: string;
-  pushEvents?: boolean;
-  pipelineEvents?: boolean;
-}
-
-interface Fault {
-  kind: "rate" | "fail";
-  count: number;
-  match: RegExp;
-  status: number;
-  retryAfterS?: number;
-  style?: "rack" | "app";
-  afterHandling?: boolean;
-}
+export type {
+  DoubleJob,
+  DoubleOptions,
+  DoublePipeline,
+  DoubleProject,
+  DoubleVariable,
+  Hook,
+  TokenScope,
+} from "./model";
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: "Double Packager",
@@ -136,27 +79,6 @@ function git(cwd: string, ...args: string[]): string {
   if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${r.stderr.toString()}`);
   return r.stdout.toString().trim();
 }
-
-const STATUSES = new Set([
-  "created",
-  "waiting_for_resource",
-  "preparing",
-  "waiting_for_callback",
-  "pending",
-  "running",
-  "success",
-  "failed",
-  "canceling",
-  "canceled",
-  "skipped",
-  "manual",
-  "scheduled",
-]);
-const COMPLETED = new Set(["success", "failed", "canceled", "skipped"]);
-
-const iso = (ms = Date.now()) => new Date(ms).toISOString();
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
 export class GitlabDouble {
   readonly group: string;
@@ -514,101 +436,10 @@ export class GitlabDouble {
     if (job) job.log += text;
   }
 
-  /**
-   * What GitLab hands gitlab-runner for the pipeline's job (src/gitlab/README.md, Runner: the custom executor), for
-   * JOB_RESPONSE_FILE.
-   */
+  /** What GitLab hands gitlab-runner for the pipeline's job, for JOB_RESPONSE_FILE (job-payload.ts). */
   jobPayload(pipelineId: number) {
     const p = this.pipeline(pipelineId);
-    const project = this.project(String(p.projectId));
-    const job = p.jobs[0]!;
-    const slug = project.fullPath
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, "-")
-      .slice(0, 63)
-      .replace(/^-+|-+$/g, "");
-    const predefined: Record<string, string> = {
-      CI: "true",
-      GITLAB_CI: "true",
-      CI_SERVER_URL: this.url,
-      CI_JOB_ID: String(job.id),
-      CI_JOB_NAME: job.name,
-      CI_JOB_STAGE: job.stage,
-      CI_JOB_TOKEN: job.token,
-      CI_PIPELINE_ID: String(p.id),
-      CI_PIPELINE_IID: String(p.iid),
-      CI_PIPELINE_SOURCE: p.source,
-      CI_PROJECT_ID: String(project.id),
-      CI_PROJECT_NAME: project.path,
-      CI_PROJECT_TITLE: project.name,
-      CI_PROJECT_PATH: project.fullPath,
-      CI_PROJECT_PATH_SLUG: slug,
-      CI_PROJECT_NAMESPACE: this.group,
-      CI_PROJECT_URL: `${this.url}/${project.fullPath}`,
-      CI_REPOSITORY_URL: `${this.url.replace("://", `://gitlab-ci-token:${job.token}@`)}/${project.fullPath}.git`,
-      CI_COMMIT_SHA: p.sha,
-      CI_COMMIT_BEFORE_SHA: p.beforeSha,
-      CI_COMMIT_REF_NAME: p.ref,
-      CI_COMMIT_BRANCH: p.ref,
-      CI_DEFAULT_BRANCH: project.defaultBranch,
-    };
-    const variables = [
-      ...Object.entries(predefined).map(([key, value]) => ({
-        key,
-        value,
-        public: true,
-        file: false,
-        masked: false,
-        raw: false,
-      })),
-      ...p.variables.map((v) => ({
-        key: v.key,
-        value: v.value,
-        public: false,
-        file: v.variable_type === "file",
-        masked: false,
-        raw: false,
-      })),
-    ];
-    return {
-      id: job.id,
-      token: job.token,
-      allow_git_fetch: true,
-      job_info: {
-        id: job.id,
-        name: job.name,
-        stage: job.stage,
-        pipeline_id: p.id,
-        project_id: project.id,
-        project_name: project.path,
-        project_full_path: project.fullPath,
-        namespace_id: this.groupIds.get(this.group),
-        root_namespace_id: 10,
-        organization_id: 1,
-      },
-      git_info: {
-        repo_url: predefined.CI_REPOSITORY_URL,
-        repo_object_format: "sha1",
-        ref: p.ref,
-        sha: p.sha,
-        before_sha: p.beforeSha,
-        ref_type: "branch",
-        refspecs: [`+refs/heads/${p.ref}:refs/remotes/origin/${p.ref}`],
-        depth: 20,
-        protected: false,
-      },
-      runner_info: { timeout: 3600 },
-      inputs: [],
-      variables,
-      steps: [{ name: "script", script: ["buildbtw-build"], timeout: 3600, when: "on_success", allow_failure: false }],
-      image: { name: "" },
-      services: [],
-      artifacts: [],
-      cache: [],
-      credentials: [],
-      dependencies: [],
-      features: { trace_sections: true },
-    };
+    return jobPayload(this.url, this.group, this.groupIds, this.project(String(p.projectId)), p);
   }
 
   private deliverPipeline(p: DoublePipeline): void {
@@ -846,10 +677,11 @@ export class GitlabDouble {
       if (!k) return json({ error: "order_by does not have a valid value" }, 400);
       const dir = String(params.sort ?? "desc") === "asc" ? 1 : -1;
       list = [...list].sort((x, y) => (k(x) < k(y) ? -dir : k(x) > k(y) ? dir : (x.id - y.id) * dir));
-      return this.paginate(
+      return paginate(
+        this.url,
         url,
         params,
-        list.map((p) => this.projectJson(p, true)),
+        list.map((p) => projectJson(this.url, this.group, this.groupIds, p, true)),
       );
     }
 
@@ -858,7 +690,7 @@ export class GitlabDouble {
     if (!project) return json({ message: "404 Project Not Found" }, 404);
 
     if (segments.length === 2) {
-      if (req.method === "GET") return json(this.projectJson(project, true));
+      if (req.method === "GET") return json(projectJson(this.url, this.group, this.groupIds, project, true));
       if (req.method === "PUT") {
         if (params.ci_config_path === undefined) {
           return json(
@@ -868,7 +700,7 @@ export class GitlabDouble {
         }
         project.ciConfigPath = String(params.ci_config_path ?? "");
         project.updatedAt = iso();
-        return json(this.projectJson(project, true));
+        return json(projectJson(this.url, this.group, this.groupIds, project, true));
       }
       return json({ error: "405 Not Allowed" }, 405);
     }
@@ -884,29 +716,31 @@ export class GitlabDouble {
       if (params.updated_after) list = list.filter((p) => p.updatedAt > String(params.updated_after));
       const dir = String(params.sort ?? "desc") === "asc" ? 1 : -1;
       list.sort((x, y) => (x.id - y.id) * dir);
-      return this.paginate(
+      return paginate(
+        this.url,
         url,
         params,
-        list.map((p) => this.pipelineJson(p, false)),
+        list.map((p) => pipelineJson(p, false)),
       );
     }
 
     if (b === "pipelines" && c && /^\d+$/.test(c)) {
       const p = this.pipelinesById.get(Number(c));
       if (!p || p.projectId !== project.id) return json({ message: "404 Not found" }, 404);
-      if (segments.length === 4 && req.method === "GET") return json(this.pipelineJson(p, true));
+      if (segments.length === 4 && req.method === "GET") return json(pipelineJson(p, true));
       if (d === "variables" && req.method === "GET") return json(p.variables);
       if (d === "cancel" && req.method === "POST") {
         if (!COMPLETED.has(p.status) && p.status !== "canceling") this.setPipelineStatus(p.id, "canceled");
-        return json(this.pipelineJson(p, false));
+        return json(pipelineJson(p, false));
       }
       if (d === "jobs" && req.method === "GET") {
         const scopes = [params.scope, params["scope[]"]].flat().filter(Boolean).map(String);
         const jobs = p.jobs.filter((j) => scopes.length === 0 || scopes.includes(j.status));
-        return this.paginate(
+        return paginate(
+          this.url,
           url,
           params,
-          [...jobs].sort((x, y) => y.id - x.id).map((j) => this.jobJson(p, project, j)),
+          [...jobs].sort((x, y) => y.id - x.id).map((j) => jobJson(this.url, p, project, j)),
         );
       }
     }
@@ -917,7 +751,7 @@ export class GitlabDouble {
         .flatMap((p) => p.jobs.map((j) => ({ p, j })))
         .find(({ j }) => j.id === Number(c));
       if (!found) return json({ message: "404 Not found" }, 404);
-      if (segments.length === 4 && req.method === "GET") return json(this.jobJson(found.p, project, found.j));
+      if (segments.length === 4 && req.method === "GET") return json(jobJson(this.url, found.p, project, found.j));
       if (d === "trace" && !e && req.method === "GET") {
         return new Response(found.j.log, {
           headers: { "content-type": "text/plain", "content-disposition": `infile; filename="${found.j.id}.log"` },
@@ -1009,7 +843,7 @@ export class GitlabDouble {
     queueMicrotask(() => {
       for (const cb of this.created) cb(pipeline);
     });
-    return json(this.pipelineJson(pipeline, false), 201);
+    return json(pipelineJson(pipeline, false), 201);
   }
 
   /** Query string and JSON body, merged (GitLab accepts parameters either way). */
@@ -1024,133 +858,5 @@ export class GitlabDouble {
       if (text.trim()) Object.assign(out, JSON.parse(text));
     }
     return out;
-  }
-
-  private paginate(url: URL, params: Record<string, unknown>, items: unknown[]): Response {
-    const perPage = Math.min(100, Math.max(1, Number(params.per_page ?? 20) || 20));
-    const page = Math.max(1, Number(params.page ?? 1) || 1);
-    const totalPages = Math.max(1, Math.ceil(items.length / perPage));
-    const slice = items.slice((page - 1) * perPage, page * perPage);
-    const link = (n: number) => {
-      const u = new URL(url.pathname + url.search, this.url);
-      u.searchParams.set("page", String(n));
-      u.searchParams.set("per_page", String(perPage));
-      return u.toString();
-    };
-    const links: string[] = [];
-    if (page > 1) links.push(`<${link(page - 1)}>; rel="prev"`);
-    if (page < totalPages) links.push(`<${link(page + 1)}>; rel="next"`);
-    links.push(`<${link(1)}>; rel="first"`, `<${link(totalPages)}>; rel="last"`);
-    return json(slice, 200, {
-      "x-page": String(page),
-      "x-per-page": String(perPage),
-      "x-next-page": page < totalPages ? String(page + 1) : "",
-      "x-prev-page": page > 1 ? String(page - 1) : "",
-      "x-total": String(items.length),
-      "x-total-pages": String(totalPages),
-      link: links.join(", "),
-    });
-  }
-
-  private projectJson(p: DoubleProject, canReadCode: boolean) {
-    return {
-      id: p.id,
-      description: "",
-      name: p.name,
-      name_with_namespace: `Arch Linux / Packaging / Packages / ${p.name}`,
-      path: p.path,
-      path_with_namespace: p.fullPath,
-      created_at: p.createdAt,
-      default_branch: p.defaultBranch,
-      tag_list: [],
-      topics: [],
-      ssh_url_to_repo: `git@127.0.0.1:${p.fullPath}.git`,
-      http_url_to_repo: `${this.url}/${p.fullPath}.git`,
-      web_url: `${this.url}/${p.fullPath}`,
-      visibility: "public",
-      archived: p.archived,
-      last_activity_at: p.lastActivityAt,
-      updated_at: p.updatedAt,
-      namespace: {
-        id: this.groupIds.get(this.group),
-        name: "Packages",
-        path: this.group.split("/").pop(),
-        kind: "group",
-        full_path: this.group,
-        parent_id: this.groupIds.get(this.group.split("/").slice(0, -1).join("/")) ?? null,
-      },
-      // Absent, not null, when the caller may not read the code (src/gitlab/README.md, REST API v4).
-      ...(canReadCode ? { ci_config_path: p.ciConfigPath } : {}),
-    };
-  }
-
-  private pipelineJson(p: DoublePipeline, detailed: boolean) {
-    const base = {
-      id: p.id,
-      iid: p.iid,
-      project_id: p.projectId,
-      sha: p.sha,
-      ref: p.ref,
-      status: p.status,
-      source: p.source,
-      before_sha: p.beforeSha,
-      tag: false,
-      yaml_errors: null,
-      user: { id: 1, username: "buildbtw", name: "buildbtw", state: "active", avatar_url: "", web_url: "" },
-      created_at: p.createdAt,
-      updated_at: p.updatedAt,
-      started_at: p.startedAt,
-      finished_at: p.finishedAt,
-      committed_at: null,
-      duration: null,
-      queued_duration: null,
-      coverage: null,
-      web_url: p.webUrl,
-    };
-    if (!detailed) return base;
-    return {
-      ...base,
-      name: null,
-      detailed_status: {
-        icon: `status_${p.status}`,
-        text: p.status,
-        label: p.status,
-        group: p.status,
-        tooltip: p.status,
-        has_details: true,
-        details_path: new URL(p.webUrl).pathname,
-        illustration: null,
-        favicon: "",
-      },
-    };
-  }
-
-  private jobJson(p: DoublePipeline, project: DoubleProject, j: DoubleJob) {
-    return {
-      id: j.id,
-      name: j.name,
-      stage: j.stage,
-      status: j.status,
-      ref: p.ref,
-      tag: false,
-      allow_failure: false,
-      created_at: j.createdAt,
-      started_at: j.startedAt,
-      finished_at: j.finishedAt,
-      erased_at: null,
-      duration: null,
-      queued_duration: null,
-      coverage: null,
-      ...(j.status === "failed" ? { failure_reason: j.failureReason } : {}),
-      web_url: `${this.url}/${project.fullPath}/-/jobs/${j.id}`,
-      pipeline: { id: p.id, project_id: p.projectId, ref: p.ref, sha: p.sha, status: p.status },
-      commit: { id: p.sha },
-      user: { id: 1, username: "buildbtw" },
-      runner: null,
-      artifacts: [],
-      artifacts_expire_at: null,
-      tag_list: [],
-      project: { ci_job_token_scope_enabled: false },
-    };
   }
 }
