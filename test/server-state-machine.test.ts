@@ -63,7 +63,8 @@ const node = async (name: string, pkgbase: string) => (await nodes(name)).find((
 const lease = async () => {
   const r = await call<Lease>("POST", "/api/v1/leases", {
     token: workerToken,
-    body: { architectures: ["x86_64"], wait_ms: 0 },
+    // A long-poll: it answers as soon as the build is offered (the scheduler learns of it after the commit).
+    body: { architectures: ["x86_64"], wait_ms: 20_000 },
   });
   expect(r.status).toBe(200);
   return r.body;
