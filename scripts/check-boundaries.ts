@@ -35,7 +35,7 @@ const DIRECT_DB_STILL: Record<string, string[]> = {
   "src/server/http/access.ts": ["db/audit"],
   "src/server/http/pages.ts": ["db/audit", "db/identity"],
   "src/server/loops/identity-upkeep.ts": ["db/audit", "db/identity"],
-  "src/server/loops/notify-outcomes.ts": ["db/namespaces", "db/workers"],
+  "src/server/loops/notify-outcomes.ts": ["db/builds", "db/iterations", "db/namespaces", "db/workers"],
   "src/server/loops/pipeline-dispatch.ts": ["db/pipelines"],
   "src/server/loops/pipeline-follow.ts": ["db/pipelines"],
 };
