@@ -1,9 +1,6 @@
 // One recompute at a time, off the request path: ref checks (periodic and on demand) and namespace
 // recomputes are queued here. The loop never dies: each namespace's failure is logged and skipped.
-
-import { mayAffect } from "../../core/affected";
 import { DomainError } from "../../core/errors";
-import { parseOriginChangeset } from "../../core/names";
 import type { ServerDeps } from "../deps";
 import { affectedNamespaces } from "../usecases/affected-namespaces";
 import { recomputeNamespace } from "../usecases/recompute-namespace";
