@@ -42,13 +42,14 @@ beforeAll(async () => {
   // Short leases: the worker heartbeats every second and learns of a cancel within about that.
   server = await startServer({ dataDir: join(tmp, "data"), reposDir: repos, env: { BUILDBTW_LEASE_TTL_MS: "3000" } });
   const token = await server.workerToken("makepkg-worker");
-  // Two workers, one per architecture, so the timeout of one cannot race the cancel of the other.
+  // Two workers, one per architecture, so the timeout of one cannot race the cancel of the other. The timeout is
+  // 10 s because on a loaded machine makepkg can take seconds to reach build() and write the sleep's pid.
   workers.push(
     startWorker({
       server: server.url,
       token,
       workDir: join(tmp, "work-v3"),
-      args: ["--driver", "makepkg", "--arch", "x86_64_v3", "--build-timeout", "4"],
+      args: ["--driver", "makepkg", "--arch", "x86_64_v3", "--build-timeout", "10"],
     }),
     startWorker({ server: server.url, token, workDir: join(tmp, "work"), args: ["--driver", "makepkg"] }),
   );
@@ -106,13 +107,13 @@ describe("worker --driver makepkg against serve", () => {
       60_000,
       100,
     );
-    expect(node.failure_reason).toBe("build timed out after 4s");
+    expect(node.failure_reason).toBe("build timed out after 10s");
     expect(isRunning(pid)).toBe(false);
     const kept = readdirSync(join(tmp, "work-v3")).filter((n) => n.startsWith("build-"));
     expect(kept).toHaveLength(1);
     const marker = join(tmp, "work-v3", kept[0] as string, FAILED_MARKER);
     await waitFor("the failure marker", () => existsSync(marker));
-    expect(readFileSync(marker, "utf8")).toContain("build timed out after 4s");
+    expect(readFileSync(marker, "utf8")).toContain("build timed out after 10s");
   });
 
   test("cancelling the namespace kills makepkg and every child; the build directory goes", async () => {

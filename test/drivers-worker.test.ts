@@ -113,14 +113,16 @@ describe("worker with the makepkg driver", () => {
 
   test("a build past --build-timeout is killed and fails saying so", async () => {
     const { recipe, pidFile } = sleeper("slowpoke");
-    const { server } = start({ settings: { buildTimeoutMs: 3000 } });
+    // 10 s, not less: on a loaded machine makepkg can take seconds to reach build(), and a timeout that fires
+    // before the sleep writes its pid leaves nothing to check the kill against.
+    const { server } = start({ settings: { buildTimeoutMs: 10_000 } });
     const lease = leaseOf(recipe);
     server.offer(lease);
     const pid = await waitFor("the sleep to start", () => readPid(pidFile), 60_000);
     const result = await waitFor("the result", () => resultOf(server, lease), 60_000);
-    expect(result).toMatchObject({ status: "failed", reason: "build timed out after 3s" });
+    expect(result).toMatchObject({ status: "failed", reason: "build timed out after 10s" });
     expect(isRunning(pid)).toBe(false);
-    expect(logOf(server, lease)).toContain("build failed: build timed out after 3s");
+    expect(logOf(server, lease)).toContain("build failed: build timed out after 10s");
   });
 
   for (const [how, answer] of [
