@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { loadServerConfig } from "../config/server";
 import { backupDatabase } from "../db/backup";
-import { execute, jsonFlag, printJson } from "./support";
+import { execute, jsonFlag, printJson, serverHostFlags } from "./support";
 
 export default defineCommand({
   meta: {
@@ -12,8 +12,7 @@ export default defineCommand({
   },
   args: {
     file: { type: "positional", description: "Where to write the copy (must not exist)", required: true },
-    "database-url": { type: "string", description: "SQLite database (DATABASE_URL)" },
-    "data-dir": { type: "string", description: "State directory (DATA_DIR)" },
+    ...serverHostFlags,
     ...jsonFlag,
   },
   run: ({ args }) =>

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { loadServerConfig } from "../config/server";
 import { openDatabase } from "../db/open";
 import { checkStorage, describeCheck } from "../server/usecases/check-storage";
-import { execute, jsonFlag, printJson, printLines } from "./support";
+import { execute, jsonFlag, printJson, printLines, serverHostFlags } from "./support";
 
 export default defineCommand({
   meta: {
@@ -16,8 +16,7 @@ export default defineCommand({
       description: "Rewrite repository databases from the records and remove orphaned files, saying what was done",
       default: false,
     },
-    "database-url": { type: "string", description: "SQLite database (DATABASE_URL)" },
-    "data-dir": { type: "string", description: "State directory (DATA_DIR)" },
+    ...serverHostFlags,
     ...jsonFlag,
   },
   run: ({ args }) =>

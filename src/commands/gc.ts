@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { loadServerConfig } from "../config/server";
 import { openDatabase } from "../db/open";
 import { applyRetention, describeRetention } from "../server/usecases/apply-retention";
-import { execute, jsonFlag, printJson, printLines } from "./support";
+import { execute, jsonFlag, printJson, printLines, serverHostFlags } from "./support";
 
 export default defineCommand({
   meta: {
@@ -12,8 +12,7 @@ export default defineCommand({
   },
   args: {
     "dry-run": { type: "boolean", description: "Only print what would be removed", default: false },
-    "database-url": { type: "string", description: "SQLite database (DATABASE_URL)" },
-    "data-dir": { type: "string", description: "State directory (DATA_DIR)" },
+    ...serverHostFlags,
     ...jsonFlag,
   },
   run: ({ args }) =>

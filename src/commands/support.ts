@@ -29,6 +29,12 @@ export function printLines(lines: string[]): void {
   if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+/** Flags of the commands run on the server host, which open the server's database directly. */
+export const serverHostFlags = {
+  "database-url": { type: "string", description: "SQLite database (DATABASE_URL)" },
+  "data-dir": { type: "string", description: "State directory (DATA_DIR)" },
+} as const;
+
 export const jsonFlag = {
   json: { type: "boolean", description: "Print machine-readable JSON on stdout", default: false },
 } as const;

@@ -11,12 +11,8 @@ import { findLiveBotToken, getToken, listTokens, revokeToken } from "../db/ident
 import { type Db, openDatabase } from "../db/open";
 import { expiryFrom, tokenJson } from "../server/http/identity";
 import { createBotToken } from "../server/usecases/manage-tokens";
-import { execute, jsonFlag, printJson, printLines } from "./support";
+import { execute, jsonFlag, printJson, printLines, serverHostFlags } from "./support";
 
-const dbFlags = {
-  "database-url": { type: "string", description: "SQLite database (DATABASE_URL)" },
-  "data-dir": { type: "string", description: "State directory (DATA_DIR)" },
-} as const;
 
 const hostActor = () => `${userInfo().username}@host`;
 
@@ -67,7 +63,7 @@ const create = defineCommand({
       description: "Revoke the live token of the same name and make a new one",
       default: false,
     },
-    ...dbFlags,
+    ...serverHostFlags,
     ...jsonFlag,
   },
   run: ({ args }) =>
@@ -107,7 +103,7 @@ const describe = (t: TokenRecord): string => {
 
 const list = defineCommand({
   meta: { name: "list", description: "List tokens with their scopes, expiry, revocation and last use (server host)" },
-  args: { ...dbFlags, ...jsonFlag },
+  args: { ...serverHostFlags, ...jsonFlag },
   run: ({ args }) =>
     execute(() => {
       const tokens = withDb(args, (db) => listTokens(db));
@@ -119,7 +115,7 @@ const list = defineCommand({
 
 const revoke = defineCommand({
   meta: { name: "revoke", description: "Revoke a token by id, or the live bot token of a name (server host)" },
-  args: { token: { type: "positional", description: "Token id or bot name", required: true }, ...dbFlags, ...jsonFlag },
+  args: { token: { type: "positional", description: "Token id or bot name", required: true }, ...serverHostFlags, ...jsonFlag },
   run: ({ args }) =>
     execute(() => {
       const revoked = withDb(args, (db) => {
