@@ -4,7 +4,7 @@
 // they were pruned, and `--dry-run` removes nothing. The server's own sweep applies the policy at start, and
 // the files the newest iteration reuses survive the removal of the iteration that built them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, linkSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { runCli } from "./support/cli";

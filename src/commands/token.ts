@@ -13,7 +13,6 @@ import { expiryFrom, tokenJson } from "../server/http/identity";
 import { createBotToken } from "../server/usecases/manage-tokens";
 import { execute, jsonFlag, printJson, printLines, serverHostFlags } from "./support";
 
-
 const hostActor = () => `${userInfo().username}@host`;
 
 function withDb<T>(args: { "database-url"?: string; "data-dir"?: string }, fn: (db: Db) => T): T {
@@ -115,7 +114,11 @@ const list = defineCommand({
 
 const revoke = defineCommand({
   meta: { name: "revoke", description: "Revoke a token by id, or the live bot token of a name (server host)" },
-  args: { token: { type: "positional", description: "Token id or bot name", required: true }, ...serverHostFlags, ...jsonFlag },
+  args: {
+    token: { type: "positional", description: "Token id or bot name", required: true },
+    ...serverHostFlags,
+    ...jsonFlag,
+  },
   run: ({ args }) =>
     execute(() => {
       const revoked = withDb(args, (db) => {

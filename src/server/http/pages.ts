@@ -16,7 +16,7 @@ import { listAudit } from "../../db/audit";
 import { listUsers } from "../../db/identity";
 import type { ServerDeps } from "../deps";
 import { authenticateToken } from "../usecases/authenticate";
-import { buildLog, showBuild } from "../usecases/builds";
+import { showBuild } from "../usecases/builds";
 import { GraphViewCache } from "../usecases/graph-view";
 import { revokeTokenAs, visibleTokens } from "../usecases/manage-tokens";
 import { retryNamespace, retryNode } from "../usecases/retry";
