@@ -83,7 +83,17 @@ export async function startServer(opts: {
     }
   })();
   const url = `http://127.0.0.1:${port}`;
-  await waitFor("the server to listen", async () => (await fetch(`${url}/healthz`)).ok, 60_000);
+  // A server that dies at start (a missing module, a bad setting) fails here with its last lines, not after 60 s.
+  let listening = false;
+  const diedEarly = proc.exited.then((code) => {
+    if (!listening) throw new Error(`serve exited with ${code} before listening:\n${logs.slice(-5).join("\n")}`);
+  });
+  diedEarly.catch(() => {});
+  await Promise.race([
+    waitFor("the server to listen", async () => (await fetch(`${url}/healthz`)).ok, 60_000),
+    diedEarly,
+  ]);
+  listening = true;
   const api = async <T>(path: string, init: RequestInit & { token?: string | null } = {}) => {
     const token = init.token === undefined ? adminToken : init.token;
     const headers = new Headers(init.headers);
