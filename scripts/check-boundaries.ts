@@ -28,7 +28,6 @@ const isTypeOnly = (statement: string) => /^\s*(import|export)\s+type\s/.test(st
 const DIRECT_DB_STILL: Record<string, string[]> = {
   "src/server/http/repo.ts": ["db/artifacts", "db/iterations", "db/namespaces"],
   "src/server/http/ui-live.ts": ["db/builds", "db/logs"],
-  "src/server/http/leases.ts": ["db/workers"],
   "src/server/http/sessions.ts": ["db/identity"],
   "src/server/http/sso.ts": ["db/identity"],
   "src/server/http/identity.ts": ["db/audit", "db/identity"],
@@ -36,8 +35,6 @@ const DIRECT_DB_STILL: Record<string, string[]> = {
   "src/server/http/pages.ts": ["db/audit", "db/identity"],
   "src/server/loops/identity-upkeep.ts": ["db/audit", "db/identity"],
   "src/server/loops/notify-outcomes.ts": ["db/builds", "db/iterations", "db/namespaces", "db/workers"],
-  "src/server/loops/pipeline-dispatch.ts": ["db/pipelines"],
-  "src/server/loops/pipeline-follow.ts": ["db/pipelines"],
 };
 
 const area = (path: string) => relative(src, path).split("/")[0] ?? "";

@@ -1,11 +1,10 @@
 // The worker protocol (README.md, Architecture: workers and leases). Every call names a lease; stale leases get 409.
 import { Hono } from "hono";
 import { BuildResult, LeaseRequest } from "../../api/schemas";
-import { Invalid } from "../../core/errors";
 import type { WorkerRecord } from "../../core/records";
-import { ensureWorker } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { appendBuildLog } from "../usecases/append-log";
+import { checkInWorker } from "../usecases/check-in-worker";
 import { heartbeatLease } from "../usecases/heartbeat-lease";
 import { leaseBuild } from "../usecases/lease-build";
 import { reportResult } from "../usecases/report-result";
@@ -19,9 +18,7 @@ type WorkerEnv = { Variables: { worker: WorkerRecord } };
 export function leasesRouter(deps: ServerDeps) {
   return new Hono<WorkerEnv>()
     .use(async (c, next) => {
-      const who = c.get("principal");
-      if (who.kind !== "bot") throw new Invalid("the worker protocol needs a bot token with the worker scope");
-      c.set("worker", ensureWorker(deps.db, who.name));
+      c.set("worker", checkInWorker(deps, c.get("principal")));
       await next();
     })
     .post("/", async (c) => {

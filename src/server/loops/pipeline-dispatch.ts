@@ -1,10 +1,10 @@
 // RUN_BUILDS_ON_GITLAB: takes ready builds from the scheduler's queues (any architecture, the same
 // fairness as for workers) and turns each into a pipeline, with at most `maxPipelines` open at once and a
 // few creations in flight. At start it finishes what a previous process left half-created.
-import { countOpenDispatches, listDispatches } from "../../db/pipelines";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { ANY_ARCH } from "../scheduler";
 import { claimFields, claimPipelineBuild, createBuildPipeline, resumeCreating } from "../usecases/dispatch-pipeline";
+import { dispatchesLeftCreating, roomForPipeline } from "../usecases/open-pipelines";
 import { Waker } from "./periodic";
 
 const CREATIONS_IN_FLIGHT = 4;
@@ -25,13 +25,13 @@ export class PipelineDispatcher {
 
   async run(signal: AbortSignal): Promise<void> {
     const { deps, gitlab } = this;
-    for (const d of listDispatches(deps.db, ["creating"])) {
+    for (const d of dispatchesLeftCreating(deps)) {
       this.track(d.id, resumeCreating(deps, gitlab, d, signal));
     }
     while (!signal.aborted) {
       deps.liveness.beat("pipeline-dispatch", 120_000);
       try {
-        if (this.creating.size >= CREATIONS_IN_FLIGHT || countOpenDispatches(deps.db) >= gitlab.config.maxPipelines) {
+        if (this.creating.size >= CREATIONS_IN_FLIGHT || !roomForPipeline(deps, gitlab)) {
           await this.waker.wait(30_000, signal);
           continue;
         }

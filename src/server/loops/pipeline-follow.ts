@@ -1,10 +1,10 @@
 // Follows every open pipeline until it ends: each is asked about every `pipelinePollIntervalMs`, at once
 // when a webhook names it, and the ones of cancelled namespaces are cancelled in GitLab. Everything it
 // needs is in the database, so after a restart it simply carries on. GitLab being away only delays it.
-import { listDispatches } from "../../db/pipelines";
 import { GitlabRefused } from "../../gitlab";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { abandonDispatch, checkDispatch } from "../usecases/follow-pipeline";
+import { type DispatchRecord, dispatchesToFollow } from "../usecases/open-pipelines";
 import { Waker } from "./periodic";
 
 const CHECKS_IN_FLIGHT = 4;
@@ -37,9 +37,9 @@ export class PipelineFollower {
       const now = this.deps.now();
       const urgent = new Set(this.urgent);
       this.urgent.clear();
-      let due: ReturnType<typeof listDispatches> = [];
+      let due: DispatchRecord[] = [];
       try {
-        const open = listDispatches(this.deps.db, ["following", "cancelling"]);
+        const open = dispatchesToFollow(this.deps);
         const openIds = new Set(open.map((d) => d.id));
         for (const id of this.checked.keys()) if (!openIds.has(id)) this.checked.delete(id);
         due = open.filter(
