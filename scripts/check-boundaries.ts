@@ -28,12 +28,6 @@ const isTypeOnly = (statement: string) => /^\s*(import|export)\s+type\s/.test(st
 const DIRECT_DB_STILL: Record<string, string[]> = {
   "src/server/http/repo.ts": ["db/artifacts", "db/iterations", "db/namespaces"],
   "src/server/http/ui-live.ts": ["db/builds", "db/logs"],
-  "src/server/http/sessions.ts": ["db/identity"],
-  "src/server/http/sso.ts": ["db/identity"],
-  "src/server/http/identity.ts": ["db/audit", "db/identity"],
-  "src/server/http/access.ts": ["db/audit"],
-  "src/server/http/pages.ts": ["db/audit", "db/identity"],
-  "src/server/loops/identity-upkeep.ts": ["db/audit", "db/identity"],
   "src/server/loops/notify-outcomes.ts": ["db/builds", "db/iterations", "db/namespaces", "db/workers"],
 };
 

@@ -9,9 +9,9 @@ import { matchedRoutes } from "hono/route";
 import { ErrorPage, type Site } from "../../../views/layout";
 import { actorName, decide, type Principal, type Rule } from "../../core/access";
 import type { AuditEntry, SessionRecord } from "../../core/records";
-import { insertAudit } from "../../db/audit";
 import type { ServerDeps } from "../deps";
 import { sameToken } from "../tokens";
+import { recordAudit } from "../usecases/audit-log";
 import { authenticateSession, authenticateToken } from "../usecases/authenticate";
 import { assetUrl } from "./assets";
 import { formBody } from "./errors";
@@ -262,7 +262,7 @@ export function accessControl(deps: ServerDeps): MiddlewareHandler {
     c.set("principal", principal);
     c.set("session", null);
     const audit = (status: number, result: AuditEntry["result"], detail: string | null = null) =>
-      insertAudit(deps.db, {
+      recordAudit(deps, {
         actor: actorName(principal),
         actorKind: principal.kind,
         action: rule?.action ?? key ?? `${c.req.method} ${c.req.path}`,

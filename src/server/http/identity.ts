@@ -2,13 +2,14 @@
 // may see (admins everything, users their own tokens) is decided by the use cases.
 import { Hono } from "hono";
 import { z } from "zod";
-import { actorName, decide, isScope, type Principal, SCOPES } from "../../core/access";
+import { actorName, isScope, type Principal, SCOPES } from "../../core/access";
 import { Forbidden, Invalid } from "../../core/errors";
 import type { AuditEntry, TokenRecord } from "../../core/records";
-import { listAudit } from "../../db/audit";
-import { getUser, listUsers } from "../../db/identity";
 import type { ServerDeps } from "../deps";
+import { readAudit } from "../usecases/audit-log";
+import { listUsers } from "../usecases/list-users";
 import { createBotToken, createPersonalToken, isAdmin, revokeTokenAs, visibleTokens } from "../usecases/manage-tokens";
+import { showMe } from "../usecases/show-me";
 import { jsonBody } from "./errors";
 
 /** `30d`, `12h`, `90m` or an ISO date → an ISO time; undefined/empty → null (never expires). */
@@ -69,24 +70,6 @@ const AuditQuery = z.object({
   result: z.enum(["ok", "refused", "failed"]).optional(),
 });
 
-export function meJson(deps: ServerDeps, p: Principal) {
-  const opts = { publicRead: deps.config.publicRead };
-  const user = p.kind === "user" ? getUser(deps.db, p.userId) : null;
-  return {
-    kind: p.kind,
-    name: actorName(p),
-    role: p.kind === "user" ? p.role : p.kind === "bootstrap" ? "admin" : null,
-    scopes: p.kind === "bot" ? p.scopes : [],
-    groups: user?.groups ?? [],
-    /** The token this request came with (personal or bot), so `auth logout` can revoke it. */
-    token_id: p.kind === "user" || p.kind === "bot" ? p.tokenId : null,
-    can: {
-      write_namespaces: decide("namespaces:write", p, opts) === "allow",
-      admin: decide("admin", p, opts) === "allow",
-    },
-  };
-}
-
 /** Create a token as `who`: bot tokens need an admin; personal ones a user (not a bot or the bootstrap token). */
 export function createTokenAs(deps: ServerDeps, who: Principal, body: z.output<typeof CreateTokenRequest>) {
   const expiresAt = expiryFrom(body.expires, deps.now());
@@ -104,7 +87,7 @@ export function createTokenAs(deps: ServerDeps, who: Principal, body: z.output<t
 
 export function identityRouter(deps: ServerDeps) {
   return new Hono()
-    .get("/me", (c) => c.json(meJson(deps, c.var.principal)))
+    .get("/me", (c) => c.json(showMe(deps, c.var.principal)))
     .get("/tokens", (c) => c.json({ tokens: visibleTokens(deps, c.var.principal).map(tokenJson) }))
     .post("/tokens", async (c) => {
       const body = CreateTokenRequest.parse(await jsonBody(c));
@@ -120,7 +103,7 @@ export function identityRouter(deps: ServerDeps) {
     })
     .get("/users", (c) =>
       c.json({
-        users: listUsers(deps.db).map((u) => ({
+        users: listUsers(deps).map((u) => ({
           id: u.id,
           name: u.name,
           email: u.email,
@@ -130,5 +113,5 @@ export function identityRouter(deps: ServerDeps) {
         })),
       }),
     )
-    .get("/audit", (c) => c.json({ entries: listAudit(deps.db, AuditQuery.parse(c.req.query())).map(auditJson) }));
+    .get("/audit", (c) => c.json({ entries: readAudit(deps, AuditQuery.parse(c.req.query())).map(auditJson) }));
 }

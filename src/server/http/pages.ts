@@ -12,12 +12,12 @@ import { BuildRow, NamespacePageView } from "../../../views/namespace";
 import { urls } from "../../../views/urls";
 import { ArchSchema, BuildStatusSchema, NamespaceNameSchema, PkgbaseSchema, wholeNumber } from "../../api/schemas";
 import { environment } from "../../config/env";
-import { listAudit } from "../../db/audit";
-import { listUsers } from "../../db/identity";
 import type { ServerDeps } from "../deps";
+import { readAudit } from "../usecases/audit-log";
 import { authenticateToken } from "../usecases/authenticate";
 import { showBuild } from "../usecases/builds";
 import { GraphViewCache } from "../usecases/graph-view";
+import { listUsers } from "../usecases/list-users";
 import { revokeTokenAs, visibleTokens } from "../usecases/manage-tokens";
 import { retryNamespace, retryNode } from "../usecases/retry";
 import { showBuildPage } from "../usecases/show-build-page";
@@ -296,7 +296,7 @@ export function pagesRouter(
       c,
       UsersPage({
         site: site(c),
-        users: listUsers(deps.db).map((u) => ({
+        users: listUsers(deps).map((u) => ({
           name: u.name,
           email: u.email,
           role: u.role,
@@ -308,7 +308,7 @@ export function pagesRouter(
   );
   app.get("/admin/audit", (c) => {
     const query = AuditFilter.parse(c.req.query());
-    const entries = listAudit(deps.db, { limit: 500, ...query }).map(auditJson);
+    const entries = readAudit(deps, { limit: 500, ...query }).map(auditJson);
     return page(c, AuditPage({ site: site(c), entries, query }));
   });
 

@@ -1,14 +1,13 @@
 // Web UI sessions, kept in SQLite: the cookie holds a random id (HttpOnly, SameSite=Lax, Secure on https),
 // the table only its hash. Forms carry a CSRF token derived from the session's own secret. Logging out
 // deletes the row, so a copied cookie dies with it.
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { actorName, decide } from "../../core/access";
 import type { SessionRecord } from "../../core/records";
-import { deleteSession, insertSession } from "../../db/identity";
 import type { ServerDeps } from "../deps";
-import { hashToken, newToken } from "../tokens";
+import { endSession, startSession } from "../usecases/manage-sessions";
 
 export const SESSION_COOKIE = "buildbtw_session";
 export const SESSION_DAYS = 7;
@@ -26,14 +25,7 @@ export function openSession(
   userId: number | null,
   refreshToken: string | null = null,
 ): SessionRecord {
-  const id = newToken("session");
-  const session = insertSession(deps.db, {
-    idHash: hashToken(id),
-    userId,
-    csrfSecret: randomBytes(32).toString("base64url"),
-    refreshToken,
-    expiresAt: new Date(deps.now() + SESSION_DAYS * 86_400_000).toISOString(),
-  });
+  const { id, session } = startSession(deps, { userId, refreshToken, days: SESSION_DAYS });
   setCookie(c, SESSION_COOKIE, id, {
     httpOnly: true,
     sameSite: "Lax",
@@ -46,7 +38,7 @@ export function openSession(
 
 export function closeSession(deps: ServerDeps, c: Context): void {
   const session = c.get("session");
-  if (session) deleteSession(deps.db, session.id);
+  if (session) endSession(deps, session);
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 

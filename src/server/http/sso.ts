@@ -8,10 +8,9 @@ import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { Invalid, NotFound, Unauthorized } from "../../core/errors";
-import { insertSession } from "../../db/identity";
 import type { ServerDeps } from "../deps";
 import type { LoginStart, OidcClient } from "../oidc";
-import { hashToken, newToken } from "../tokens";
+import { keepRefreshToken } from "../usecases/manage-sessions";
 import { createPersonalToken } from "../usecases/manage-tokens";
 import { signIn } from "../usecases/sign-in";
 import { jsonBody } from "./errors";
@@ -69,18 +68,6 @@ export function ssoRouter(deps: ServerDeps, client: OidcClient | null) {
   const callbackUrl = () => `${deps.config.baseUrl}/auth/callback`;
   const issue = (userId: number, label: string | undefined) =>
     createPersonalToken(deps, userId, { name: tokenLabel(label), expiresAt: null }, "auth login");
-  // A CLI login keeps its refresh token in a session without a cookie, so the user's groups are read again
-  // daily although the personal token never visits a page.
-  const keepRefreshToken = (userId: number, refreshToken: string | null) => {
-    if (!refreshToken) return;
-    insertSession(deps.db, {
-      idHash: hashToken(newToken("session")),
-      userId,
-      csrfSecret: randomBytes(32).toString("base64url"),
-      refreshToken,
-      expiresAt: new Date(deps.now() + 365 * 86_400_000).toISOString(),
-    });
-  };
 
   return new Hono()
     .get("/auth/login", async (c) => {
@@ -126,7 +113,7 @@ export function ssoRouter(deps: ServerDeps, client: OidcClient | null) {
       if (login.cli) {
         const code = randomBytes(24).toString("base64url");
         cliCodes.set(code, { userId: user.id, challenge: login.cli.challenge, expires: deps.now() + 120_000 });
-        keepRefreshToken(user.id, identity.refreshToken);
+        keepRefreshToken(deps, user.id, identity.refreshToken);
         return c.redirect(`http://127.0.0.1:${login.cli.port}/callback?code=${code}`, 302);
       }
       openSession(deps, c, user.id, identity.refreshToken);
@@ -154,7 +141,7 @@ export function ssoRouter(deps: ServerDeps, client: OidcClient | null) {
         return c.json({ pending: true, slow_down: polled.slowDown }, 202);
       }
       const user = signIn(deps, polled.identity);
-      keepRefreshToken(user.id, polled.identity.refreshToken);
+      keepRefreshToken(deps, user.id, polled.identity.refreshToken);
       c.set("principal", { kind: "user", userId: user.id, name: user.name, role: user.role, tokenId: null });
       c.set("auditTarget", `token ${tokenLabel(body.label)}`);
       const { token } = issue(user.id, body.label);

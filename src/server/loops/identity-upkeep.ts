@@ -1,17 +1,10 @@
 // Hourly: drop audit rows older than the retention period and sessions that have expired. With single sign-on,
 // every ten minutes (or the role refresh interval, when shorter): read due users' groups again.
-import { pruneAudit } from "../../db/audit";
-import { deleteExpiredSessions } from "../../db/identity";
 import type { ServerDeps } from "../deps";
+import { pruneIdentity } from "../usecases/prune-identity";
 import { refreshDueRoles } from "../usecases/refresh-roles";
 
 const HOUR = 3_600_000;
-
-export function pruneIdentity(deps: ServerDeps): { audit: number; sessions: number } {
-  const now = deps.now();
-  const before = new Date(now - deps.config.auditRetentionDays * 86_400_000).toISOString();
-  return { audit: pruneAudit(deps.db, before), sessions: deleteExpiredSessions(deps.db, new Date(now).toISOString()) };
-}
 
 export function startIdentityUpkeep(deps: ServerDeps, signal: AbortSignal): void {
   const tick = () => {
