@@ -5,38 +5,19 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { type Context, Hono } from "hono";
 import { ArchSchema, NamespaceNameSchema, wholeNumber } from "../../api/schemas";
 import { Invalid, NotFound } from "../../core/errors";
-import { findArtifact } from "../../db/artifacts";
-import { getIteration, latestIteration } from "../../db/iterations";
-import { findNamespace } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
+import { isPublished, locateRepository, type RepositoryDir } from "../usecases/locate-repository";
 import { parseRange } from "./range";
 
 const FILE = /^[a-zA-Z0-9@_+][a-zA-Z0-9@._+:-]*$/;
 const DATABASE = /\.(db|files)(\.tar\.(gz|zst|xz))?$/;
 
-function resolveDir(
-  deps: ServerDeps,
-  c: Context,
-): { dir: string; namespace: string; iterationId: number; arch: string; planned: boolean } {
+function resolveDir(deps: ServerDeps, c: Context): RepositoryDir {
   const name = NamespaceNameSchema.parse(c.req.param("namespace"));
   const arch = ArchSchema.parse(c.req.param("arch"));
-  const ns = findNamespace(deps.db, name);
-  if (!ns) throw new NotFound(`no namespace named ${name}`);
   const raw = c.req.param("iteration");
-  const it =
-    raw === "latest"
-      ? latestIteration(deps.db, ns.id)
-      : getIteration(deps.db, ns.id, wholeNumber('the iteration (an id or "latest")').parse(raw));
-  if (!it) throw new NotFound(`namespace ${name} has no iteration ${raw}`);
-  if (it.prunedAt)
-    throw new NotFound(`the repositories of ${name} iteration ${it.id} were pruned by retention at ${it.prunedAt}`);
-  return {
-    dir: deps.publisher.dir(name, it.id, arch),
-    namespace: name,
-    iterationId: it.id,
-    arch,
-    planned: arch in it.graph,
-  };
+  const iteration = raw === "latest" ? raw : wholeNumber('the iteration (an id or "latest")').parse(raw);
+  return locateRepository(deps, name, iteration, arch);
 }
 
 function serveFile(c: Context, path: string): Response {
@@ -71,19 +52,15 @@ export function repoRouter(deps: ServerDeps) {
     // before that write finished, it is written now, so `latest` never answers 404 for its database.
     if (repo.planned && DATABASE.test(name) && !existsSync(path))
       await deps.publisher.publish(repo.namespace, repo.iterationId, repo.arch);
-    if (!existsSync(path) || !statSync(path).isFile() || !(DATABASE.test(name) || published(repo, name)))
+    if (!existsSync(path) || !statSync(path).isFile() || !(DATABASE.test(name) || isPublished(deps, repo, name)))
       throw new NotFound(`no file ${name} in this repository`);
     return serveFile(c, path);
   };
-  // A package is served only while the database lists it: a file left in the directory by a result that was
-  // refused after its files had moved (or by a crash in between) is never handed out.
-  const published = (repo: { iterationId: number; arch: string }, name: string) =>
-    findArtifact(deps.db, repo.iterationId, repo.arch, name)?.staged === false;
   const listing = (c: Context) => {
     const repo = resolveDir(deps, c);
     const names = existsSync(repo.dir)
       ? readdirSync(repo.dir)
-          .filter((n) => !n.startsWith(".") && (DATABASE.test(n) || published(repo, n)))
+          .filter((n) => !n.startsWith(".") && (DATABASE.test(n) || isPublished(deps, repo, n)))
           .sort()
       : [];
     return c.text(names.length ? `${names.join("\n")}\n` : "");

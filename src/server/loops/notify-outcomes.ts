@@ -5,13 +5,10 @@
 
 import { api } from "../../api/routes";
 import type { NamespaceRecord } from "../../core/records";
-import { countByStatus, listIterationBuilds } from "../../db/builds";
-import { latestIterationId } from "../../db/iterations";
-import { getNamespaceById } from "../../db/namespaces";
-import { listWorkers } from "../../db/workers";
 import type { ServerDeps } from "../deps";
-import { announceWorkerLost } from "../usecases/announce-worker-lost";
+import { announceWorkerLost, silentWorkers } from "../usecases/announce-worker-lost";
 import { checkRelease } from "../usecases/check-release";
+import { failedBuilds, iterationOutcome } from "../usecases/iteration-outcome";
 import { every } from "./periodic";
 
 /** A worker not seen for this long (several long polls and heartbeats missed) has disappeared. */
@@ -30,32 +27,19 @@ export function startOutcomeNotifications(deps: ServerDeps, signal: AbortSignal)
   });
   signal.addEventListener("abort", unsubscribe, { once: true });
   every("worker watch", 30_000, signal, deps.log, async () => {
-    const now = deps.now();
-    for (const w of listWorkers(deps.db)) {
-      if (!w.lastSeen) continue;
-      const silent = now - Date.parse(w.lastSeen);
-      if (silent >= lostAfterMs(deps)) announceWorkerLost(deps, w.name, `not seen for ${Math.round(silent / 1000)} s`);
-    }
+    for (const w of silentWorkers(deps, lostAfterMs(deps)))
+      announceWorkerLost(deps, w.name, `not seen for ${Math.round(w.silentMs / 1000)} s`);
   });
 }
 
 function iterationEnded(deps: ServerDeps, namespaceId: number, iterationId: number, announced: Set<string>): void {
-  if (latestIterationId(deps.db, namespaceId) !== iterationId) return;
-  const counts = countByStatus(deps.db, [iterationId]).get(iterationId) ?? {};
-  if ((counts.pending ?? 0) + (counts.scheduled ?? 0) + (counts.building ?? 0) > 0) return;
-  const ns = getNamespaceById(deps.db, namespaceId);
-  if (!ns) return;
-  const type = (counts.failed ?? 0) > 0 || (counts.blocked ?? 0) > 0 ? "namespace.failed" : "namespace.finished";
+  const outcome = iterationOutcome(deps, namespaceId, iterationId);
+  if (!outcome) return;
+  const { type, namespace: ns, counts } = outcome;
   const key = `${iterationId}:${type}`;
   if (announced.has(key)) return;
   announced.add(key);
-  const failed =
-    type === "namespace.failed"
-      ? listIterationBuilds(deps.db, iterationId)
-          .filter((b) => b.status === "failed")
-          .slice(0, 50)
-          .map((b) => ({ pkgbase: b.pkgbase, arch: b.arch, reason: b.failureReason }))
-      : undefined;
+  const failed = type === "namespace.failed" ? failedBuilds(deps, iterationId, 50) : undefined;
   deps.webhooks.emit({
     type,
     ...namespaceFields(deps, ns),

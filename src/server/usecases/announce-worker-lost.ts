@@ -20,3 +20,15 @@ export function announceWorkerLost(deps: ServerDeps, name: string, why: string, 
     ...(build ? { build } : {}),
   });
 }
+
+/** Workers not seen for at least `forMs`, with how long each has been silent (never-seen ones are not listed). */
+export function silentWorkers(
+  deps: Pick<ServerDeps, "db" | "now">,
+  forMs: number,
+): { name: string; silentMs: number }[] {
+  const now = deps.now();
+  return listWorkers(deps.db)
+    .filter((w) => w.lastSeen !== null)
+    .map((w) => ({ name: w.name, silentMs: now - Date.parse(w.lastSeen!) }))
+    .filter((w) => w.silentMs >= forMs);
+}
