@@ -1,0 +1,213 @@
+// The use cases that routes and loops reach the database through, in process over the real deps (SQLite file,
+// scheduler, clock moved by hand): what each decides, and the HTTP answers of the routes built on them.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { BuildNode, Lease, NamespaceDetail } from "../src/api/schemas";
+import type { GitlabConfig } from "../src/config/server";
+import { loadServerConfig } from "../src/config/server";
+import { Invalid, NotFound } from "../src/core/errors";
+import { findNamespace } from "../src/db/namespaces";
+import { createApp } from "../src/server/app";
+import { type RunningServer, startServer } from "../src/server/serve";
+import { silentWorkers } from "../src/server/usecases/announce-worker-lost";
+import { readAudit, recordAudit } from "../src/server/usecases/audit-log";
+import { authenticateSession } from "../src/server/usecases/authenticate";
+import { checkInWorker } from "../src/server/usecases/check-in-worker";
+import { failedBuilds, iterationOutcome } from "../src/server/usecases/iteration-outcome";
+import { isPublished, locateRepository } from "../src/server/usecases/locate-repository";
+import { endSession, keepRefreshToken, startSession } from "../src/server/usecases/manage-sessions";
+import { createBotToken } from "../src/server/usecases/manage-tokens";
+import { roomForPipeline } from "../src/server/usecases/open-pipelines";
+import { pruneIdentity } from "../src/server/usecases/prune-identity";
+import { signIn } from "../src/server/usecases/sign-in";
+import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { freePort, waitFor } from "./support/processes";
+
+const ADMIN = "usecases-admin-token-0123456789abcdef";
+const DAY = 86_400_000;
+let tmp: string;
+let server: RunningServer;
+let app: ReturnType<typeof createApp>;
+let workerToken: string;
+// Starts at the real time: rows the database stamps itself (a worker's last sighting, audit rows) compare with it.
+let clock = Date.now();
+
+beforeAll(async () => {
+  tmp = makeTempDir("buildbtw-usecases-");
+  const repos = join(tmp, "repos");
+  makeRepo(repos, "zlib", srcinfo({ pkgbase: "zlib" }));
+  makeRepo(repos, "libpng", srcinfo({ pkgbase: "libpng", depends: ["zlib"] }));
+  const config = loadServerConfig(
+    { port: String(await freePort()), interface: "127.0.0.1", "data-dir": join(tmp, "data"), repos },
+    { BUILDBTW_ADMIN_TOKEN: ADMIN, BUILDBTW_REF_CHECK_INTERVAL_MS: "600000", BUILDBTW_AUDIT_RETENTION_DAYS: "30" },
+  );
+  server = await startServer(config, { now: () => clock });
+  app = createApp(server.deps);
+  workerToken = createBotToken(server.deps, { name: "w1", scopes: ["worker"], expiresAt: null }, "test").token;
+});
+afterAll(async () => {
+  await server?.stop();
+  removeDir(tmp);
+});
+
+async function call<T = unknown>(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown } = {},
+): Promise<{ status: number; body: T; text: string }> {
+  const token = options.token === undefined ? ADMIN : options.token;
+  const headers: Record<string, string> = { "content-type": "application/json", host: "buildbtw.test" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const res = await app.request(`http://buildbtw.test${path}`, { method, headers, body });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, body: json as T, text };
+}
+
+const detail = async (name: string) => (await call<NamespaceDetail>("GET", `/api/v1/namespaces/${name}`)).body;
+const nodes = async (name: string): Promise<BuildNode[]> =>
+  Object.values((await detail(name)).iteration?.architectures ?? {}).flatMap((a) => a.nodes);
+const node = async (name: string, pkgbase: string) => (await nodes(name)).find((n) => n.pkgbase === pkgbase);
+const ids = async (name: string) => ({
+  namespace: findNamespace(server.deps.db, name)!,
+  iteration: (await detail(name)).iteration!.id,
+});
+
+describe("an iteration's outcome, as the webhooks announce it", () => {
+  test("a running iteration has none; one whose build failed and whose dependent is blocked has failed", async () => {
+    const created = await call("POST", "/api/v1/namespaces", { body: { origin_changesets: ["zlib/main"] } });
+    expect(created.status).toBe(201);
+    await waitFor("zlib pending", async () => (await node("zlib", "zlib"))?.status === "pending");
+    const { namespace, iteration } = await ids("zlib");
+    expect(iterationOutcome(server.deps, namespace.id, iteration)).toBeNull();
+
+    const lease = await call<Lease>("POST", "/api/v1/leases", {
+      token: workerToken,
+      body: { architectures: ["x86_64"], wait_ms: 20_000 },
+    });
+    expect(lease.status).toBe(200);
+    expect(lease.body.pkgbase).toBe("zlib");
+    const result = await call("POST", `/api/v1/leases/${lease.body.lease_id}/result`, {
+      token: workerToken,
+      body: { status: "failed", reason: "makepkg exited with status 4" },
+    });
+    expect(result.status).toBe(200);
+
+    const outcome = iterationOutcome(server.deps, namespace.id, iteration);
+    expect(outcome).toMatchObject({ type: "namespace.failed", namespace: { name: "zlib" } });
+    expect(outcome?.counts).toMatchObject({ failed: 1, blocked: 1 });
+    expect(failedBuilds(server.deps, iteration, 50)).toEqual([
+      { pkgbase: "zlib", arch: "x86_64", reason: "makepkg exited with status 4" },
+    ]);
+    expect(failedBuilds(server.deps, iteration, 0)).toEqual([]);
+  });
+
+  test("an iteration that is no longer the latest has no outcome", async () => {
+    const before = await ids("zlib");
+    expect((await call("POST", "/api/v1/namespaces/zlib/iterations")).status).toBe(201);
+    await waitFor("a new iteration", async () => (await detail("zlib")).iteration?.id !== before.iteration);
+    expect(iterationOutcome(server.deps, before.namespace.id, before.iteration)).toBeNull();
+  });
+});
+
+describe("workers", () => {
+  test("only a bot token checks in as a worker, named after the token", () => {
+    expect(() => checkInWorker(server.deps, { kind: "bootstrap" })).toThrow(Invalid);
+    const w = checkInWorker(server.deps, { kind: "bot", tokenId: 1, name: "w2", scopes: ["worker"] });
+    expect(w.name).toBe("w2");
+    expect(checkInWorker(server.deps, { kind: "bot", tokenId: 1, name: "w2", scopes: ["worker"] }).id).toBe(w.id);
+  });
+
+  test("a worker seen once and silent since is listed after the threshold; one never seen is not", () => {
+    // w1 asked for work above; w2 was only checked in.
+    expect(silentWorkers(server.deps, 60_000).map((w) => w.name)).toEqual([]);
+    // At least ten minutes after the real time of w1's last call, whichever clock stamped it.
+    clock = Math.max(clock, Date.now()) + 10 * 60_000;
+    const silent = silentWorkers(server.deps, 60_000);
+    expect(silent.map((w) => w.name)).toEqual(["w1"]);
+    expect(silent[0]!.silentMs).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(silentWorkers(server.deps, silent[0]!.silentMs + 1)).toEqual([]);
+  });
+});
+
+describe("pacman repositories", () => {
+  test("latest and an iteration id name the same directory; unknown names and iterations are 404 with a sentence", async () => {
+    const { iteration } = await ids("zlib");
+    const latest = locateRepository(server.deps, "zlib", "latest", "x86_64");
+    expect(latest).toMatchObject({ namespace: "zlib", iterationId: iteration, arch: "x86_64", planned: true });
+    expect(locateRepository(server.deps, "zlib", iteration, "x86_64").dir).toBe(latest.dir);
+    expect(locateRepository(server.deps, "zlib", iteration, "aarch64").planned).toBe(false);
+    expect(() => locateRepository(server.deps, "nope", "latest", "x86_64")).toThrow(NotFound);
+    expect(() => locateRepository(server.deps, "zlib", 999_999, "x86_64")).toThrow("has no iteration 999999");
+    // Nothing was built: no package is published, whatever lies in the directory.
+    expect(isPublished(server.deps, latest, "zlib-1-1-x86_64.pkg.tar.zst")).toBe(false);
+
+    const listing = await call("GET", "/repo/zlib/latest/os/x86_64/");
+    expect(listing.status).toBe(200);
+    expect(listing.text.split("\n")).toContain("buildbtw-zlib.db");
+    for (const [path, status] of [
+      ["/repo/nope/latest/os/x86_64/", 404],
+      [`/repo/zlib/999999/os/x86_64/`, 404],
+      ["/repo/zlib/newest/os/x86_64/", 400],
+      ["/repo/zlib/latest/os/x86_64/zlib-1-1-x86_64.pkg.tar.zst", 404],
+    ] as const) {
+      const r = await call<{ error: string }>("GET", path);
+      expect({ path, status: r.status }).toEqual({ path, status });
+      expect(r.body.error).toMatch(/^\S.{5,}/);
+    }
+  });
+});
+
+describe("sessions, the audit log and their upkeep", () => {
+  test("a session is found by the id it hands out until it ends", () => {
+    const { id, session } = startSession(server.deps, { userId: null, refreshToken: null, days: 7 });
+    // The table keeps only a hash of the id.
+    expect(JSON.stringify(server.deps.db.$client.query("SELECT * FROM sessions").all())).not.toContain(id);
+    expect(authenticateSession(server.deps, id)?.principal).toEqual({ kind: "bootstrap" });
+    endSession(server.deps, session);
+    expect(authenticateSession(server.deps, id)).toBeNull();
+  });
+
+  test("expired sessions and audit rows past retention are dropped; a CLI login's refresh token outlives a week", () => {
+    const count = () => (server.deps.db.$client.query("SELECT count(*) AS n FROM sessions").get() as { n: number }).n;
+    const sessionsBefore = count();
+    const user = signIn(server.deps, { subject: "s-1", name: "alice", email: null, groups: [], refreshToken: null });
+    const week = startSession(server.deps, { userId: user.id, refreshToken: null, days: 7 });
+    keepRefreshToken(server.deps, user.id, null);
+    expect(count()).toBe(sessionsBefore + 1);
+    keepRefreshToken(server.deps, user.id, "refresh-token-1");
+    expect(count()).toBe(sessionsBefore + 2);
+    recordAudit(server.deps, {
+      actor: "test",
+      actorKind: "bot",
+      action: "test.audit",
+      target: "the upkeep",
+      result: "ok",
+      status: 200,
+      remoteAddress: "127.0.0.1",
+      detail: null,
+    });
+    expect(readAudit(server.deps, { limit: 5, actor: "test" }).map((e) => e.action)).toEqual(["test.audit"]);
+    const auditRows = readAudit(server.deps, { limit: 1000 }).length;
+    expect(auditRows).toBeGreaterThan(1);
+
+    expect(pruneIdentity(server.deps)).toEqual({ audit: 0, sessions: 0 });
+    clock += 8 * DAY;
+    expect(pruneIdentity(server.deps)).toEqual({ audit: 0, sessions: 1 });
+    expect(authenticateSession(server.deps, week.id)).toBeNull();
+    expect(count()).toBe(sessionsBefore + 1);
+    clock += 30 * DAY;
+    expect(pruneIdentity(server.deps).audit).toBe(auditRows);
+    expect(readAudit(server.deps, { limit: 1000 })).toEqual([]);
+  });
+});
+
+test("a pipeline may be opened while fewer than maxPipelines are open", () => {
+  const mode = (maxPipelines: number) => ({ config: { maxPipelines } as GitlabConfig });
+  expect(roomForPipeline(server.deps, mode(1))).toBe(true);
+  expect(roomForPipeline(server.deps, mode(0))).toBe(false);
+});
