@@ -2,7 +2,7 @@
 // it is out of date (null) once some of them have been dropped, never silently given a gap.
 import { describe, expect, test } from "bun:test";
 import { ServerEvents } from "../src/server/events";
-import { UiEventLog } from "../src/server/http/ui-live";
+import { UiEventLog } from "../src/server/ui-event-log";
 
 const logEvent = (buildId: number) => ({ type: "log" as const, buildId });
 

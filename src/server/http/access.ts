@@ -15,8 +15,8 @@ import { recordAudit } from "../usecases/audit-log";
 import { authenticateSession, authenticateToken } from "../usecases/authenticate";
 import { assetUrl } from "./assets";
 import { formBody } from "./errors";
+import { html } from "./html";
 import { csrfFor, SESSION_COOKIE } from "./sessions";
-import { html } from "./ui-live";
 
 export interface RouteRule {
   need: Rule;

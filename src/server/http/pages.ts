@@ -13,6 +13,7 @@ import { urls } from "../../../views/urls";
 import { ArchSchema, BuildStatusSchema, NamespaceNameSchema, PkgbaseSchema, wholeNumber } from "../../api/schemas";
 import { environment } from "../../config/env";
 import type { ServerDeps } from "../deps";
+import { UiEventLog } from "../ui-event-log";
 import { readAudit } from "../usecases/audit-log";
 import { authenticateToken } from "../usecases/authenticate";
 import { showBuild } from "../usecases/builds";
@@ -28,10 +29,11 @@ import { updateNamespace } from "../usecases/update-namespace";
 import { remoteAddress } from "./access";
 import { assetsRouter, assetUrl } from "./assets";
 import { formBody, messageOf, statusOf } from "./errors";
+import { html } from "./html";
 import { auditJson, CreateTokenRequest, createTokenAs, tokenJson } from "./identity";
 import { parseRange } from "./range";
 import { closeSession, openSession, viewerOf } from "./sessions";
-import { buildStream, homeStream, html, namespaceStream, UiEventLog } from "./ui-live";
+import { buildStream, homeStream, namespaceStream } from "./ui-live";
 import { loadUiSettings, type UiSettings } from "./ui-settings";
 
 // Empty form fields and query parameters mean "not given".
