@@ -1,7 +1,8 @@
 // Keeps imports pointing inward (README.md, Architecture): core has no effects, adapters don't import each
 // other, client code never opens the database, views only render, HTTP routes and loops reach the database only
-// through use cases, the executor does not import the worker, and only the transition table writes a build's
-// status. Run by `just lint`; exits 1 listing every violation.
+// through use cases, the executor does not import the worker, only the transition table writes a build's
+// status, and the database adapters and use cases read no clock of their own. Run by `just lint`; exits 1
+// listing every violation.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
@@ -123,8 +124,30 @@ for (const file of [...walk(src), ...walk(views)]) {
   }
 }
 
+/**
+ * One clock: the database adapters and the use cases take the time from the server's deps (`deps.now`, or an
+ * ISO time passed in by the use case), so an injected clock governs every timestamp. Files that compare with
+ * times the OS stamped (file mtimes) need the real clock and are listed with why.
+ */
+const CLOCK_AREAS = [join(src, "db"), join(src, "server", "usecases")];
+const REAL_CLOCK: Record<string, string> = {
+  "src/server/usecases/check-storage.ts": "compares file mtimes, which the OS stamps with the real clock",
+};
+const OWN_CLOCK = /\bDate\.now\(\)|\bnew Date\(\s*\)/;
+for (const file of CLOCK_AREAS.flatMap((dir) => [...walk(dir)])) {
+  if (REAL_CLOCK[relative(root, file)]) continue;
+  readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((line, i) => {
+      if (OWN_CLOCK.test(line) && !/^\s*(\/\/|\*)/.test(line))
+        violations.push(
+          `${relative(root, file)}:${i + 1}: reads its own clock; take the time from the caller (deps.now / isoNow(deps))`,
+        );
+    });
+}
+
 if (violations.length > 0) {
-  console.error(`${violations.length} import boundary violation(s):\n${violations.join("\n")}`);
+  console.error(`${violations.length} boundary violation(s):\n${violations.join("\n")}`);
   process.exit(1);
 }
 console.error("import boundaries: ok");

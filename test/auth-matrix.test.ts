@@ -82,7 +82,11 @@ async function start(name: "open" | "closed", env: Record<string, string>): Prom
   const deps = running.deps;
   const tokens: Server["tokens"] = {};
   for (const role of ["reader", "packager", "admin"] as const) {
-    const user = upsertUser(deps.db, { subject: `sub-${role}`, name: role, email: null, groups: [], role });
+    const user = upsertUser(
+      deps.db,
+      { subject: `sub-${role}`, name: role, email: null, groups: [], role },
+      new Date().toISOString(),
+    );
     tokens[role] = createPersonalToken(deps, user.id, { name: "matrix", expiresAt: null }, "test").token;
   }
   for (const scope of SCOPES)
@@ -97,7 +101,7 @@ async function start(name: "open" | "closed", env: Record<string, string>): Prom
     "test",
   ).token;
   const revoked = createBotToken(deps, { name: "revoked", scopes: ["admin"], expiresAt: null }, "test");
-  revokeToken(deps.db, revoked.record.id, "test");
+  revokeToken(deps.db, revoked.record.id, "test", new Date().toISOString());
   tokens.revoked = revoked.token;
   if (env.BUILDBTW_ADMIN_TOKEN === "off") tokens["bootstrap-off"] = ADMIN_TOKEN;
   else tokens.bootstrap = ADMIN_TOKEN;

@@ -38,7 +38,11 @@ beforeAll(async () => {
     ["rita", "reader"],
     ["adam", "admin"],
   ] as const) {
-    const user = upsertUser(db, { subject: `sub-${name}`, name, email: `${name}@example.org`, groups: [], role });
+    const user = upsertUser(
+      db,
+      { subject: `sub-${name}`, name, email: `${name}@example.org`, groups: [], role },
+      new Date().toISOString(),
+    );
     ids[name] = user.id;
     tokens[name] = createPersonalToken({ db }, user.id, { name: "laptop", expiresAt: null }, "test").token;
   }
@@ -143,7 +147,7 @@ describe("people and bots", () => {
     expect(after.body.error).toBe("this token is not valid (unknown, expired or revoked)");
 
     const expired = createBotToken(
-      { db },
+      { db, now: Date.now },
       { name: "old", scopes: ["admin"], expiresAt: new Date(Date.now() - 1000).toISOString() },
       "test",
     ).token;

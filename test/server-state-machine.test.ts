@@ -4,7 +4,11 @@
 // (workers, signals, real sockets) stays in the end-to-end tests.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { BuildNode, Lease, NamespaceDetail } from "../src/api/schemas";
+import type { z } from "zod";
+import type { BuildNode, Lease, NamespaceDetail, Workers } from "../src/api/schemas";
+
+type WorkerList = z.infer<typeof Workers>;
+
 import { loadServerConfig } from "../src/config/server";
 import { MAX_ATTEMPTS } from "../src/core/build-states";
 import { createApp } from "../src/server/app";
@@ -144,6 +148,35 @@ describe("the build state machine", () => {
       status: "failed",
       failure_reason: "makepkg exited with status 4",
     });
+  });
+});
+
+describe("one clock: the server's deps.now stamps what the database records", () => {
+  const iso = () => new Date(clock).toISOString();
+  const lastSeen = async () =>
+    (await call<WorkerList>("GET", "/api/v1/workers")).body.workers.find((w) => w.name === "w1")?.last_seen;
+
+  test("a worker's last_seen follows the injected clock on lease and heartbeat", async () => {
+    clock += 3_600_000;
+    expect((await call("POST", "/api/v1/namespaces/zlib/retry-node", { body: { pkgbase: "zlib" } })).status).toBe(200);
+    const l = await lease();
+    expect(await lastSeen()).toBe(iso());
+    clock += 7_000;
+    const beat = await call("POST", `/api/v1/leases/${l.lease_id}/heartbeat`, { token: workerToken });
+    expect(beat.status).toBe(200);
+    expect(await lastSeen()).toBe(iso());
+  });
+
+  test("a namespace's updated_at follows the injected clock when it is cancelled and resumed", async () => {
+    for (const status of ["cancelled", "active"] as const) {
+      clock += 86_400_000;
+      expect((await call("PATCH", "/api/v1/namespaces/zlib", { body: { status } })).status).toBe(200);
+      const { body } = await call<NamespaceDetail>("GET", "/api/v1/namespaces/zlib");
+      expect({ status: body.namespace.status, updated_at: body.namespace.updated_at }).toEqual({
+        status,
+        updated_at: iso(),
+      });
+    }
   });
 });
 

@@ -74,7 +74,11 @@ const create = defineCommand({
       if (scopes.length === 0) throw new Invalid(`give the bot at least one --scope (${SCOPES.join(", ")})`);
       const expiresAt = expiryFrom(args.expires, Date.now());
       const { token, record } = withDb(args, (db) => {
-        const made = createBotToken({ db }, { name, scopes, expiresAt, rotate: args.rotate }, hostActor());
+        const made = createBotToken(
+          { db, now: Date.now },
+          { name, scopes, expiresAt, rotate: args.rotate },
+          hostActor(),
+        );
         audit(db, "token.create", `token ${name}`);
         return made;
       });
@@ -125,7 +129,7 @@ const revoke = defineCommand({
         const t = /^\d+$/.test(args.token) ? getToken(db, Number(args.token)) : findLiveBotToken(db, args.token);
         if (!t) throw new NotFound(`no token ${args.token}`);
         if (t.revokedAt) throw new Invalid(`token ${t.id} (${t.name}) is already revoked`);
-        revokeToken(db, t.id, hostActor());
+        revokeToken(db, t.id, hostActor(), new Date().toISOString());
         audit(db, "token.revoke", `token ${t.name}`);
         return getToken(db, t.id)!;
       });

@@ -5,7 +5,6 @@ import type { DurationSample } from "../core/estimates";
 import type { BuildRecord, BuildSpec } from "../core/records";
 import type { Db } from "./open";
 import { builds } from "./schema";
-import { nowIso } from "./tx";
 
 type Row = typeof builds.$inferSelect;
 
@@ -100,9 +99,9 @@ export function listLeasedBuilds(db: Db): BuildRecord[] {
 }
 
 /** Only server/usecases/build-lifecycle's moveBuild calls this: the transition table decides `status`. */
-export function setStatus(db: Db, id: number, status: BuildStatus, extra: Partial<Row> = {}): void {
+export function setStatus(db: Db, id: number, status: BuildStatus, at: string, extra: Partial<Row> = {}): void {
   db.update(builds)
-    .set({ status, updatedAt: nowIso(), ...extra })
+    .set({ status, updatedAt: at, ...extra })
     .where(eq(builds.id, id))
     .run();
 }

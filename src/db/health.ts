@@ -7,9 +7,10 @@ import type { Db } from "./open";
 /**
  * Whether the database still takes writes: the file, its WAL and its directory must be writable (a
  * file system remounted read-only or a file made immutable only shows at the next open), and one real
- * write must commit (a full disk, a lock held elsewhere or an I/O error shows there). Throws why not.
+ * write must commit (a full disk, a lock held elsewhere or an I/O error shows there). Throws why not. The
+ * write records `at` (ISO, the server's clock).
  */
-export function probeWrite(db: Db, path: string): void {
+export function probeWrite(db: Db, path: string, at: string): void {
   if (path !== ":memory:") {
     for (const p of [path, `${path}-wal`, dirname(path)]) {
       if (!existsSync(p)) continue;
@@ -24,7 +25,7 @@ export function probeWrite(db: Db, path: string): void {
     .transaction(() => {
       db.$client.run(
         "INSERT INTO health_probe (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at",
-        [new Date().toISOString()],
+        [at],
       );
     })
     .immediate();

@@ -4,7 +4,6 @@ import { isScope, type Role } from "../core/access";
 import type { SessionRecord, TokenRecord, UserRecord } from "../core/records";
 import type { Db } from "./open";
 import { sessions, tokens, users } from "./schema";
-import { nowIso } from "./tx";
 
 type UserRow = typeof users.$inferSelect;
 type TokenRow = typeof tokens.$inferSelect;
@@ -50,8 +49,8 @@ const toSession = (r: SessionRow): SessionRecord => ({
 export function upsertUser(
   db: Db,
   v: { subject: string; name: string; email: string | null; groups: string[]; role: Role },
+  at: string,
 ): UserRecord {
-  const at = nowIso();
   const row = db
     .insert(users)
     .values({ ...v, lastLoginAt: at })
@@ -163,9 +162,9 @@ export function listTokens(db: Db, filter: { userId?: number } = {}): TokenRecor
   return rows.map(toToken);
 }
 
-export function revokeToken(db: Db, id: number, by: string): void {
+export function revokeToken(db: Db, id: number, by: string, at: string): void {
   db.update(tokens)
-    .set({ revokedAt: nowIso(), revokedBy: by })
+    .set({ revokedAt: at, revokedBy: by })
     .where(and(eq(tokens.id, id), isNull(tokens.revokedAt)))
     .run();
 }
@@ -222,9 +221,9 @@ export function listSessionsDueForRoles(db: Db, before: string, now: string): Se
     .map(toSession);
 }
 
-export function markRolesChecked(db: Db, id: number, refreshToken: string | null): void {
+export function markRolesChecked(db: Db, id: number, refreshToken: string | null, at: string): void {
   db.update(sessions)
-    .set({ rolesCheckedAt: nowIso(), ...(refreshToken ? { refreshToken } : {}) })
+    .set({ rolesCheckedAt: at, ...(refreshToken ? { refreshToken } : {}) })
     .where(eq(sessions.id, id))
     .run();
 }

@@ -5,7 +5,6 @@ import type { NamespaceRecord, NamespaceStatus } from "../core/records";
 import type { IncludeKind } from "../core/types";
 import type { Db } from "./open";
 import { namespaces } from "./schema";
-import { nowIso } from "./tx";
 
 type Row = typeof namespaces.$inferSelect;
 
@@ -54,15 +53,16 @@ export function listNamespaces(db: Db, opts: { all: boolean }): NamespaceRecord[
   return rows.map(toRecord);
 }
 
-export function setNamespaceStatus(db: Db, id: number, status: NamespaceStatus): void {
-  db.update(namespaces).set({ status, updatedAt: nowIso() }).where(eq(namespaces.id, id)).run();
+// `at` is the change's time (ISO, the server's clock): the adapter keeps no clock of its own.
+export function setNamespaceStatus(db: Db, id: number, status: NamespaceStatus, at: string): void {
+  db.update(namespaces).set({ status, updatedAt: at }).where(eq(namespaces.id, id)).run();
 }
 
 /** Record (or with null, clear) why the namespace's sources could not be computed into an iteration. */
-export function setNamespaceProblem(db: Db, id: number, problem: string | null): void {
-  db.update(namespaces).set({ problem, updatedAt: nowIso() }).where(eq(namespaces.id, id)).run();
+export function setNamespaceProblem(db: Db, id: number, problem: string | null, at: string): void {
+  db.update(namespaces).set({ problem, updatedAt: at }).where(eq(namespaces.id, id)).run();
 }
 
-export function setOriginChangesets(db: Db, id: number, originChangesets: string[]): void {
-  db.update(namespaces).set({ originChangesets, updatedAt: nowIso() }).where(eq(namespaces.id, id)).run();
+export function setOriginChangesets(db: Db, id: number, originChangesets: string[], at: string): void {
+  db.update(namespaces).set({ originChangesets, updatedAt: at }).where(eq(namespaces.id, id)).run();
 }

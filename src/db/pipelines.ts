@@ -2,7 +2,6 @@
 import { and, count, desc, eq, inArray, ne } from "drizzle-orm";
 import type { Db } from "./open";
 import { builds, pipelines } from "./schema";
-import { nowIso } from "./tx";
 
 export type DispatchState = "creating" | "following" | "cancelling" | "ended";
 
@@ -92,17 +91,23 @@ export function updateDispatch(
       "state" | "projectId" | "pipelineId" | "webUrl" | "gitlabStatus" | "note" | "tokenHash" | "createdAt"
     >
   >,
+  at: string,
 ): void {
   db.update(pipelines)
-    .set({ ...patch, updatedAt: nowIso() })
+    .set({ ...patch, updatedAt: at })
     .where(eq(pipelines.id, id))
     .run();
 }
 
 /** What the API and UI show for the build: its current pipeline. */
-export function setBuildPipeline(db: Db, buildId: number, pipeline: { id: number; url: string } | null): void {
+export function setBuildPipeline(
+  db: Db,
+  buildId: number,
+  pipeline: { id: number; url: string } | null,
+  at: string,
+): void {
   db.update(builds)
-    .set({ pipelineId: pipeline?.id ?? null, pipelineUrl: pipeline?.url ?? null, updatedAt: nowIso() })
+    .set({ pipelineId: pipeline?.id ?? null, pipelineUrl: pipeline?.url ?? null, updatedAt: at })
     .where(eq(builds.id, buildId))
     .run();
 }

@@ -4,5 +4,3 @@ import type { Db } from "./open";
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return db.$client.transaction(fn).immediate();
 }
-
-export const nowIso = (): string => new Date().toISOString();

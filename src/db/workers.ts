@@ -3,7 +3,6 @@ import { eq } from "drizzle-orm";
 import type { WorkerRecord } from "../core/records";
 import type { Db } from "./open";
 import { workers } from "./schema";
-import { nowIso } from "./tx";
 
 type Row = typeof workers.$inferSelect;
 const toRecord = (r: Row): WorkerRecord => ({
@@ -28,8 +27,9 @@ export function findWorkerByName(db: Db, name: string): WorkerRecord | null {
   return row ? toRecord(row) : null;
 }
 
-export function touchWorker(db: Db, id: number, architectures: string[]): void {
-  db.update(workers).set({ lastSeen: nowIso(), architectures }).where(eq(workers.id, id)).run();
+/** The worker was heard from `at` (ISO time, the server's clock). */
+export function touchWorker(db: Db, id: number, architectures: string[], at: string): void {
+  db.update(workers).set({ lastSeen: at, architectures }).where(eq(workers.id, id)).run();
 }
 
 export function listWorkers(db: Db): WorkerRecord[] {

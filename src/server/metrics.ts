@@ -168,8 +168,8 @@ export class ServerMetrics {
     for (const which of ["db", "files"]) this.repoRewrites.inc({ which }, 0);
   }
 
-  /** A build ended (worker, pipeline or expiry): count it and, when it had started, its duration. */
-  buildEnded(b: { arch: string; startedAt: string | null }, status: "built" | "failed", now = Date.now()): void {
+  /** A build ended (worker, pipeline or expiry) at `now` (ms, the server's clock): count it and its duration. */
+  buildEnded(b: { arch: string; startedAt: string | null }, status: "built" | "failed", now: number): void {
     this.buildsFinished.inc({ status, arch: b.arch });
     const started = b.startedAt ? Date.parse(b.startedAt) : Number.NaN;
     if (!Number.isNaN(started)) this.buildDuration.observe({ status, arch: b.arch }, Math.max(0, now - started) / 1000);

@@ -51,12 +51,12 @@ export function moveBuild(
   deps: ServerDeps,
   build: Pick<BuildRecord, "id" | "pkgbase" | "status">,
   event: BuildEvent,
-  extra: Parameters<typeof setStatus>[3] = {},
+  extra: Parameters<typeof setStatus>[4] = {},
 ): BuildStatus {
   const to = transition(build.status, event);
   if (to === null)
     throw new Conflict(`build ${build.id} (${build.pkgbase}) cannot take "${event}" while ${build.status}`);
-  setStatus(deps.db, build.id, to, { updatedAt: isoNow(deps), ...extra });
+  setStatus(deps.db, build.id, to, isoNow(deps), extra);
   // Only a build that reports built puts its uploads in the repository: a failed or lost attempt's are forgotten.
   if (to === "failed" || to === "pending") discardStaged(deps.db, build.id);
   return to;

@@ -5,6 +5,7 @@ import { migrationStatus, probeWrite } from "../../db/health";
 import { freeBytes } from "../../lib/disk";
 import { messageOf } from "../../lib/log";
 import type { GitlabMode, ServerDeps } from "../deps";
+import { isoNow } from "./build-lifecycle";
 
 export interface Check {
   ok: boolean;
@@ -34,7 +35,7 @@ export async function checkReadiness(deps: ServerDeps): Promise<Readiness> {
 function checkDatabase(deps: ServerDeps): Check {
   const started = performance.now();
   try {
-    probeWrite(deps.db, deps.config.databasePath);
+    probeWrite(deps.db, deps.config.databasePath, isoNow(deps));
     return { ok: true, writable: true, ms: Math.round(performance.now() - started) };
   } catch (error) {
     return { ok: false, writable: false, error: `the database cannot be written: ${messageOf(error)}` };

@@ -54,7 +54,7 @@ export function claimPipelineBuild(deps: ServerDeps, gitlab: GitlabMode, buildId
       finishedAt: null,
       failureReason: null,
     });
-    setBuildPipeline(deps.db, build.id, null);
+    setBuildPipeline(deps.db, build.id, null, isoNow(deps));
     const dispatch = insertDispatch(deps.db, {
       buildId: build.id,
       attempt,
@@ -153,7 +153,7 @@ export async function createBuildPipeline(
       reason: failure.message,
       retry_in_ms: delayMs,
     });
-    updateDispatch(deps.db, claim.dispatch.id, { note: failure.message });
+    updateDispatch(deps.db, claim.dispatch.id, { note: failure.message }, isoNow(deps));
     await sleep(delayMs, signal).catch(() => {});
   }
 }
@@ -185,16 +185,21 @@ export function recordPipeline(
     const d = getDispatch(deps.db, claim.dispatch.id);
     if (!d) return false;
     const state = d.state === "creating" ? "following" : d.state;
-    updateDispatch(deps.db, d.id, {
-      state,
-      projectId: pipeline.projectId,
-      pipelineId: pipeline.id,
-      webUrl: pipeline.webUrl,
-      gitlabStatus: pipeline.status,
-      note: null,
-    });
+    updateDispatch(
+      deps.db,
+      d.id,
+      {
+        state,
+        projectId: pipeline.projectId,
+        pipelineId: pipeline.id,
+        webUrl: pipeline.webUrl,
+        gitlabStatus: pipeline.status,
+        note: null,
+      },
+      isoNow(deps),
+    );
     if (state === "following" && latestDispatch(deps.db, d.buildId)?.id === d.id) {
-      setBuildPipeline(deps.db, d.buildId, { id: pipeline.id, url: pipeline.webUrl });
+      setBuildPipeline(deps.db, d.buildId, { id: pipeline.id, url: pipeline.webUrl }, isoNow(deps));
     }
     return state === "following";
   });
@@ -217,7 +222,7 @@ export function recordPipeline(
 /** GitLab will not create this pipeline: the build fails with GitLab's reason. */
 function failDispatch(deps: ServerDeps, claim: PipelineClaim, reason: string): void {
   const failed = inTransaction(deps.db, () => {
-    updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: reason });
+    updateDispatch(deps.db, claim.dispatch.id, { state: "ended", note: reason }, isoNow(deps));
     const build = getBuild(deps.db, claim.build.id);
     if (!dispatchHolds(deps, claim.dispatch, build)) return false;
     moveBuild(deps, build, "failed", { finishedAt: isoNow(deps), failureReason: reason });
@@ -250,10 +255,15 @@ export async function resumeCreating(
   const namespace = build ? getNamespaceById(deps.db, build.namespaceId) : null;
   if (!build || !namespace || build.status !== "scheduled" || namespace.status !== "active") {
     // The follower cancels the pipeline should GitLab have made it after all, then ends the dispatch.
-    updateDispatch(deps.db, dispatch.id, {
-      state: "cancelling",
-      note: "abandoned at restart: the build no longer waits for it",
-    });
+    updateDispatch(
+      deps.db,
+      dispatch.id,
+      {
+        state: "cancelling",
+        note: "abandoned at restart: the build no longer waits for it",
+      },
+      isoNow(deps),
+    );
     deps.gitlab?.wake();
     return;
   }
@@ -276,7 +286,7 @@ export async function resumeCreating(
   }
   if (signal.aborted) return;
   const token = newPipelineToken();
-  updateDispatch(deps.db, dispatch.id, { tokenHash: hashPipelineToken(token), createdAt: isoNow(deps) });
+  updateDispatch(deps.db, dispatch.id, { tokenHash: hashPipelineToken(token), createdAt: isoNow(deps) }, isoNow(deps));
   const fresh = getDispatch(deps.db, dispatch.id)!;
   await createBuildPipeline(deps, gitlab, { build, namespace, dispatch: fresh, token }, signal);
 }

@@ -32,7 +32,7 @@ export function expireLeases(deps: ServerDeps): number {
     const ns = getNamespaceById(deps.db, b.namespaceId);
     const failed = b.attempts >= MAX_ATTEMPTS;
     deps.metrics.leaseExpiries.inc({ outcome: failed ? "failed" : "pending" });
-    if (failed) deps.metrics.buildEnded(b, "failed");
+    if (failed) deps.metrics.buildEnded(b, "failed", deps.now());
     deps.log.warn("lease expired", {
       namespace: ns?.name,
       iteration: b.iterationId,

@@ -10,7 +10,7 @@ import { type DispatchRecord, getDispatch, updateDispatch } from "../../db/pipel
 import { inTransaction } from "../../db/tx";
 import { type Pipeline, pipelinePhase } from "../../gitlab";
 import type { GitlabMode, ServerDeps } from "../deps";
-import { markBuilding } from "./build-lifecycle";
+import { isoNow, markBuilding } from "./build-lifecycle";
 import { lookForPipeline } from "./dispatch-pipeline";
 import { dispatchHolds } from "./pipeline-build-access";
 import { recordResult } from "./report-result";
@@ -58,7 +58,7 @@ export async function applyPipeline(
   if (phase === "waiting" || phase === "running") {
     const started = inTransaction(deps.db, () => {
       if (dispatch.gitlabStatus !== pipeline.status)
-        updateDispatch(deps.db, dispatch.id, { gitlabStatus: pipeline.status });
+        updateDispatch(deps.db, dispatch.id, { gitlabStatus: pipeline.status }, isoNow(deps));
       if (phase !== "running") return null;
       try {
         return markBuilding(deps, currentFor(deps, dispatch.id));
@@ -88,7 +88,7 @@ export async function applyPipeline(
     note = await failureReason(gitlab, dispatch, pipeline);
     await tryFail(deps, dispatch, note, who);
   }
-  updateDispatch(deps.db, dispatch.id, { state: "ended", gitlabStatus: pipeline.status, note });
+  updateDispatch(deps.db, dispatch.id, { state: "ended", gitlabStatus: pipeline.status, note }, isoNow(deps));
   gitlab.wake();
 }
 
@@ -112,18 +112,28 @@ export async function checkDispatch(deps: ServerDeps, gitlab: GitlabMode, dispat
     // Left half-created by an earlier process: cancel the pipeline if GitLab made it after all.
     const pipelineId = dispatch.pipelineId ?? (await lookForPipeline(gitlab, dispatch, null))?.id ?? null;
     if (pipelineId === null) {
-      updateDispatch(deps.db, dispatch.id, {
-        state: "ended",
-        note: dispatch.note ?? "cancelled before GitLab created it",
-      });
+      updateDispatch(
+        deps.db,
+        dispatch.id,
+        {
+          state: "ended",
+          note: dispatch.note ?? "cancelled before GitLab created it",
+        },
+        isoNow(deps),
+      );
       return;
     }
     const pipeline = await gitlab.client.cancelPipeline(project, pipelineId);
-    updateDispatch(deps.db, dispatch.id, {
-      state: "ended",
-      gitlabStatus: pipeline.status,
-      note: dispatch.note ?? "cancelled",
-    });
+    updateDispatch(
+      deps.db,
+      dispatch.id,
+      {
+        state: "ended",
+        gitlabStatus: pipeline.status,
+        note: dispatch.note ?? "cancelled",
+      },
+      isoNow(deps),
+    );
     deps.log.info("pipeline cancelled", { pipeline: pipelineId, status: pipeline.status, reason: dispatch.note });
     return;
   }
@@ -135,7 +145,7 @@ export async function checkDispatch(deps: ServerDeps, gitlab: GitlabMode, dispat
 /** GitLab no longer knows the pipeline (deleted): the dispatch ends, and a build still waiting on it fails. */
 export function abandonDispatch(deps: ServerDeps, gitlab: GitlabMode, dispatch: DispatchRecord, reason: string): void {
   if (dispatch.state === "following") tryFail(deps, dispatch, reason, { pipeline: dispatch.pipelineId });
-  updateDispatch(deps.db, dispatch.id, { state: "ended", note: reason });
+  updateDispatch(deps.db, dispatch.id, { state: "ended", note: reason }, isoNow(deps));
   deps.log.warn("pipeline gone from GitLab", { pipeline: dispatch.pipelineId, reason });
   gitlab.wake();
 }

@@ -3,7 +3,7 @@ import { extendLease } from "../../db/builds";
 import { inTransaction } from "../../db/tx";
 import { touchWorker } from "../../db/workers";
 import type { ServerDeps } from "../deps";
-import { markBuilding } from "./build-lifecycle";
+import { isoNow, markBuilding } from "./build-lifecycle";
 import { currentLease } from "./current-lease";
 
 /** Renew a lease; the first heartbeat (or log chunk) marks the build as building. */
@@ -14,7 +14,7 @@ export function heartbeatLease(deps: ServerDeps, worker: WorkerRecord, leaseId: 
     extendLease(deps.db, b.id, expiresAt);
     return markBuilding(deps, b);
   });
-  touchWorker(deps.db, worker.id, worker.architectures);
+  touchWorker(deps.db, worker.id, worker.architectures, isoNow(deps));
   started.announce();
   return { expires_at: new Date(expiresAt).toISOString(), cancelled: false };
 }

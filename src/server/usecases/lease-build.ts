@@ -24,7 +24,7 @@ export async function leaseBuild(
     throw new Conflict(
       "this server runs its builds as GitLab pipelines (RUN_BUILDS_ON_GITLAB=true) and gives no leases to workers",
     );
-  touchWorker(deps.db, worker.id, req.architectures);
+  touchWorker(deps.db, worker.id, req.architectures, isoNow(deps));
   const deadline = deps.now() + req.wait_ms;
   for (;;) {
     if (signal?.aborted) return null;

@@ -7,6 +7,7 @@ import { inTransaction } from "../../db/tx";
 import { ensureWorker } from "../../db/workers";
 import type { ServerDeps } from "../deps";
 import { hashToken, newToken } from "../tokens";
+import { isoNow } from "./build-lifecycle";
 
 const NAME = /^[A-Za-z0-9@._+-]{1,64}$/;
 
@@ -18,7 +19,7 @@ export function checkTokenName(name: string): string {
 
 /** A bot token; with `rotate`, an existing live bot token of the same name is revoked in the same step. */
 export function createBotToken(
-  deps: Pick<ServerDeps, "db">,
+  deps: Pick<ServerDeps, "db" | "now">,
   v: { name: string; scopes: Scope[]; expiresAt: string | null; rotate?: boolean },
   by: string,
 ): { token: string; record: TokenRecord } {
@@ -29,7 +30,7 @@ export function createBotToken(
     const existing = findLiveBotToken(deps.db, v.name);
     if (existing && !v.rotate)
       throw new Invalid(`a bot token named ${v.name} already exists; revoke it first or pass --rotate to replace it`);
-    if (existing) revokeToken(deps.db, existing.id, by);
+    if (existing) revokeToken(deps.db, existing.id, by, isoNow(deps));
     // A worker is listed from the moment its token exists, before it first asks for work.
     if (v.scopes.includes("worker")) ensureWorker(deps.db, v.name);
     return insertToken(deps.db, {
@@ -84,12 +85,12 @@ export function isAdmin(p: Principal): boolean {
 }
 
 /** Revoke a token: admins any, users their own personal ones. */
-export function revokeTokenAs(deps: Pick<ServerDeps, "db">, id: number, who: Principal): TokenRecord {
+export function revokeTokenAs(deps: Pick<ServerDeps, "db" | "now">, id: number, who: Principal): TokenRecord {
   const t = getToken(deps.db, id);
   if (!t) throw new NotFound(`no token ${id}`);
   if (!isAdmin(who) && !(who.kind === "user" && t.userId === who.userId))
     throw new Forbidden("only admins may revoke other people's tokens");
   if (t.revokedAt) throw new Invalid(`token ${id} is already revoked`);
-  revokeToken(deps.db, id, actorName(who));
+  revokeToken(deps.db, id, actorName(who), isoNow(deps));
   return getToken(deps.db, id)!;
 }

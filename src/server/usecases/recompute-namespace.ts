@@ -150,7 +150,7 @@ export async function recomputeNamespace(
 
 function noteProblem(deps: ServerDeps, ns: NamespaceRecord, problem: string | null): void {
   if (ns.problem === problem) return;
-  setNamespaceProblem(deps.db, ns.id, problem);
+  setNamespaceProblem(deps.db, ns.id, problem, isoNow(deps));
   if (problem) deps.log.warn("namespace sources unusable", { namespace: ns.name, problem });
   else deps.log.info("namespace sources usable again", { namespace: ns.name });
   deps.events.emit({ type: "namespace", namespaceId: ns.id });

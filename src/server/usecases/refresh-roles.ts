@@ -5,6 +5,7 @@
 import { Unauthorized } from "../../core/errors";
 import { deleteSession, getUser, listSessionsDueForRoles, markRolesChecked } from "../../db/identity";
 import type { ServerDeps } from "../deps";
+import { isoNow } from "./build-lifecycle";
 import { updateRoles } from "./sign-in";
 
 export async function refreshDueRoles(deps: ServerDeps): Promise<{ refreshed: number; ended: number }> {
@@ -21,7 +22,7 @@ export async function refreshDueRoles(deps: ServerDeps): Promise<{ refreshed: nu
     try {
       const identity = await oidc.refresh(session.refreshToken, user.subject);
       updateRoles(deps, user.id, identity.groups);
-      markRolesChecked(deps.db, session.id, identity.refreshToken);
+      markRolesChecked(deps.db, session.id, identity.refreshToken, isoNow(deps));
       refreshed++;
     } catch (error) {
       if (!(error instanceof Unauthorized)) {

@@ -55,7 +55,7 @@ export async function recordResult(
   if (result.status === "built" && durationMs !== null)
     deps.planning.recordDuration({ pkgbase: build.pkgbase, arch: build.arch, ms: durationMs });
 
-  deps.metrics.buildEnded(build, result.status);
+  deps.metrics.buildEnded(build, result.status, deps.now());
   const ns = getNamespaceById(deps.db, build.namespaceId);
   if (result.status === "failed") await deps.publisher.discard(build.id);
   if (mayStart(deps, build)) for (const b of unblocked) deps.scheduler.enqueue(b);

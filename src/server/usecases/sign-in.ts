@@ -4,6 +4,7 @@ import type { UserRecord } from "../../core/records";
 import { setUserRole, upsertUser } from "../../db/identity";
 import type { ServerDeps } from "../deps";
 import type { OidcIdentity } from "../oidc";
+import { isoNow } from "./build-lifecycle";
 
 export function signIn(deps: ServerDeps, identity: OidcIdentity): UserRecord {
   const oidc = deps.config.oidc;
@@ -11,13 +12,17 @@ export function signIn(deps: ServerDeps, identity: OidcIdentity): UserRecord {
     packager: oidc?.packagerGroups ?? [],
     admin: oidc?.adminGroups ?? [],
   });
-  const user = upsertUser(deps.db, {
-    subject: identity.subject,
-    name: identity.name,
-    email: identity.email,
-    groups: identity.groups,
-    role,
-  });
+  const user = upsertUser(
+    deps.db,
+    {
+      subject: identity.subject,
+      name: identity.name,
+      email: identity.email,
+      groups: identity.groups,
+      role,
+    },
+    isoNow(deps),
+  );
   deps.log.info("user signed in", { user: user.name, role, groups: identity.groups.length });
   return user;
 }

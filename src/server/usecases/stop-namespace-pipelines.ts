@@ -5,7 +5,7 @@ import { getBuild } from "../../db/builds";
 import { listOpenDispatchesOfNamespace, updateDispatch } from "../../db/pipelines";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
-import { moveBuild } from "./build-lifecycle";
+import { isoNow, moveBuild } from "./build-lifecycle";
 import { dispatchHolds } from "./pipeline-build-access";
 
 export function stopNamespacePipelines(deps: ServerDeps, namespaceId: number, reason: string): number {
@@ -13,7 +13,7 @@ export function stopNamespacePipelines(deps: ServerDeps, namespaceId: number, re
     const open = listOpenDispatchesOfNamespace(deps.db, namespaceId).filter((d) => d.state !== "cancelling");
     const builds = [];
     for (const d of open) {
-      updateDispatch(deps.db, d.id, { state: "cancelling", note: reason });
+      updateDispatch(deps.db, d.id, { state: "cancelling", note: reason }, isoNow(deps));
       const b = getBuild(deps.db, d.buildId);
       if (!dispatchHolds(deps, d, b)) continue;
       moveBuild(deps, b, "lease_lost", { attempts: Math.max(0, b.attempts - 1), startedAt: null });

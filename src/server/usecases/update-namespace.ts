@@ -7,7 +7,7 @@ import { latestIteration } from "../../db/iterations";
 import { findNamespace, setNamespaceStatus, setOriginChangesets } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
-import { moveBuild } from "./build-lifecycle";
+import { isoNow, moveBuild } from "./build-lifecycle";
 import { enqueuePending } from "./enqueue-pending";
 
 export function requireNamespace(deps: ServerDeps, name: string): NamespaceRecord {
@@ -25,7 +25,7 @@ export function updateNamespace(
   if (patch.origin_changesets) {
     const origins = patch.origin_changesets.map(parseOriginChangeset);
     for (const o of origins) deps.catalog.readAt(o.pkgbase, o.ref);
-    setOriginChangesets(deps.db, ns.id, origins.map(formatOriginChangeset));
+    setOriginChangesets(deps.db, ns.id, origins.map(formatOriginChangeset), isoNow(deps));
   }
   if (patch.status === "cancelled" && ns.status !== "cancelled") cancel(deps, ns);
   if (patch.status === "active" && ns.status !== "active") resume(deps, ns);
@@ -36,7 +36,7 @@ export function updateNamespace(
 /** No new builds or iterations; running builds lose their leases (workers stop them on the next heartbeat). */
 function cancel(deps: ServerDeps, ns: NamespaceRecord): void {
   const revoked = inTransaction(deps.db, () => {
-    setNamespaceStatus(deps.db, ns.id, "cancelled");
+    setNamespaceStatus(deps.db, ns.id, "cancelled", isoNow(deps));
     const leased = listNamespaceLeases(deps.db, ns.id);
     for (const b of leased) {
       clearLease(deps.db, b.id);
@@ -52,7 +52,7 @@ function cancel(deps: ServerDeps, ns: NamespaceRecord): void {
 
 /** Resuming re-checks at once (src/core/README.md, Iterations) and offers the pending builds again. */
 function resume(deps: ServerDeps, ns: NamespaceRecord): void {
-  setNamespaceStatus(deps.db, ns.id, "active");
+  setNamespaceStatus(deps.db, ns.id, "active", isoNow(deps));
   const it = latestIteration(deps.db, ns.id);
   const offered = it ? enqueuePending(deps, it.id) : 0;
   deps.log.info("namespace resumed", { namespace: ns.name, pending: offered });
