@@ -12,6 +12,8 @@ const views = join(root, "views");
 
 const ADAPTERS = ["db", "sources", "gitlab", "pacman", "drivers"];
 const CLIENT_COMMANDS = ["new", "list", "show", "cancel", "resume", "retry", "logs", "release-check", "download"];
+/** What the client commands share: the connection, argument checks, output style and renderers. */
+const CLIENT_HELPERS = /^commands\/(client|render)-[a-z-]+\.ts$/;
 const EFFECTFUL_PACKAGES = /^(bun:|node:|bun$|hono|drizzle-orm|ofetch|consola|@gitbeaker|citty)/;
 
 interface Rule {
@@ -51,7 +53,10 @@ const rules: Rule[] = [
         : null,
   },
   {
-    applies: (f) => area(f) === "client" || CLIENT_COMMANDS.some((c) => f === join(src, "commands", `${c}.ts`)),
+    applies: (f) =>
+      area(f) === "client" ||
+      CLIENT_COMMANDS.some((c) => f === join(src, "commands", `${c}.ts`)) ||
+      CLIENT_HELPERS.test(relative(src, f)),
     forbids: (target) =>
       target.startsWith(src) && ["db", "server"].includes(area(target))
         ? `client code imports ${relative(root, target)} (client commands never open the database)`

@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { clientFlags } from "../config/client";
 import { Invalid } from "../core/errors";
-import { asAdmin, connect } from "./client-output";
+import { asAdmin, connect } from "./client-connect";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 export default defineCommand({

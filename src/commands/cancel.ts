@@ -1,7 +1,8 @@
 // `buildbtw cancel NAME`: stop a namespace — no new builds or iterations until it is resumed.
 import { defineCommand } from "citty";
 import { clientFlags } from "../config/client";
-import { asAdmin, connect, namespaceArg } from "./client-output";
+import { namespaceArg } from "./client-args";
+import { asAdmin, connect } from "./client-connect";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 export default defineCommand({

@@ -11,7 +11,8 @@ import type { ReleaseCheck, ReleasePkgbase } from "../api/schemas";
 import { clientFlags } from "../config/client";
 import { bumpPkgbuild, bumpSrcinfo, NonStandardPkgrel } from "../core/bump";
 import { Invalid } from "../core/errors";
-import { archArg, connect, iterationArg, namespaceArg } from "./client-output";
+import { archArg, iterationArg, namespaceArg } from "./client-args";
+import { connect } from "./client-connect";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 interface Wanted {

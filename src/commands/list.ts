@@ -1,7 +1,9 @@
 // `buildbtw list`: the namespaces on the server with their latest iteration's progress.
 import { defineCommand } from "citty";
 import { clientFlags } from "../config/client";
-import { connect, listLines, paintFor } from "./client-output";
+import { connect } from "./client-connect";
+import { paintFor } from "./client-style";
+import { listLines } from "./render-list";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 export default defineCommand({

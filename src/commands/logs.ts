@@ -3,7 +3,8 @@ import { defineCommand } from "citty";
 import type { ApiClient, BuildDetailBody, BuildListBody } from "../client/api-client";
 import { clientFlags } from "../config/client";
 import { Invalid, NotFound } from "../core/errors";
-import { archArg, connect, iterationArg, listedNamespace, namespaceArg, pkgbaseArg } from "./client-output";
+import { archArg, iterationArg, namespaceArg, pkgbaseArg } from "./client-args";
+import { connect, listedNamespace } from "./client-connect";
 import { execute, jsonFlag, printJson } from "./support";
 
 const POLL_MS = 300;

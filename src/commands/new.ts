@@ -4,20 +4,9 @@ import type { ApiClient } from "../client/api-client";
 import { clientFlags } from "../config/client";
 import { BUMP_MODES, type BumpMode } from "../core/bump";
 import { Invalid, NotFound } from "../core/errors";
-import {
-  asAdmin,
-  connect,
-  countsText,
-  includeArg,
-  type ListedNamespace,
-  listedNamespace,
-  namespaceArg,
-  namespaceUrl,
-  originArgs,
-  pacmanConf,
-  paintFor,
-  progressOf,
-} from "./client-output";
+import { includeArg, namespaceArg, originArgs } from "./client-args";
+import { asAdmin, connect, type ListedNamespace, listedNamespace, namespaceUrl, pacmanConf } from "./client-connect";
+import { countsText, paintFor, progressOf } from "./client-style";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 const POLL_MS = 500;

@@ -7,7 +7,9 @@ import { Invalid, NotFound } from "../core/errors";
 import { createPlanner } from "../core/graph";
 import { parseArch, parseOriginChangeset } from "../core/names";
 import { loadUniverse, openSrcinfoCache, readSourceAt } from "../sources";
-import { connect, includeArg, originArgs, planLines } from "./client-output";
+import { includeArg, originArgs } from "./client-args";
+import { connect } from "./client-connect";
+import { planLines } from "./render-plan";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 function checkReposDir(dir: string): void {

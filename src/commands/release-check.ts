@@ -2,7 +2,9 @@
 import { defineCommand } from "citty";
 import type { ReleaseCheck } from "../api/schemas";
 import { clientFlags } from "../config/client";
-import { archArg, connect, iterationArg, namespaceArg, type Paint, paintFor } from "./client-output";
+import { archArg, iterationArg, namespaceArg } from "./client-args";
+import { connect } from "./client-connect";
+import { type Paint, paintFor } from "./client-style";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 const kb = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);

@@ -1,7 +1,8 @@
 // `buildbtw resume NAME`: reactivate a cancelled namespace; the server re-checks its sources at once.
 import { defineCommand } from "citty";
 import { clientFlags } from "../config/client";
-import { asAdmin, connect, namespaceArg } from "./client-output";
+import { namespaceArg } from "./client-args";
+import { asAdmin, connect } from "./client-connect";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 export default defineCommand({

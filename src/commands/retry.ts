@@ -2,7 +2,9 @@
 import { defineCommand } from "citty";
 import { clientFlags } from "../config/client";
 import { Invalid } from "../core/errors";
-import { archArg, asAdmin, connect, countsText, namespaceArg, paintFor, pkgbaseArg } from "./client-output";
+import { archArg, namespaceArg, pkgbaseArg } from "./client-args";
+import { asAdmin, connect } from "./client-connect";
+import { countsText, paintFor } from "./client-style";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 export default defineCommand({

@@ -1,7 +1,10 @@
 // `buildbtw show NAME`: one namespace and an iteration, builds grouped by status, and its pacman.conf section.
 import { defineCommand } from "citty";
 import { clientFlags } from "../config/client";
-import { archArg, connect, iterationArg, namespaceArg, paintFor, showLines } from "./client-output";
+import { archArg, iterationArg, namespaceArg } from "./client-args";
+import { connect } from "./client-connect";
+import { paintFor } from "./client-style";
+import { showLines } from "./render-show";
 import { execute, jsonFlag, printJson, printLines } from "./support";
 
 export default defineCommand({
