@@ -3,8 +3,10 @@
 // few creations in flight. At start it finishes what a previous process left half-created.
 import type { GitlabMode, ServerDeps } from "../deps";
 import { ANY_ARCH } from "../scheduler";
-import { claimFields, claimPipelineBuild, createBuildPipeline, resumeCreating } from "../usecases/dispatch-pipeline";
+import { claimFields, claimPipelineBuild } from "../usecases/claim-pipeline-build";
+import { createBuildPipeline } from "../usecases/create-build-pipeline";
 import { dispatchesLeftCreating, roomForPipeline } from "../usecases/open-pipelines";
+import { resumeCreating } from "../usecases/resume-pipeline-creation";
 import { Waker } from "./periodic";
 
 const CREATIONS_IN_FLIGHT = 4;

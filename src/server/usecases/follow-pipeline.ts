@@ -11,8 +11,8 @@ import { inTransaction } from "../../db/tx";
 import { type Pipeline, pipelinePhase } from "../../gitlab";
 import type { GitlabMode, ServerDeps } from "../deps";
 import { isoNow, markBuilding } from "./build-lifecycle";
-import { lookForPipeline } from "./dispatch-pipeline";
 import { dispatchHolds } from "./pipeline-build-access";
+import { lookForPipeline } from "./record-pipeline";
 import { recordResult } from "./report-result";
 
 /** The build, if this dispatch is still its current one and it is still waiting for a result. */
