@@ -17,6 +17,9 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { deflateSync } from "node:zlib";
+import { createPlanner } from "../src/core/graph";
+import { parseSrcinfo } from "../src/core/srcinfo";
+import type { CommitId, Pkgbase as PkgbaseName, SourceEntry } from "../src/core/types";
 
 // ---------------------------------------------------------------------------------------------- model
 
@@ -594,60 +597,38 @@ function writeRepository(dir: string, files: Record<string, string>, message: st
 
 // ----------------------------------------------------------------------------------------- analysis
 
+const ROOTS = ["glibc", "zlib", "python", "openssl", "glib2"];
+
 /**
- * Transitive runtime dependents per pkgbase on x86_64 by src/core/README.md, Build graph: a name resolves to the
- * pkgbase building a package of that name, else to every pkgbase providing it; only runtime depends link.
+ * What a push to a pkgbase would rebuild on `arch`, by the core's own planner (src/core/README.md, Build graph) over
+ * the .SRCINFO files as written: the transitive runtime dependents of a few foundation pkgbases, how many pkgbases
+ * nothing depends on, and the widest first wave (the most pkgbases that wait directly, by any dependency kind, on one
+ * pkgbase in its own build graph).
  */
-function runtimeDependents(bases: Pkgbase[], arch: string): Map<string, number> {
-  const builds = (b: Pkgbase, p: Package) => {
-    const a = p.arch ?? b.arch;
-    return a.includes(arch) || a.includes("any");
-  };
-  const byPkgname = new Map<string, string>();
-  const byProvides = new Map<string, Set<string>>();
-  for (const b of bases) {
-    for (const p of b.packages) {
-      if (!builds(b, p)) continue;
-      byPkgname.set(p.pkgname, b.pkgbase);
-      for (const prov of p.provides) {
-        const name = prov.replace(/[<>=:].*$/, "");
-        if (!byProvides.has(name)) byProvides.set(name, new Set());
-        byProvides.get(name)!.add(b.pkgbase);
-      }
-    }
-  }
-  const dependents = new Map<string, Set<string>>();
-  for (const b of bases) {
-    for (const p of b.packages) {
-      if (!builds(b, p)) continue;
-      for (const dep of [...(p.depends ?? b.depends), ...(b.archDepends[arch] ?? [])]) {
-        const name = dep.replace(/[<>=:].*$/, "");
-        const literal = byPkgname.get(name);
-        for (const provider of literal !== undefined ? [literal] : (byProvides.get(name) ?? [])) {
-          if (provider === b.pkgbase) continue;
-          if (!dependents.has(provider)) dependents.set(provider, new Set());
-          dependents.get(provider)!.add(b.pkgbase);
-        }
-      }
-    }
-  }
+function rebuildStats(universe: ReadonlyMap<string, SourceEntry>, arch: string): Map<string, number> {
+  const planner = createPlanner(universe);
+  const graphOf = (entry: SourceEntry) =>
+    planner.plan([entry], { arch, include: [], defaultArch: arch }).architectures[arch];
   const counts = new Map<string, number>();
-  for (const root of ["glibc", "zlib", "python", "openssl", "glib2"]) {
-    const seen = new Set<string>([root]);
-    const queue = [root];
-    while (queue.length > 0) {
-      for (const d of dependents.get(queue.pop()!) ?? []) {
-        if (!seen.has(d)) {
-          seen.add(d);
-          queue.push(d);
-        }
-      }
-    }
-    counts.set(root, seen.size - 1);
+  for (const root of ROOTS) {
+    const entry = universe.get(root);
+    if (entry) counts.set(root, (graphOf(entry)?.nodes.length ?? 1) - 1);
   }
-  const direct = [...dependents.values()].map((s) => s.size);
-  counts.set("(pkgbases with no direct dependents)", bases.length - direct.length);
-  counts.set("(most direct dependents)", Math.max(0, ...direct));
+  let alone = 0;
+  let widest = 0;
+  for (const entry of universe.values()) {
+    const graph = graphOf(entry);
+    if (!graph) continue;
+    if (graph.nodes.length === 1) alone++;
+    const waiting = new Set(
+      [...graph.edges, ...graph.removed_edges.map((e) => [e.from, e.to])]
+        .filter(([from]) => from === entry.pkgbase)
+        .map(([, to]) => to),
+    );
+    widest = Math.max(widest, waiting.size);
+  }
+  counts.set("(pkgbases nothing depends on)", alone);
+  counts.set("(widest first wave: most pkgbases waiting directly on one)", widest);
   return counts;
 }
 
@@ -687,21 +668,30 @@ function main(): number {
   const bases = planUniverse(count, makeRandom(seed));
   // One commit time per seed, a second apart per pkgbase: the same seed always gives the same commit ids.
   const epoch = 1_735_689_600 + (seed % 100_000) * 86_400;
+  // The universe as the server would read it: each pkgbase's .SRCINFO, parsed by the core, at its commit.
+  const universe = new Map<string, SourceEntry>();
   for (let i = 0; i < bases.length; i++) {
     const b = bases[i]!;
     const version = `${b.epoch === undefined ? "" : `${b.epoch}:`}${b.pkgver}-${b.pkgrel}`;
-    writeRepository(
+    const srcinfo = renderSrcinfo(b);
+    const commit = writeRepository(
       join(out, b.pkgbase),
-      { PKGBUILD: renderPkgbuild(b), ".SRCINFO": renderSrcinfo(b) },
+      { PKGBUILD: renderPkgbuild(b), ".SRCINFO": srcinfo },
       `upgpkg: ${version}`,
       epoch + i,
       values.bare,
     );
+    universe.set(b.pkgbase, {
+      pkgbase: b.pkgbase as PkgbaseName,
+      ref: "main",
+      commit: commit as CommitId,
+      srcinfo: parseSrcinfo(srcinfo),
+    });
     if ((i + 1) % 1000 === 0) process.stderr.write(`  ${i + 1}/${bases.length} repositories\n`);
   }
   const pkgnames = bases.reduce((n, b) => n + b.packages.length, 0);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const counts = runtimeDependents(bases, "x86_64");
+  const counts = rebuildStats(universe, "x86_64");
   process.stdout.write(`generated ${bases.length} pkgbases (${pkgnames} pkgnames) in ${out} in ${seconds}s\n`);
   for (const [name, n] of counts) process.stdout.write(`  ${name}: ${n}\n`);
   const [root, most] = [...counts].filter(([name]) => !name.startsWith("(")).sort((a, b) => b[1] - a[1])[0]!;
