@@ -293,7 +293,7 @@ describe("run: the runner's own stages run on the host", () => {
       SERVER_URL: server.url,
       BUILDBTW_TOKEN: "runner-secret-token",
       BUILDBTW_EXECUTOR_DIR: dir,
-      // As config.toml's [[runners]] environment hands it over (runner-env.ts).
+      // As config.toml's [[runners]] environment hands it over (src/config/executor.ts).
       CUSTOM_ENV_BUILDBTW_TOKEN: "runner-secret-token",
       ...customEnv(job),
     });

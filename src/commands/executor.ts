@@ -1,8 +1,11 @@
 // `buildbtw executor config|prepare|run|cleanup`: gitlab-runner's custom executor (src/gitlab/README.md, Runner: the
-// custom executor), the composition root of executor mode. Settings come from the runner's environment, the job from
-// its CUSTOM_ENV_* variables; every failure leaves as BUILD_FAILURE_EXIT_CODE or SYSTEM_FAILURE_EXIT_CODE.
+// custom executor), the composition root of executor mode. Settings come from the runner's environment through
+// config/executor.ts, the job from its CUSTOM_ENV_* variables; every failure leaves as BUILD_FAILURE_EXIT_CODE or
+// SYSTEM_FAILURE_EXIT_CODE.
 import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
+import { loadExecutorConfig, loadExecutorPaths } from "../config/executor";
+import { messageOf } from "../core/errors";
 import { createMakepkgDriver } from "../drivers/makepkg";
 import { buildHere, HereBuild } from "../executor/build-here";
 import { buildStage } from "../executor/build-stage";
@@ -64,7 +67,11 @@ const config = defineCommand({
     description:
       "Print the runner's JSON: builds and cache directories per concurrent project slot under BUILDBTW_EXECUTOR_DIR",
   },
-  run: () => stage(async () => void process.stdout.write(`${JSON.stringify(configStage(process.env))}\n`)),
+  run: () =>
+    stage(async () => {
+      const runner = configStage(loadExecutorConfig(process.env), process.env);
+      process.stdout.write(`${JSON.stringify(runner)}\n`);
+    }),
 });
 
 const prepare = defineCommand({
@@ -72,7 +79,7 @@ const prepare = defineCommand({
     name: "prepare",
     description: "Check the settings and the job, make sure the server still wants this build, and ready the isolation",
   },
-  run: () => stage((signal) => prepareStage(process.env, { say, signal })),
+  run: () => stage((signal) => prepareStage(loadExecutorConfig(process.env), process.env, { say, signal })),
 });
 
 const run = defineCommand({
@@ -89,7 +96,7 @@ const run = defineCommand({
     stage((signal) =>
       runStage(process.env, args.script, args.stage, {
         say,
-        build: (env) => buildStage(env, { driver, self: selfCommand(), say, signal }),
+        build: (env) => buildStage(loadExecutorConfig(env), env, { driver, self: selfCommand(), say, signal }),
       }),
     ),
 });
@@ -100,7 +107,13 @@ const cleanup = defineCommand({
     description: "Remove what prepare and run left for this job (and leftovers of jobs never cleaned); never fails",
   },
   run: async () => {
-    const report = await cleanupStage(process.env);
+    let paths: Parameters<typeof cleanupStage>[0];
+    try {
+      paths = loadExecutorPaths(process.env);
+    } catch (error) {
+      paths = { problem: messageOf(error) };
+    }
+    const report = await cleanupStage(paths, process.env);
     for (const dir of report.removed) say(`buildbtw: removed ${dir}`);
     for (const problem of report.problems) process.stderr.write(`buildbtw executor: cleanup: ${problem}\n`);
     process.exitCode = 0;

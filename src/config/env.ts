@@ -33,11 +33,19 @@ export function pick(...values: (string | undefined)[]): string | undefined {
   return values.find((v) => v !== undefined && v !== "");
 }
 
-/** Validate a settings object with zod; the error names every bad setting in one sentence. */
+/** A message that starts with the variable it is about (`BUILDBTW_TOKEN is not set`) needs no path before it. */
+const NAMES_ITS_VARIABLE = /^[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/;
+
+/**
+ * Validate a settings object with zod; the error names every bad setting in one sentence: by the variable its
+ * message starts with, else by its path in the settings.
+ */
 export function parseSettings<T extends z.ZodType>(schema: T, raw: unknown, mode: string): z.output<T> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`);
+  const problems = result.error.issues.map((i) =>
+    NAMES_ITS_VARIABLE.test(i.message) ? i.message : `${i.path.join(".") || "settings"}: ${i.message}`,
+  );
   throw new Invalid(`invalid ${mode} settings: ${problems.join("; ")}`);
 }
 

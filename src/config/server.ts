@@ -82,7 +82,19 @@ export type ServerConfig = Omit<z.infer<typeof Schema>, "publicRead"> & {
   /** Readiness, metrics, retention and webhooks (config/operations.ts). */
   ops: OperationsConfig;
   oidc: OidcConfig | null;
+  /** What only the web UI reads. */
+  ui: UiConfig;
 };
+
+/** The web UI's settings. */
+export interface UiConfig {
+  /**
+   * Where a commit is shown on its forge: BUILDBTW_COMMIT_URL_TEMPLATE (`{pkgbase}`, `{project}`: the GitLab
+   * project path of the pkgbase, `{commit}`), else GitLab's commit page when GitLab mode is on or GITLAB_DOMAIN
+   * names a GitLab; null: commits are plain text.
+   */
+  commitUrlTemplate: string | null;
+}
 
 /** Single sign-on (on when BUILDBTW_OIDC_ISSUER is set). */
 export interface OidcConfig {
@@ -244,6 +256,25 @@ function parseGitlab(flags: { concurrency?: string }, env: Env) {
   );
 }
 
+const UiSchema = z.object({
+  commitUrlTemplate: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, "BUILDBTW_COMMIT_URL_TEMPLATE must be an http(s) URL")
+    .refine((t) => t.includes("{commit}"), "BUILDBTW_COMMIT_URL_TEMPLATE must contain {commit}")
+    .optional(),
+});
+
+/** `forge`: the GitLab whose commit pages the UI links to, if any. */
+function loadUiConfig(env: Env, forge: { url: string; group: string } | null): UiConfig {
+  const fromGitlab = forge ? `${forge.url}/${forge.group}/{project}/-/commit/{commit}` : undefined;
+  const parsed = parseSettings(
+    UiSchema,
+    { commitUrlTemplate: pick(env.BUILDBTW_COMMIT_URL_TEMPLATE) ?? fromGitlab },
+    "server",
+  );
+  return { commitUrlTemplate: parsed.commitUrlTemplate ?? null };
+}
+
 function loadGitlabConfig(env: Env): GitlabConfig | null {
   const parsed = parseGitlab({}, env);
   const runBuilds = ["true", "1", "yes"].includes(parsed.runBuilds);
@@ -282,6 +313,7 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
     "server",
   );
   const host = parsed.interface === "0.0.0.0" || parsed.interface === "::" ? "localhost" : parsed.interface;
+  const gitlab = loadGitlabConfig(env);
   return {
     ...parsed,
     dataDir: resolve(parsed.dataDir),
@@ -289,9 +321,10 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
     databasePath: isAbsolute(parsed.databasePath) ? parsed.databasePath : resolve(parsed.databasePath),
     baseUrl: (parsed.baseUrl ?? `http://${host}:${parsed.port}`).replace(/\/$/, ""),
     publicRead: ["true", "1", "yes"].includes(parsed.publicRead),
-    gitlab: loadGitlabConfig(env),
+    gitlab,
     ops: loadOperationsConfig(env),
     oidc: loadOidcConfig(env),
+    ui: loadUiConfig(env, gitlab ?? (pick(env.GITLAB_DOMAIN) ? loadGitlabSourceConfig({}, env) : null)),
   };
 }
 

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { repoName, repoPath } from "../api/routes";
 import type { Lease, PipelineBuild } from "../api/schemas";
 import { createLogStream } from "../client/log-stream";
+import type { Env } from "../config/env";
+import type { ExecutorConfig } from "../config/executor";
 import { assertNever, Invalid } from "../core/errors";
 import { bumpCheckout, StepFailed } from "../drivers/build-host";
 import type { Driver } from "../drivers/driver";
@@ -18,7 +20,6 @@ import { BuildFailure, messageOf, SystemFailure } from "./failures";
 import { type BuildJob, buildJob, jobDir, jobSlot, projectDir } from "./job";
 import { runProcess } from "./process";
 import { type ClientFactory, defaultClient, ServerUnavailable, serverCalls } from "./server";
-import { type Env, type ExecutorSettings, loadExecutorSettings } from "./settings";
 import { fillTemplate } from "./template";
 import { urlSeenFromVm, VM_BUILD_SCRIPT, VM_SCRIPT_NAME, vmexecBuildCommand } from "./vmexec";
 
@@ -38,8 +39,7 @@ export interface BuildStageDeps {
 // BuildResult.reason allows at most 2000 characters.
 const MAX_REASON = 2000;
 
-export async function buildStage(env: Env, deps: BuildStageDeps): Promise<void> {
-  const settings = loadExecutorSettings(env);
+export async function buildStage(settings: ExecutorConfig, env: Env, deps: BuildStageDeps): Promise<void> {
   const slot = jobSlot(env);
   const job = buildJob(env);
   const checkout = projectDir(env, settings, slot);
@@ -154,7 +154,7 @@ interface BuildPlace {
 }
 
 async function isolatedBuild(
-  settings: ExecutorSettings,
+  settings: ExecutorConfig,
   place: BuildPlace,
   deps: BuildStageDeps,
   log: (chunk: string) => void,

@@ -4,9 +4,10 @@
 // "nothing to clean" is success. It also sweeps what jobs of a runner that died never cleaned.
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Env } from "../config/env";
+import type { ExecutorPaths } from "../config/executor";
 import { BuildFailure, messageOf } from "./failures";
 import { buildsDir, jobDir, jobIdOf, jobSlot, jobsRoot } from "./job";
-import { type Env, loadExecutorPaths } from "./settings";
 
 /** Leftovers of jobs older than this are removed (longer than any job can run). */
 export const LEFTOVER_AGE_MS = 72 * 3600 * 1000;
@@ -16,13 +17,15 @@ export interface CleanupReport {
   problems: string[];
 }
 
-export async function cleanupStage(env: Env, now = Date.now()): Promise<CleanupReport> {
+/** `paths`: the settings cleanup needs, or why they could not be loaded (then there is nothing to clean). */
+export async function cleanupStage(
+  paths: ExecutorPaths | { problem: string },
+  env: Env,
+  now = Date.now(),
+): Promise<CleanupReport> {
   const report: CleanupReport = { removed: [], problems: [] };
-  let paths: ReturnType<typeof loadExecutorPaths>;
-  try {
-    paths = loadExecutorPaths(env);
-  } catch (error) {
-    report.problems.push(messageOf(error));
+  if ("problem" in paths) {
+    report.problems.push(paths.problem);
     return report;
   }
   const remove = async (dir: string) => {

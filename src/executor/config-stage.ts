@@ -3,8 +3,9 @@
 // jobs of one project running at once never share a checkout.
 import { hostname } from "node:os";
 import pkg from "../../package.json" with { type: "json" };
+import type { Env } from "../config/env";
+import type { ExecutorConfig } from "../config/executor";
 import { buildsDir, cacheDir, jobSlot } from "./job";
-import { type Env, loadExecutorSettings } from "./settings";
 
 export interface RunnerConfig {
   builds_dir: string;
@@ -17,11 +18,10 @@ export interface RunnerConfig {
 }
 
 /**
- * Checks the runner's settings (a missing server URL or token fails here, before anything is prepared) and
- * the job's slot variables, and answers with the directories. Creates nothing: prepare does.
+ * Given the runner's settings (the caller loaded them, so a missing server URL or token fails before anything is
+ * prepared), checks the job's slot variables and answers with the directories. Creates nothing: prepare does.
  */
-export function configStage(env: Env): RunnerConfig {
-  const settings = loadExecutorSettings(env);
+export function configStage(settings: ExecutorConfig, env: Env): RunnerConfig {
   const slot = jobSlot(env);
   return {
     builds_dir: buildsDir(settings, slot),

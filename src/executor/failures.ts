@@ -5,6 +5,7 @@
 //   SYSTEM_FAILURE_EXIT_CODE the runner host's fault (settings, isolation, server unreachable):
 //                            runner_system_failure; preparation is retried.
 import { writeFileSync } from "node:fs";
+import { JobSetsRunnerSetting } from "../config/executor";
 import { assertNever, Invalid, messageOf } from "../core/errors";
 
 /** The build failed, or the job asked for something it may not: the job fails, retrying would not help. */
@@ -55,11 +56,13 @@ export type Outcome =
   | { kind: "system"; message: string };
 
 /**
- * Which failure class an error belongs to. Only BuildFailure is the job's fault; an Invalid from the
- * settings, a server that cannot be reached and every unexpected error are the runner host's.
+ * Which failure class an error belongs to. Only BuildFailure and a job that sets one of the runner's settings are
+ * the job's fault; an Invalid from the settings, a server that cannot be reached and every unexpected error are the
+ * runner host's.
  */
 export function classify(error: unknown): Outcome {
   if (error instanceof BuildFailure) return { kind: "build", message: error.message, exitCode: error.exitCode };
+  if (error instanceof JobSetsRunnerSetting) return { kind: "build", message: error.message, exitCode: 1 };
   if (error instanceof SystemFailure || error instanceof Invalid) return { kind: "system", message: error.message };
   return { kind: "system", message: `internal error: ${messageOf(error)}` };
 }

@@ -3,11 +3,12 @@
 // path, a URL or a command line is checked here first; a bad one fails the job (a build failure: retrying cannot help).
 import { join } from "node:path";
 import { PIPELINE_VARIABLES } from "../api/routes";
+import type { Env } from "../config/env";
+import type { ExecutorPaths } from "../config/executor";
 import { InvalidName, parseArch, parseCommitId, parseNamespaceName, parsePkgbase } from "../core/names";
 import { parsePackageFileName } from "../core/package-file";
 import { PathEscape, pathInside } from "../lib/paths";
 import { BuildFailure } from "./failures";
-import type { Env, ExecutorPaths } from "./settings";
 
 const PREFIX = "CUSTOM_ENV_";
 

@@ -4,12 +4,13 @@
 // build failure (a job that is not a buildbtw build, a build the server no longer wants).
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
+import type { Env } from "../config/env";
+import type { ExecutorConfig } from "../config/executor";
 import { assertNever } from "../core/errors";
 import { SystemFailure } from "./failures";
 import { buildJob, buildsDir, cacheDir, jobDir, jobSlot } from "./job";
 import { runProcess } from "./process";
 import { type ClientFactory, defaultClient, serverCalls } from "./server";
-import { type Env, type ExecutorSettings, loadExecutorSettings } from "./settings";
 import { vmexecPrepareCommand } from "./vmexec";
 
 export interface PrepareDeps {
@@ -18,8 +19,7 @@ export interface PrepareDeps {
   client?: ClientFactory;
 }
 
-export async function prepareStage(env: Env, deps: PrepareDeps): Promise<void> {
-  const settings = loadExecutorSettings(env);
+export async function prepareStage(settings: ExecutorConfig, env: Env, deps: PrepareDeps): Promise<void> {
   const slot = jobSlot(env);
   const job = buildJob(env);
 
@@ -41,7 +41,7 @@ export async function prepareStage(env: Env, deps: PrepareDeps): Promise<void> {
   await readyIsolation(settings, deps);
 }
 
-async function readyIsolation(settings: ExecutorSettings, deps: PrepareDeps): Promise<void> {
+async function readyIsolation(settings: ExecutorConfig, deps: PrepareDeps): Promise<void> {
   const isolation = settings.isolation;
   switch (isolation.kind) {
     case "vmexec": {

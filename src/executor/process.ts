@@ -16,7 +16,7 @@ export interface RunOptions {
 const KILL_AFTER_MS = 10_000;
 
 // The runner's token stays with the executor: runner scripts, isolation commands and builds never see it,
-// whether it came from the runner's own environment or from config.toml as CUSTOM_ENV_ (runner-env.ts).
+// whether it came from the runner's own environment or from config.toml as CUSTOM_ENV_ (config/executor.ts).
 const SECRETS = new Set(["BUILDBTW_TOKEN", "CUSTOM_ENV_BUILDBTW_TOKEN"]);
 
 function withoutSecrets(env: Record<string, string | undefined>): Record<string, string> {

@@ -6,10 +6,10 @@
 //   - the job's own commands (after_script, step_*) are not run: a package's build is its PKGBUILD, and
 //     commands from a CI file must not run on the runner host outside the isolation.
 import { stat } from "node:fs/promises";
+import type { Env } from "../config/env";
 import { assertNever } from "../core/errors";
 import { BuildFailure, SystemFailure } from "./failures";
 import { runProcess } from "./process";
-import type { Env } from "./settings";
 
 /** Stages whose scripts gitlab-runner writes itself, with no command from the job's CI file in them. */
 export const RUNNER_STAGES = [

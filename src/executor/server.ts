@@ -4,10 +4,10 @@
 // as a build failure: no retry can change that.
 import { type ApiClient, createApiClient } from "../client/api-client";
 import { isTransient, UnexpectedResponse } from "../client/errors";
+import type { ExecutorConfig } from "../config/executor";
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from "../core/errors";
 import { type BackoffPolicy, retry } from "../lib/backoff";
 import { BuildFailure, messageOf, SystemFailure } from "./failures";
-import type { ExecutorSettings } from "./settings";
 
 /** The server could not be reached or answered nonsense: the runner host's problem, and the server cannot be told. */
 export class ServerUnavailable extends SystemFailure {
@@ -17,7 +17,7 @@ export class ServerUnavailable extends SystemFailure {
 export const defaultClient = (serverUrl: string, token: string) => createApiClient({ serverUrl, token });
 
 /** `call(action, fn)`: one server call, retried and translated as above; `action` names it in messages. */
-export function serverCalls(settings: Pick<ExecutorSettings, "serverAttempts">, deps: { signal: AbortSignal }) {
+export function serverCalls(settings: Pick<ExecutorConfig, "serverAttempts">, deps: { signal: AbortSignal }) {
   const policy: Partial<BackoffPolicy> = { initialMs: 500, maxMs: 30_000, maxAttempts: settings.serverAttempts };
   return async <T>(action: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     try {

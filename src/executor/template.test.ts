@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { parseIsolation } from "./settings";
 import { fillTemplate, parseTemplate, splitWords, TemplateError } from "./template";
 import { urlSeenFromVm } from "./vmexec";
 
@@ -59,16 +58,6 @@ describe("templates", () => {
     expect(() => parseTemplate("sandbox --run={command}")).toThrow(/word of its own/);
     expect(() => parseTemplate("sandbox --flag")).toThrow(/names no placeholder/);
     expect(() => parseTemplate("{source}/run {output}")).toThrow(/must start with a program/);
-  });
-});
-
-describe("isolation setting", () => {
-  test("vmexec by default, none, or a template", () => {
-    expect(parseIsolation(undefined)).toEqual({ kind: "vmexec" });
-    expect(parseIsolation("")).toEqual({ kind: "vmexec" });
-    expect(parseIsolation("none")).toEqual({ kind: "none" });
-    expect(parseIsolation("nice -n 19 {command}").kind).toBe("template");
-    expect(() => parseIsolation("docker")).toThrow(/must be vmexec, none, or a command template/);
   });
 });
 

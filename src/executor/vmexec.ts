@@ -1,7 +1,7 @@
 // The `vmexec` isolation (the predecessor's runner set-up on Arch hosts): every build in a throwaway Arch VM
 // with the package sources mounted read-only and an output directory mounted for the packages. vmexec cannot
 // run on this Debian development machine, so everything here is a command line and a script, tested as such.
-import type { VmexecSettings } from "./settings";
+import type { VmexecSettings } from "../config/executor";
 
 /** Where the VM sees the host directories (vmexec --volume HOST:GUEST[:ro]). */
 export const GUEST = { bin: "/mnt/bin", source: "/mnt/src_repo", output: "/mnt/output" } as const;

@@ -5,7 +5,6 @@ import type { ServerConfig } from "../config/server";
 import { createPlanner, type Planner } from "../core/graph";
 import type { SourceEntry } from "../core/types";
 import { type Logger, messageOf } from "../lib/log";
-import { pathInside } from "../lib/paths";
 import {
   loadUniverse,
   openSrcinfoCache,
@@ -18,7 +17,12 @@ import type { SourceCatalog } from "./deps";
 import { PlanThread, PlanThreadUnavailable } from "./plan-thread";
 import { planOrigins as planOnMainThread } from "./usecases/plan-origins";
 
-export async function createCatalog(config: ServerConfig, log: Logger): Promise<SourceCatalog & { close(): void }> {
+/** `sourceUrl`: where builds fetch a pkgbase's sources (serve.ts decides, from the settings). */
+export async function createCatalog(
+  config: ServerConfig,
+  log: Logger,
+  sourceUrl: (pkgbase: string) => string,
+): Promise<SourceCatalog & { close(): void }> {
   const cache = openCache(join(config.dataDir, SRCINFO_CACHE_FILE), log);
   let lastReport = 0;
   let universe: Universe = await loadUniverse(config.reposDir, {
@@ -83,10 +87,7 @@ export async function createCatalog(config: ServerConfig, log: Logger): Promise<
       }
       return { changed: [...changed].sort() };
     },
-    sourceUrl: (pkgbase) =>
-      config.sourceUrlTemplate
-        ? config.sourceUrlTemplate.replaceAll("{pkgbase}", pkgbase)
-        : pathInside(config.reposDir, pkgbase),
+    sourceUrl,
     stats: () => ({ pkgbases: universe.entries.size, skipped: universe.skipped.length }),
     close: () => {
       planThread.close();

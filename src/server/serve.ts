@@ -13,7 +13,8 @@ import { getNamespaceById, listNamespaces } from "../db/namespaces";
 import { openDatabase } from "../db/open";
 import { createGitlabClient, projectFullPath, RepositoryFetcher } from "../gitlab";
 import { freeBytes } from "../lib/disk";
-import { createLogger, messageOf } from "../lib/log";
+import { createLogger, type Logger, messageOf } from "../lib/log";
+import { pathInside } from "../lib/paths";
 import { isDiskFull } from "../lib/receive";
 import { checkUploadFile, linkPackage, RepoIndex, storePackageFile } from "../pacman";
 import { createApp, createMetricsApp } from "./app";
@@ -72,17 +73,37 @@ export function adminToken(config: ServerConfig): { token: string | null; file: 
 }
 
 /**
- * GitLab mode (src/gitlab/README.md, GitLab mode): source tracking (webhook route, origin fetches, activity sweep),
- * pipeline following, and with RUN_BUILDS_ON_GITLAB the dispatcher that turns pending builds into pipelines.
+ * Where builds fetch a pkgbase's sources: BUILDBTW_SOURCE_URL_TEMPLATE with `{pkgbase}` replaced; else, in GitLab
+ * mode, the pkgbase's GitLab project; else the local repository under REPOS_DIR.
  */
-function startGitlabMode(deps: ServerDeps, config: GitlabConfig, signal: AbortSignal): GitlabMode {
+export function sourceUrlOf(config: ServerConfig): (pkgbase: string) => string {
+  const template = config.sourceUrlTemplate;
+  if (template) return (pkgbase) => template.replaceAll("{pkgbase}", pkgbase);
+  if (config.gitlab) {
+    const { url, group } = config.gitlab;
+    return (pkgbase) => `${url}/${projectFullPath(group, pkgbase)}.git`;
+  }
+  return (pkgbase) => pathInside(config.reposDir, pkgbase);
+}
+
+/**
+ * GitLab mode (src/gitlab/README.md, GitLab mode): source tracking (webhook route, origin fetches, activity sweep),
+ * pipeline following, and with RUN_BUILDS_ON_GITLAB the dispatcher that turns pending builds into pipelines. Made
+ * before the server's deps, which carry it; `start` runs its loops once the deps exist.
+ */
+function gitlabMode(
+  config: GitlabConfig,
+  parts: { reposDir: string; log: Logger; metrics: ServerMetrics },
+  signal: AbortSignal,
+): { mode: GitlabMode; start(deps: ServerDeps): void } {
+  const { log, metrics } = parts;
   const client = createGitlabClient(
     { url: config.url, token: config.token, group: config.group },
     {
       signal,
-      onAttempt: (status) => deps.metrics.gitlabCalls.inc({ status: String(status) }),
+      onAttempt: (status) => metrics.gitlabCalls.inc({ status: String(status) }),
       onRetry: (e) =>
-        deps.log.warn("GitLab call retried", {
+        log.warn("GitLab call retried", {
           what: e.what,
           attempt: e.attempt,
           delay_ms: e.delayMs,
@@ -91,46 +112,49 @@ function startGitlabMode(deps: ServerDeps, config: GitlabConfig, signal: AbortSi
     },
   );
   const fetcher = new RepositoryFetcher(
-    deps.config.reposDir,
+    parts.reposDir,
     (target) => client.cloneUrl(target.fullPath),
     { url: config.url, token: config.token },
     config.fetchConcurrency,
     signal,
   );
+  // The follower and dispatcher need the deps, which need this mode: they exist once `start` ran.
+  let follower: PipelineFollower | null = null;
   let dispatcher: PipelineDispatcher | null = null;
-  const gitlab: GitlabMode = {
+  const mode: GitlabMode = {
     config,
     client,
     fetcher,
-    pokePipeline: (id) => follower.poke(id),
+    pokePipeline: (id) => follower?.poke(id),
     wake: () => {
       dispatcher?.wake();
-      follower.wake();
+      follower?.wake();
     },
   };
-  deps.gitlab = gitlab;
-  const follower = new PipelineFollower(deps, gitlab, (id) => dispatcher?.creating.has(id) ?? false);
-  if (config.runBuilds) dispatcher = new PipelineDispatcher(deps, gitlab);
-  void follower.run(signal);
-  void dispatcher?.run(signal);
-  deps.events.subscribe((event) => {
-    if (event.type !== "namespace") return;
-    if (getNamespaceById(deps.db, event.namespaceId)?.status !== "cancelled") return;
-    try {
-      stopNamespacePipelines(deps, event.namespaceId, "the namespace was cancelled");
-    } catch (error) {
-      deps.log.error("cancelling pipelines failed", { namespace_id: event.namespaceId, error: String(error) });
-    }
-  });
-  startSourceTracking(deps, gitlab, signal);
-  deps.log.info("GitLab mode", {
-    url: config.url,
-    group: config.group,
-    run_builds: config.runBuilds,
-    webhooks: Boolean(config.webhookSecret || config.webhookSigningToken),
-    ci_config_path: config.ciConfigPath,
-  });
-  return gitlab;
+  const start = (deps: ServerDeps) => {
+    follower = new PipelineFollower(deps, mode, (id) => dispatcher?.creating.has(id) ?? false);
+    if (config.runBuilds) dispatcher = new PipelineDispatcher(deps, mode);
+    void follower.run(signal);
+    void dispatcher?.run(signal);
+    deps.events.subscribe((event) => {
+      if (event.type !== "namespace") return;
+      if (getNamespaceById(deps.db, event.namespaceId)?.status !== "cancelled") return;
+      try {
+        stopNamespacePipelines(deps, event.namespaceId, "the namespace was cancelled");
+      } catch (error) {
+        deps.log.error("cancelling pipelines failed", { namespace_id: event.namespaceId, error: String(error) });
+      }
+    });
+    startSourceTracking(deps, mode, signal);
+    deps.log.info("GitLab mode", {
+      url: config.url,
+      group: config.group,
+      run_builds: config.runBuilds,
+      webhooks: Boolean(config.webhookSecret || config.webhookSigningToken),
+      ci_config_path: config.ciConfigPath,
+    });
+  };
+  return { mode, start };
 }
 
 export interface StartOptions {
@@ -153,12 +177,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   if (admin.token === null) log.info("the bootstrap admin token is off (BUILDBTW_ADMIN_TOKEN=off)");
   // GitLab mode clones into REPOS_DIR, which may not exist yet on a fresh server.
   if (config.gitlab) mkdirSync(config.reposDir, { recursive: true });
-  const catalog = await createCatalog(config, log);
-  if (config.gitlab && !config.sourceUrlTemplate) {
-    // Builds fetch their sources from GitLab, at the project path of the pkgbase.
-    const { url, group } = config.gitlab;
-    catalog.sourceUrl = (pkgbase) => `${url}/${projectFullPath(group, pkgbase)}.git`;
-  }
+  const catalog = await createCatalog(config, log, sourceUrlOf(config));
   const loop = new RecomputeLoop(() => deps);
   const graphs = new GraphIndexCache(db);
   const planning = new Planning(
@@ -186,6 +205,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
     };
   };
+  const gitlab = config.gitlab
+    ? gitlabMode(config.gitlab, { reposDir: config.reposDir, log, metrics }, abort.signal)
+    : null;
   const deps: ServerDeps = {
     db,
     config,
@@ -209,6 +231,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
     liveness: new Liveness(),
     webhooks: new Webhooks(config.ops.webhooks, log, metrics, config.baseUrl, abort.signal),
+    gitlab: gitlab?.mode,
   };
 
   const swept = sweepLeftovers(deps, uploadsDir(deps));
@@ -278,7 +301,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   startIdentityUpkeep(deps, abort.signal);
   startRetention(deps, abort.signal);
   startOutcomeNotifications(deps, abort.signal);
-  if (config.gitlab) startGitlabMode(deps, config.gitlab, abort.signal);
+  gitlab?.start(deps);
   // The ref check is the loop that notices moved branches: readiness says so when it stops completing.
   const refCheckSilenceMs = 3 * config.refCheckIntervalMs + 60_000;
   deps.liveness.beat("ref-check", refCheckSilenceMs);

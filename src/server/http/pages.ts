@@ -11,7 +11,6 @@ import { ErrorPage, LoginPage, type Site } from "../../../views/layout";
 import { BuildRow, NamespacePageView } from "../../../views/namespace";
 import { urls } from "../../../views/urls";
 import { ArchSchema, BuildStatusSchema, NamespaceNameSchema, PkgbaseSchema, wholeNumber } from "../../api/schemas";
-import { environment } from "../../config/env";
 import type { ServerDeps } from "../deps";
 import { UiEventLog } from "../ui-event-log";
 import { readAudit } from "../usecases/audit-log";
@@ -34,7 +33,7 @@ import { auditJson, CreateTokenRequest, createTokenAs, tokenJson } from "./ident
 import { parseRange } from "./range";
 import { closeSession, openSession, viewerOf } from "./sessions";
 import { buildStream, homeStream, namespaceStream } from "./ui-live";
-import { loadUiSettings, type UiSettings } from "./ui-settings";
+import { uiSettings } from "./ui-settings";
 
 // Empty form fields and query parameters mean "not given".
 const blank = (v: unknown) => (v === "" ? undefined : v);
@@ -64,10 +63,8 @@ function localPath(raw: unknown, fallback: string): string {
   return typeof raw === "string" && /^\/(?![/\\])[^\s]*$/.test(raw) ? raw : fallback;
 }
 
-export function pagesRouter(
-  deps: ServerDeps,
-  settings: UiSettings = loadUiSettings(environment(), deps.config.gitlab),
-) {
+export function pagesRouter(deps: ServerDeps) {
+  const settings = uiSettings(deps.config.ui);
   const views = new GraphViewCache();
   const events = new UiEventLog(deps.events);
   const assets = { css: assetUrl("app.css"), htmx: assetUrl("htmx.min.js"), ui: assetUrl("ui.js") };
