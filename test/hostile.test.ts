@@ -20,7 +20,15 @@ function routeTable(): { method: string; path: string }[] {
     apply: () => inert,
   });
   const deps = new Proxy(
-    { config: { maxUploadBytes: 1, dataDir: "/nonexistent", baseUrl: "http://localhost" }, lifecycle: new Lifecycle() },
+    {
+      config: {
+        maxUploadBytes: 1,
+        dataDir: "/nonexistent",
+        baseUrl: "http://localhost",
+        ui: { commitUrlTemplate: null },
+      },
+      lifecycle: new Lifecycle(),
+    },
     { get: (t, p) => (p in t ? t[p as keyof typeof t] : inert) },
   ) as unknown as ServerDeps;
   const seen = new Map<string, { method: string; path: string }>();

@@ -122,7 +122,7 @@ function jobVariableNames(env: Env): Set<string> | null {
  * `env` with each unset setting filled in from the runner's `[[runners]] environment`, when that is provably
  * where its CUSTOM_ENV_ value came from. A job that sets a setting itself is refused.
  */
-export function runnerEnvironment(env: Env): Env {
+function runnerEnvironment(env: Env): Env {
   const missing = EXECUTOR_SETTING_NAMES.filter((name) => !env[name] && env[`CUSTOM_ENV_${name}`]);
   if (missing.length === 0) return env;
   const fromJob = jobVariableNames(env);
