@@ -44,7 +44,12 @@ beforeAll(async () => {
       new Date().toISOString(),
     );
     ids[name] = user.id;
-    tokens[name] = createPersonalToken({ db }, user.id, { name: "laptop", expiresAt: null }, "test").token;
+    tokens[name] = createPersonalToken(
+      { db, now: Date.now },
+      user.id,
+      { name: "laptop", expiresAt: null },
+      "test",
+    ).token;
   }
 });
 

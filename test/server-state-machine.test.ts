@@ -24,7 +24,8 @@ let tmp: string;
 let server: RunningServer;
 let app: ReturnType<typeof createApp>;
 let workerToken: string;
-let clock = Date.parse("2026-01-01T00:00:00Z");
+const START = Date.parse("2026-01-01T00:00:00Z");
+let clock = START;
 let firstLease: Lease;
 
 beforeAll(async () => {
@@ -165,6 +166,14 @@ describe("one clock: the server's deps.now stamps what the database records", ()
     const beat = await call("POST", `/api/v1/leases/${l.lease_id}/heartbeat`, { token: workerToken });
     expect(beat.status).toBe(200);
     expect(await lastSeen()).toBe(iso());
+  });
+
+  test("the namespace and its first iteration were created at the injected clock's time", async () => {
+    const { body } = await call<NamespaceDetail>("GET", "/api/v1/namespaces/zlib");
+    expect({ namespace: body.namespace.created_at, iteration: body.iteration?.created_at }).toEqual({
+      namespace: new Date(START).toISOString(),
+      iteration: new Date(START).toISOString(),
+    });
   });
 
   test("a namespace's updated_at follows the injected clock when it is cancelled and resumed", async () => {

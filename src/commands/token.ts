@@ -34,6 +34,7 @@ function audit(db: Db, action: string, target: string): void {
     status: 200,
     remoteAddress: null,
     detail: null,
+    at: new Date().toISOString(),
   });
 }
 

@@ -21,9 +21,9 @@ export interface ArtifactRecord {
  * Record a package: staged (an upload, replacing the same build's earlier upload of that file) or published
  * at once (a reused build's files, linked into a new iteration's repository).
  */
-export function upsertArtifact(db: Db, v: Omit<ArtifactRecord, "id" | "createdAt">): void {
+export function upsertArtifact(db: Db, v: Omit<ArtifactRecord, "id" | "createdAt">, at: string): void {
   db.insert(artifacts)
-    .values(v)
+    .values({ ...v, createdAt: at })
     .onConflictDoUpdate({
       target: [artifacts.iterationId, artifacts.arch, artifacts.fileName],
       set: { buildId: v.buildId, size: v.size, entry: v.entry, staged: v.staged },

@@ -4,7 +4,8 @@ import type { AuditEntry } from "../core/records";
 import type { Db } from "./open";
 import { auditLog } from "./schema";
 
-export type NewAuditEntry = Omit<AuditEntry, "id" | "at"> & { at?: string };
+/** `at` is the server's clock (the caller's), like every time the adapters write. */
+export type NewAuditEntry = Omit<AuditEntry, "id">;
 
 export function insertAudit(db: Db, e: NewAuditEntry): void {
   db.insert(auditLog).values(e).run();

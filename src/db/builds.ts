@@ -51,14 +51,14 @@ export type NewBuild = Pick<
 > &
   Partial<Pick<BuildRecord, "reusedFromBuild" | "reusedFromIteration" | "finishedAt">>;
 
-export function insertBuilds(db: Db, rows: NewBuild[]): BuildRecord[] {
+export function insertBuilds(db: Db, rows: NewBuild[], at: string): BuildRecord[] {
   const out: BuildRecord[] = [];
   // SQLite limits bound variables per statement; insert in slices.
   for (let i = 0; i < rows.length; i += 200) {
     out.push(
       ...db
         .insert(builds)
-        .values(rows.slice(i, i + 200))
+        .values(rows.slice(i, i + 200).map((r) => ({ ...r, updatedAt: at })))
         .returning()
         .all()
         .map(toRecord),

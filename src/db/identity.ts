@@ -53,7 +53,7 @@ export function upsertUser(
 ): UserRecord {
   const row = db
     .insert(users)
-    .values({ ...v, lastLoginAt: at })
+    .values({ ...v, lastLoginAt: at, createdAt: at })
     .onConflictDoUpdate({
       target: users.subject,
       set: { name: v.name, email: v.email, groups: v.groups, role: v.role, lastLoginAt: at },
@@ -89,8 +89,15 @@ export function insertToken(
     expiresAt: string | null;
     createdBy: string;
   },
+  at: string,
 ): TokenRecord {
-  return toToken(db.insert(tokens).values(v).returning().get());
+  return toToken(
+    db
+      .insert(tokens)
+      .values({ ...v, createdAt: at })
+      .returning()
+      .get(),
+  );
 }
 
 /**
@@ -183,8 +190,15 @@ export function touchToken(db: Db, id: number, at: string): void {
 export function insertSession(
   db: Db,
   v: { idHash: string; userId: number | null; csrfSecret: string; refreshToken: string | null; expiresAt: string },
+  at: string,
 ): SessionRecord {
-  return toSession(db.insert(sessions).values(v).returning().get());
+  return toSession(
+    db
+      .insert(sessions)
+      .values({ ...v, createdAt: at, rolesCheckedAt: at })
+      .returning()
+      .get(),
+  );
 }
 
 export function findSession(db: Db, idHash: string, now: string): SessionRecord | null {

@@ -20,8 +20,18 @@ const toRecord = (r: Row): IterationRecord => ({
   prunedAt: r.prunedAt,
 });
 
-export function insertIteration(db: Db, v: Omit<IterationRecord, "id" | "createdAt" | "prunedAt">): IterationRecord {
-  return toRecord(db.insert(iterations).values(v).returning().get());
+export function insertIteration(
+  db: Db,
+  v: Omit<IterationRecord, "id" | "createdAt" | "prunedAt">,
+  at: string,
+): IterationRecord {
+  return toRecord(
+    db
+      .insert(iterations)
+      .values({ ...v, createdAt: at })
+      .returning()
+      .get(),
+  );
 }
 
 export function latestIteration(db: Db, namespaceId: number): IterationRecord | null {

@@ -30,8 +30,13 @@ export function insertNamespace(
     createdBy: string | null;
     bump?: BumpMode;
   },
+  at: string,
 ): NamespaceRecord {
-  const row = db.insert(namespaces).values(v).returning().get();
+  const row = db
+    .insert(namespaces)
+    .values({ ...v, createdAt: at, updatedAt: at })
+    .returning()
+    .get();
   return toRecord(row);
 }
 

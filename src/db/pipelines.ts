@@ -30,11 +30,12 @@ const toRecord = ({ updatedAt: _, ...record }: Row): DispatchRecord => record;
 export function insertDispatch(
   db: Db,
   v: { buildId: number; attempt: number; project: string; ref: string; tokenHash: string },
+  at: string,
 ): DispatchRecord {
   return toRecord(
     db
       .insert(pipelines)
-      .values({ ...v, state: "creating" })
+      .values({ ...v, state: "creating", createdAt: at, updatedAt: at })
       .returning()
       .get(),
   );

@@ -14,11 +14,11 @@ const toRecord = (r: Row): WorkerRecord => ({
 });
 
 /** The worker of this name, made on its first call. */
-export function ensureWorker(db: Db, name: string): WorkerRecord {
+export function ensureWorker(db: Db, name: string, at: string): WorkerRecord {
   // Read first: every worker call passes here, and most find their worker.
   const found = findWorkerByName(db, name);
   if (found) return found;
-  const row = db.insert(workers).values({ name }).onConflictDoNothing().returning().get();
+  const row = db.insert(workers).values({ name, createdAt: at }).onConflictDoNothing().returning().get();
   return row ? toRecord(row) : findWorkerByName(db, name)!;
 }
 

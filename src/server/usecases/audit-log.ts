@@ -2,9 +2,11 @@
 import type { AuditEntry } from "../../core/records";
 import { insertAudit, listAudit, type NewAuditEntry } from "../../db/audit";
 import type { ServerDeps } from "../deps";
+import { isoNow } from "./build-lifecycle";
 
-export function recordAudit(deps: Pick<ServerDeps, "db">, entry: NewAuditEntry): void {
-  insertAudit(deps.db, entry);
+/** The row is dated by the server's clock. */
+export function recordAudit(deps: Pick<ServerDeps, "db" | "now">, entry: Omit<NewAuditEntry, "at">): void {
+  insertAudit(deps.db, { ...entry, at: isoNow(deps) });
 }
 
 /** Newest first; `before` pages back by row id. */

@@ -43,13 +43,17 @@ export function claimPipelineBuild(deps: ServerDeps, gitlab: GitlabMode, buildId
       failureReason: null,
     });
     setBuildPipeline(deps.db, build.id, null, isoNow(deps));
-    const dispatch = insertDispatch(deps.db, {
-      buildId: build.id,
-      attempt,
-      project: projectFullPath(gitlab.config.group, build.pkgbase),
-      ref: pipelineRef(build),
-      tokenHash: hashPipelineToken(token),
-    });
+    const dispatch = insertDispatch(
+      deps.db,
+      {
+        buildId: build.id,
+        attempt,
+        project: projectFullPath(gitlab.config.group, build.pkgbase),
+        ref: pipelineRef(build),
+        tokenHash: hashPipelineToken(token),
+      },
+      isoNow(deps),
+    );
     return { build: { ...build, status: "scheduled", attempts: attempt }, namespace, dispatch, token };
   });
 }

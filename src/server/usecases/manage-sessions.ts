@@ -5,6 +5,7 @@ import type { SessionRecord } from "../../core/records";
 import { deleteSession, insertSession } from "../../db/identity";
 import type { ServerDeps } from "../deps";
 import { hashToken, newToken } from "../tokens";
+import { isoNow } from "./build-lifecycle";
 
 /** A session for a user (null: the bootstrap admin token) lasting `days`; `id` goes into the cookie. */
 export function startSession(
@@ -12,13 +13,17 @@ export function startSession(
   v: { userId: number | null; refreshToken: string | null; days: number },
 ): { id: string; session: SessionRecord } {
   const id = newToken("session");
-  const session = insertSession(deps.db, {
-    idHash: hashToken(id),
-    userId: v.userId,
-    csrfSecret: randomBytes(32).toString("base64url"),
-    refreshToken: v.refreshToken,
-    expiresAt: new Date(deps.now() + v.days * 86_400_000).toISOString(),
-  });
+  const session = insertSession(
+    deps.db,
+    {
+      idHash: hashToken(id),
+      userId: v.userId,
+      csrfSecret: randomBytes(32).toString("base64url"),
+      refreshToken: v.refreshToken,
+      expiresAt: new Date(deps.now() + v.days * 86_400_000).toISOString(),
+    },
+    isoNow(deps),
+  );
   return { id, session };
 }
 

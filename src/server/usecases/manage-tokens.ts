@@ -32,23 +32,27 @@ export function createBotToken(
       throw new Invalid(`a bot token named ${v.name} already exists; revoke it first or pass --rotate to replace it`);
     if (existing) revokeToken(deps.db, existing.id, by, isoNow(deps));
     // A worker is listed from the moment its token exists, before it first asks for work.
-    if (v.scopes.includes("worker")) ensureWorker(deps.db, v.name);
-    return insertToken(deps.db, {
-      kind: "bot",
-      name: v.name,
-      userId: null,
-      scopes: [...new Set(v.scopes)],
-      tokenHash: hashToken(token),
-      expiresAt: v.expiresAt,
-      createdBy: by,
-    });
+    if (v.scopes.includes("worker")) ensureWorker(deps.db, v.name, isoNow(deps));
+    return insertToken(
+      deps.db,
+      {
+        kind: "bot",
+        name: v.name,
+        userId: null,
+        scopes: [...new Set(v.scopes)],
+        tokenHash: hashToken(token),
+        expiresAt: v.expiresAt,
+        createdBy: by,
+      },
+      isoNow(deps),
+    );
   });
   return { token, record };
 }
 
 /** A personal token of a user: it acts as the user, with whatever role the user has when it is used. */
 export function createPersonalToken(
-  deps: Pick<ServerDeps, "db">,
+  deps: Pick<ServerDeps, "db" | "now">,
   userId: number,
   v: { name: string; expiresAt: string | null },
   by: string,
@@ -57,15 +61,19 @@ export function createPersonalToken(
   const user = getUser(deps.db, userId);
   if (!user) throw new NotFound(`no user ${userId}`);
   const token = newToken("personal");
-  const record = insertToken(deps.db, {
-    kind: "personal",
-    name: v.name,
-    userId,
-    scopes: [],
-    tokenHash: hashToken(token),
-    expiresAt: v.expiresAt,
-    createdBy: by,
-  });
+  const record = insertToken(
+    deps.db,
+    {
+      kind: "personal",
+      name: v.name,
+      userId,
+      scopes: [],
+      tokenHash: hashToken(token),
+      expiresAt: v.expiresAt,
+      createdBy: by,
+    },
+    isoNow(deps),
+  );
   return { token, record };
 }
 

@@ -75,14 +75,18 @@ export async function recomputeNamespace(
   };
 
   const iteration = inTransaction(deps.db, () => {
-    const it = insertIteration(deps.db, {
-      namespaceId: ns.id,
-      reason,
-      diff,
-      origins: originEntries.map((e) => ({ pkgbase: e.pkgbase, ref: e.ref, commit: e.commit })),
-      originChangesets: ns.originChangesets,
-      graph,
-    });
+    const it = insertIteration(
+      deps.db,
+      {
+        namespaceId: ns.id,
+        reason,
+        diff,
+        origins: originEntries.map((e) => ({ pkgbase: e.pkgbase, ref: e.ref, commit: e.commit })),
+        originChangesets: ns.originChangesets,
+        graph,
+      },
+      isoNow(deps),
+    );
     for (const [arch, g] of Object.entries(graph)) {
       const identities = graphIdentities(g, arch, sha256, (pkgbase) => bumpOf(pkgbase)?.to ?? null);
       const reused = opts.rebuildAll ? new Map() : reuseEarlierBuilds(deps, ns, it.id, arch, identities);
@@ -112,18 +116,22 @@ export async function recomputeNamespace(
           finishedAt: from ? isoNow(deps) : null,
         };
       });
-      const inserted = insertBuilds(deps.db, rows);
+      const inserted = insertBuilds(deps.db, rows, isoNow(deps));
       for (const b of inserted) {
         for (const a of reused.get(b.pkgbase)?.artifacts ?? [])
-          upsertArtifact(deps.db, {
-            iterationId: it.id,
-            arch,
-            buildId: b.id,
-            fileName: a.fileName,
-            size: a.size,
-            entry: a.entry,
-            staged: false,
-          });
+          upsertArtifact(
+            deps.db,
+            {
+              iterationId: it.id,
+              arch,
+              buildId: b.id,
+              fileName: a.fileName,
+              size: a.size,
+              entry: a.entry,
+              staged: false,
+            },
+            isoNow(deps),
+          );
       }
       reusedCount += reused.size;
     }

@@ -14,6 +14,7 @@ import { getNamespaceById } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
 import type { ReceivedFile } from "../../lib/receive";
 import type { ServerDeps } from "../deps";
+import { isoNow } from "./build-lifecycle";
 import { currentLease } from "./current-lease";
 
 /** Streams the request body to a temporary file; called once the upload is known to be wanted. */
@@ -62,15 +63,19 @@ export async function storeUpload(
       // Re-check: the lease (or pipeline) may have ended, or another build taken the name, while the file was moved.
       current();
       notAnothers(deps, build, fileName);
-      upsertArtifact(deps.db, {
-        iterationId: build.iterationId,
-        arch: build.arch,
-        buildId: build.id,
-        fileName,
-        size: file.size,
-        entry,
-        staged: true,
-      });
+      upsertArtifact(
+        deps.db,
+        {
+          iterationId: build.iterationId,
+          arch: build.arch,
+          buildId: build.id,
+          fileName,
+          size: file.size,
+          entry,
+          staged: true,
+        },
+        isoNow(deps),
+      );
     });
     deps.metrics.uploads.inc({ arch: build.arch });
     deps.metrics.uploadBytes.inc({ arch: build.arch }, file.size);
