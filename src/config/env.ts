@@ -1,7 +1,8 @@
 // Settings resolve flag → environment → `.env` → default (README.md, Settings). Nothing here runs at import time.
 import { existsSync, readFileSync } from "node:fs";
-import type { z } from "zod";
+import { z } from "zod";
 import { Invalid } from "../core/errors";
+import { parseDuration } from "../lib/duration";
 
 export type Env = Record<string, string | undefined>;
 
@@ -60,3 +61,17 @@ export function redacted<T extends Record<string, unknown>>(settings: T, secretK
   for (const k of secretKeys) if (copy[k] !== undefined) (copy as Record<keyof T, unknown>)[k] = "[redacted]";
   return copy;
 }
+
+/** A positive duration setting (lib/duration.ts), in milliseconds; `examples` go into the message, e.g. "90m, 4h". */
+export const durationSetting = (examples: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null || ms <= 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(text)} is not a duration: write e.g. ${examples} or seconds`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -3,9 +3,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
-import { type Env, environment, parseSettings, pick, redacted, sqlitePath } from "./env";
+import { durationSetting, type Env, environment, parseSettings, pick, redacted, sqlitePath } from "./env";
 import { loadOperationsConfig, type OperationsConfig } from "./operations";
-import { parseDuration } from "./worker";
 
 export interface ServerFlags {
   port?: string;
@@ -45,17 +44,7 @@ const Schema = z.object({
   leaseTtlMs: z.coerce.number().int().min(1000),
   defaultArch: z.string().min(1),
   /** A build's estimate when neither its pkgbase nor its architecture has any recorded build. */
-  defaultEstimateMs: z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === null || ms <= 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${JSON.stringify(text)} is not a duration: write e.g. 30m, 1h, 1h30m or seconds`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  }),
+  defaultEstimateMs: durationSetting("30m, 1h, 1h30m"),
   /**
    * Which ready build of a namespace goes first: the one with the longest estimated path to the end of the
    * graph (critical-path), or the earliest in build order (build-order, for comparison).

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ArchSchema } from "../api/schemas";
 import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
-import { type Env, environment, parseSettings, pick, redacted } from "./env";
+import { durationSetting, type Env, environment, parseSettings, pick, redacted } from "./env";
 
 export const DRIVER_NAMES = ["fake", "makepkg", "pkgctl"] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];
@@ -27,41 +27,6 @@ export interface WorkerFlags {
   "modify-gpg-keyring"?: boolean;
 }
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/**
- * A duration as people write it: `90m`, `4h`, `1h30m`, `45s`, or plain seconds (`3600`). Returns
- * milliseconds, or null when `text` is none of these.
- */
-export function parseDuration(text: string): number | null {
-  const value = text.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  if (!/^(\d+[smhd])+$/.test(value)) return null;
-  let ms = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g))
-    ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  return ms;
-}
-
-/** `14400000` → `4h`, `5400000` → `1h30m`, `45000` → `45s`: the shortest way parseDuration reads back. */
-export function formatDuration(ms: number): string {
-  let rest = Math.round(ms / 1000);
-  if (rest === 0) return `${ms}ms`;
-  let out = "";
-  // Hours at most: "keep for 24h" reads better than "1d".
-  for (const [unit, size] of [
-    ["h", 3_600],
-    ["m", 60],
-    ["s", 1],
-  ] as const) {
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${unit}`;
-      rest %= size;
-    }
-  }
-  return out;
-}
-
 /** The environment's yes: 1, true, yes, on (any case). */
 const isYes = (value: string | undefined): boolean => /^(1|true|yes|on)$/i.test(value?.trim() ?? "");
 
@@ -79,17 +44,7 @@ const Schema = z.object({
     .positive("must be a positive number, e.g. 0.01"),
   workDir: z.string().min(1),
   buildUser: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, "must be a user name, e.g. buildbtw-build"),
-  buildTimeoutMs: z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === null || ms <= 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${JSON.stringify(text)} is not a duration: write e.g. 90m, 4h, 1h30m or seconds`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  }),
+  buildTimeoutMs: durationSetting("90m, 4h, 1h30m"),
   keepFailedHours: z.coerce.number({ error: "must be a number of hours, e.g. 24" }).min(0),
   modifyGpgKeyring: z.boolean(),
 });

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatDuration } from "../config/worker";
+import { formatDuration } from "../lib/duration";
 import { messageOf } from "../lib/log";
 import { pathInside } from "../lib/paths";
 

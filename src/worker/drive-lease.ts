@@ -8,10 +8,10 @@ import type { Lease } from "../api/schemas";
 import type { ApiClient } from "../client/api-client";
 import { isTransient } from "../client/errors";
 import { createLogStream } from "../client/log-stream";
-import { formatDuration } from "../config/worker";
 import { Conflict, Forbidden, Invalid, NotFound } from "../core/errors";
 import type { BuildOutcome, Driver } from "../drivers/driver";
 import { type BackoffPolicy, retry } from "../lib/backoff";
+import { formatDuration } from "../lib/duration";
 import { type Logger, messageOf } from "../lib/log";
 import type { BuildDirs } from "./build-dirs";
 
