@@ -20,7 +20,7 @@ test("client settings: flag → environment → default; the token is optional",
 
 test("a server URL that is not http(s) is refused in one sentence", () => {
   expect(() => loadClientConfig({ "server-url": "localhost:8080" }, {})).toThrow(
-    /invalid client settings: serverUrl: /,
+    /invalid client settings: SERVER_URL \(--server-url\): /,
   );
 });
 

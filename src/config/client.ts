@@ -21,7 +21,10 @@ export function loadClientConfig(flags: ClientFlags, env: Env = environment()): 
   const given = pick(flags.token, env.BUILDBTW_TOKEN);
   const tokenFrom = pick(flags.token) ? "flag" : pick(env.BUILDBTW_TOKEN) ? "env" : null;
   const stored = given === undefined ? storedToken(serverUrl, credentialsFile(env)) : null;
-  const parsed = parseSettings(Schema, { serverUrl, token: given ?? stored?.token }, "client");
+  const parsed = parseSettings(Schema, { serverUrl, token: given ?? stored?.token }, "client", {
+    serverUrl: "SERVER_URL (--server-url)",
+    token: "BUILDBTW_TOKEN (--token)",
+  });
   return { ...parsed, serverUrl, tokenFrom: stored ? "login" : tokenFrom };
 }
 

@@ -34,19 +34,34 @@ export function pick(...values: (string | undefined)[]): string | undefined {
   return values.find((v) => v !== undefined && v !== "");
 }
 
-/** A message that starts with the variable it is about (`BUILDBTW_TOKEN is not set`) needs no path before it. */
+/** A message that starts with the variable it is about (`BUILDBTW_TOKEN is not set`) needs no name before it. */
 const NAMES_ITS_VARIABLE = /^[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/;
 
 /**
- * Validate a settings object with zod; the error names every bad setting in one sentence: by the variable its
- * message starts with, else by its path in the settings.
+ * How a user sets each field of a settings schema, by field (`serverUrl`) or path (`vmexec.image`):
+ * `SERVER_URL (--server)`. Errors name the setting this way instead of by the field.
  */
-export function parseSettings<T extends z.ZodType>(schema: T, raw: unknown, mode: string): z.output<T> {
+export type SettingNames = Record<string, string>;
+
+/**
+ * Validate a settings object with zod; the error names every bad setting in one sentence: by the variable its
+ * message starts with or mentions, else by how `names` says it is set, else by its path in the settings.
+ */
+export function parseSettings<T extends z.ZodType>(
+  schema: T,
+  raw: unknown,
+  mode: string,
+  names: SettingNames = {},
+): z.output<T> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) =>
-    NAMES_ITS_VARIABLE.test(i.message) ? i.message : `${i.path.join(".") || "settings"}: ${i.message}`,
-  );
+  const problems = result.error.issues.map((i) => {
+    const path = i.path.map(String);
+    const name = names[path.join(".")] ?? names[path[0] ?? ""];
+    const variable = name?.split(" ")[0];
+    if (NAMES_ITS_VARIABLE.test(i.message) || (variable && i.message.includes(variable))) return i.message;
+    return `${name ?? (path.join(".") || "settings")}: ${i.message}`;
+  });
   throw new Invalid(`invalid ${mode} settings: ${problems.join("; ")}`);
 }
 

@@ -21,6 +21,7 @@ export function loadPlanConfig(flags: { repos?: string; "data-dir"?: string }, e
       defaultArch: pick(env.BUILDBTW_DEFAULT_ARCH) ?? DEFAULT_ARCH,
     },
     "plan",
+    { reposDir: "REPOS_DIR (--repos)", dataDir: "DATA_DIR (--data-dir)", defaultArch: "BUILDBTW_DEFAULT_ARCH" },
   );
   return {
     ...parsed,

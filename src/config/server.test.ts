@@ -58,3 +58,32 @@ describe("GitLab settings", () => {
     expect(printableServerConfig(c).gitlab).toMatchObject({ token: "[redacted]", webhookSecret: "[redacted]" });
   });
 });
+
+describe("server settings errors", () => {
+  test("each bad setting is named the way it is set, flag or variable, in one sentence", () => {
+    let message = "";
+    try {
+      loadServerConfig(
+        { port: "70000", "lease-ttl": "5" },
+        { BUILDBTW_SCHEDULE_ORDER: "random", BUILDBTW_DEFAULT_ESTIMATE: "soon", BUILDBTW_MAX_LOG_BYTES: "10" },
+      );
+    } catch (error) {
+      expect(error).toBeInstanceOf(Invalid);
+      message = (error as Error).message;
+    }
+    expect(message).toStartWith("invalid server settings: PORT (--port): ");
+    expect(message).toContain("; BUILDBTW_LEASE_TTL_MS (--lease-ttl): ");
+    expect(message).toContain('; BUILDBTW_DEFAULT_ESTIMATE: "soon" is not a duration: write e.g. 30m, 1h, 1h30m');
+    expect(message).toContain("; BUILDBTW_SCHEDULE_ORDER: must be critical-path or build-order");
+    // A message that names its variable itself gets no second name.
+    expect(message).toContain("; BUILDBTW_MAX_LOG_BYTES must be at least 4096");
+    expect(message).not.toMatch(/\b(port|leaseTtlMs|defaultEstimateMs|scheduleOrder|maxLogBytes):/);
+    expect(message.split("\n")).toHaveLength(1);
+  });
+
+  test("GitLab settings are named by their variables too", () => {
+    expect(() => load({ GITLAB_TOKEN: "t", GITLAB_PACKAGES_CI_CONFIG: "x".repeat(2000) })).toThrow(
+      /^invalid GitLab settings: GITLAB_PACKAGES_CI_CONFIG: /,
+    );
+  });
+});

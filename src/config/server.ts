@@ -3,7 +3,16 @@ import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
-import { durationSetting, type Env, environment, parseSettings, pick, redacted, sqlitePath } from "./env";
+import {
+  durationSetting,
+  type Env,
+  environment,
+  parseSettings,
+  pick,
+  redacted,
+  type SettingNames,
+  sqlitePath,
+} from "./env";
 import { loadOperationsConfig, type OperationsConfig } from "./operations";
 
 export interface ServerFlags {
@@ -143,6 +152,13 @@ function loadOidcConfig(env: Env): OidcConfig | null {
       roleRefreshSeconds: pick(env.BUILDBTW_OIDC_ROLE_REFRESH_SECONDS) ?? "86400",
     },
     "single sign-on",
+    {
+      clientSecret: "BUILDBTW_OIDC_CLIENT_SECRET",
+      groupsClaim: "BUILDBTW_OIDC_GROUPS_CLAIM",
+      packagerGroups: "BUILDBTW_OIDC_PACKAGER_GROUPS",
+      adminGroups: "BUILDBTW_OIDC_ADMIN_GROUPS",
+      scopes: "BUILDBTW_OIDC_SCOPES",
+    },
   );
 }
 
@@ -242,6 +258,12 @@ function parseGitlab(flags: { concurrency?: string }, env: Env) {
       maxPipelines: pick(env.BUILDBTW_GITLAB_MAX_PIPELINES) ?? "200",
     },
     "GitLab",
+    {
+      url: "GITLAB_DOMAIN",
+      token: "GITLAB_TOKEN",
+      group: "GITLAB_PACKAGES_GROUP",
+      ciConfigPath: "GITLAB_PACKAGES_CI_CONFIG",
+    },
   );
 }
 
@@ -274,6 +296,22 @@ function loadGitlabConfig(env: Env): GitlabConfig | null {
   return { ...parsed, token: parsed.token, runBuilds, ciConfigPath: parsed.ciConfigPath ?? null };
 }
 
+const NAMES: SettingNames = {
+  port: "PORT (--port)",
+  interface: "INTERFACE (--interface)",
+  baseUrl: "BASE_URL (--base-url)",
+  databasePath: "DATABASE_URL (--database-url)",
+  dataDir: "DATA_DIR (--data-dir)",
+  reposDir: "REPOS_DIR (--repos)",
+  adminToken: "BUILDBTW_ADMIN_TOKEN (--admin-token)",
+  refCheckIntervalMs: "BUILDBTW_REF_CHECK_INTERVAL_MS (--ref-check-interval)",
+  leaseTtlMs: "BUILDBTW_LEASE_TTL_MS (--lease-ttl)",
+  defaultArch: "BUILDBTW_DEFAULT_ARCH",
+  defaultEstimateMs: "BUILDBTW_DEFAULT_ESTIMATE",
+  scheduleOrder: "BUILDBTW_SCHEDULE_ORDER",
+  sourceUrlTemplate: "BUILDBTW_SOURCE_URL_TEMPLATE",
+};
+
 export function loadServerConfig(flags: ServerFlags, env: Env = environment()): ServerConfig {
   const dataDir = pick(flags["data-dir"], env.DATA_DIR) ?? "./data";
   const databaseUrl = pick(flags["database-url"], env.DATABASE_URL) ?? `sqlite:${join(dataDir, "buildbtw.sqlite")}`;
@@ -300,6 +338,7 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
       maxLogBytes: pick(env.BUILDBTW_MAX_LOG_BYTES) ?? String(64 * 1024 ** 2),
     },
     "server",
+    NAMES,
   );
   const host = parsed.interface === "0.0.0.0" || parsed.interface === "::" ? "localhost" : parsed.interface;
   const gitlab = loadGitlabConfig(env);

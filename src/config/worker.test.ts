@@ -58,11 +58,11 @@ describe("loadWorkerConfig", () => {
     expect(() =>
       loadWorkerConfig({ ...token, "build-timeout": "soon", "keep-failed-hours": "-1", "build-user": "a b" }, {}),
     ).toThrow(
-      /buildUser: must be a user name.*buildTimeoutMs: "soon" is not a duration: write e.g. 90m, 4h, 1h30m or seconds.*keepFailedHours/,
+      /BUILDBTW_BUILD_USER \(--build-user\): must be a user name.*BUILDBTW_BUILD_TIMEOUT \(--build-timeout\): "soon" is not a duration: write e.g. 90m, 4h, 1h30m or seconds.*BUILDBTW_KEEP_FAILED_HOURS \(--keep-failed-hours\)/,
     );
     expect(() => loadWorkerConfig({ ...token, "build-timeout": "0" }, {})).toThrow("is not a duration");
     expect(() => loadWorkerConfig({ ...token, "keep-failed-hours": "a day" }, {})).toThrow(
-      "keepFailedHours: must be a number of hours",
+      "BUILDBTW_KEEP_FAILED_HOURS (--keep-failed-hours): must be a number of hours",
     );
   });
 
@@ -100,7 +100,7 @@ describe("loadWorkerConfig", () => {
     const bad = () =>
       loadWorkerConfig({ ...token, arch: "any", concurrency: "0", driver: "docker", server: "ftp://x" }, {});
     expect(bad).toThrow(
-      /invalid worker settings: .*serverUrl.*architectures\.0: "any" is not a concrete architecture.*concurrency.*driver: must be one of fake, makepkg, pkgctl/,
+      /invalid worker settings: SERVER_URL \(--server\): .*BUILDBTW_WORKER_ARCH \(--arch\): "any" is not a concrete architecture.*BUILDBTW_WORKER_CONCURRENCY \(--concurrency\): .*BUILDBTW_WORKER_DRIVER \(--driver\): must be one of fake, makepkg, pkgctl/,
     );
   });
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ArchSchema } from "../api/schemas";
 import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
-import { durationSetting, type Env, environment, parseSettings, pick, redacted } from "./env";
+import { durationSetting, type Env, environment, parseSettings, pick, redacted, type SettingNames } from "./env";
 
 export const DRIVER_NAMES = ["fake", "makepkg", "pkgctl"] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];
@@ -86,6 +86,22 @@ export function readFakeDurations(path: string | undefined): Record<string, numb
   return parsed.data;
 }
 
+const NAMES: SettingNames = {
+  serverUrl: "SERVER_URL (--server)",
+  token: "BUILDBTW_TOKEN (--token)",
+  architectures: "BUILDBTW_WORKER_ARCH (--arch)",
+  concurrency: "BUILDBTW_WORKER_CONCURRENCY (--concurrency)",
+  driver: "BUILDBTW_WORKER_DRIVER (--driver)",
+  fakeDelayMs: "BUILDBTW_FAKE_DELAY_MS (--fake-delay-ms)",
+  fakeDurations: "BUILDBTW_FAKE_DURATIONS (--fake-durations)",
+  fakeTimeScale: "BUILDBTW_FAKE_TIME_SCALE (--fake-time-scale)",
+  workDir: "BUILDBTW_WORKER_DIR (--work-dir)",
+  buildUser: "BUILDBTW_BUILD_USER (--build-user)",
+  buildTimeoutMs: "BUILDBTW_BUILD_TIMEOUT (--build-timeout)",
+  keepFailedHours: "BUILDBTW_KEEP_FAILED_HOURS (--keep-failed-hours)",
+  modifyGpgKeyring: "BUILDBTW_MODIFY_GPG_KEYRING (--modify-gpg-keyring)",
+};
+
 export function loadWorkerConfig(flags: WorkerFlags, env: Env = environment()): WorkerConfig {
   const parsed = parseSettings(
     Schema,
@@ -105,6 +121,7 @@ export function loadWorkerConfig(flags: WorkerFlags, env: Env = environment()): 
       modifyGpgKeyring: flags["modify-gpg-keyring"] === true || isYes(env.BUILDBTW_MODIFY_GPG_KEYRING),
     },
     "worker",
+    NAMES,
   );
   return { ...parsed, serverUrl: parsed.serverUrl.replace(/\/+$/, ""), workDir: resolve(parsed.workDir) };
 }
