@@ -18,9 +18,18 @@ deps:
 build: deps
     bun build --compile --minify --sourcemap src/main.ts src/server/plan-thread-worker.ts --outfile dist/buildbtw
 
-# Run the whole test suite (unit, conformance, integration with real git, pacman and processes).
+# Run the whole test suite (unit, conformance, integration with real git, pacman and processes). Test files run
+# in 3 processes, slowest first (test/timings.json); most of a file's time is spent waiting on builds and servers.
 test: setup
+    bun test --timeout 120000 --parallel=3 --timings=test/timings.json
+
+# Run the test files one after another in one process (slower; for debugging interactions).
+test-serial: setup
     bun test --timeout 120000
+
+# Measure every test file again and write test/timings.json, which orders `just test`'s files slowest first.
+test-timings: setup
+    bun test --timeout 120000 --parallel=3 --timings=test/timings.json --update-timings
 
 # Type-check, lint/format check, and import-boundary check.
 lint: deps

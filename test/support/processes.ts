@@ -49,13 +49,31 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: {
+export interface StartServerOptions {
   dataDir: string;
   reposDir: string;
   env?: Record<string, string>;
   /** A port chosen beforehand (when something else must know the server's address first). */
   port?: number;
-}): Promise<ServerProcess> {
+}
+
+/**
+ * `serve` on a free port. Test files run in parallel, so a port found free can be taken by another process
+ * before the server binds it: then the server is started again on another port (a chosen port is not).
+ */
+export async function startServer(opts: StartServerOptions): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(opts);
+    } catch (error) {
+      if (opts.port !== undefined || attempt >= 3 || !String(error).includes(PORT_TAKEN)) throw error;
+    }
+  }
+}
+
+const PORT_TAKEN = "in use";
+
+async function startServerOnce(opts: StartServerOptions): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const adminToken = "test-admin-token-0123456789";
   const env = {
