@@ -260,7 +260,7 @@ export function startWorker(options: {
 }): RunningWorker {
   const server = startFakeServer(options.server);
   const logs: RunningWorker["logs"] = [];
-  const log = createLogger("worker", { BUILDBTW_LOG_FORMAT: "json" });
+  const log = createLogger("worker", { format: "json", level: "info" });
   log.setReporters([
     {
       log: (entry: LogObject) => {

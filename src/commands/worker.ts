@@ -105,7 +105,7 @@ export default defineCommand({
       const arch = repeatedFlag(rawArgs, "arch");
       const config = loadWorkerConfig({ ...args, arch: arch.length > 0 ? arch : undefined });
       const driver = selectDriver(config, { buildPackage: pacmanBuilder });
-      const log = createLogger("worker");
+      const log = createLogger("worker", config.log);
       log.debug("settings", printableWorkerConfig(config));
 
       const stop = new AbortController();

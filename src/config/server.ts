@@ -13,6 +13,7 @@ import {
   type SettingNames,
   sqlitePath,
 } from "./env";
+import { type LogConfig, loadLogConfig } from "./log";
 import { loadOperationsConfig, type OperationsConfig } from "./operations";
 
 export interface ServerFlags {
@@ -82,6 +83,7 @@ export type ServerConfig = Omit<z.infer<typeof Schema>, "publicRead"> & {
   oidc: OidcConfig | null;
   /** What only the web UI reads. */
   ui: UiConfig;
+  log: LogConfig;
 };
 
 /** The web UI's settings. */
@@ -353,6 +355,7 @@ export function loadServerConfig(flags: ServerFlags, env: Env = environment()): 
     ops: loadOperationsConfig(env),
     oidc: loadOidcConfig(env),
     ui: loadUiConfig(env, gitlab ?? (pick(env.GITLAB_DOMAIN) ? loadGitlabSourceConfig({}, env) : null)),
+    log: loadLogConfig(env),
   };
 }
 

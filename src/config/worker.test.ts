@@ -24,6 +24,7 @@ describe("loadWorkerConfig", () => {
       buildTimeoutMs: 4 * 3_600_000,
       keepFailedHours: 24,
       modifyGpgKeyring: false,
+      log: { format: null, level: "info" },
     });
   });
 

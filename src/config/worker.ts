@@ -6,6 +6,7 @@ import { ArchSchema } from "../api/schemas";
 import { Invalid } from "../core/errors";
 import { DEFAULT_ARCH } from "../core/types";
 import { durationSetting, type Env, environment, parseSettings, pick, redacted, type SettingNames } from "./env";
+import { type LogConfig, loadLogConfig } from "./log";
 
 export const DRIVER_NAMES = ["fake", "makepkg", "pkgctl"] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];
@@ -48,7 +49,7 @@ const Schema = z.object({
   keepFailedHours: z.coerce.number({ error: "must be a number of hours, e.g. 24" }).min(0),
   modifyGpgKeyring: z.boolean(),
 });
-export type WorkerConfig = z.infer<typeof Schema>;
+export type WorkerConfig = z.infer<typeof Schema> & { log: LogConfig };
 
 /** `["x86_64,aarch64", " x86_64_v3 "]` → `["x86_64", "aarch64", "x86_64_v3"]`, without duplicates. */
 export function splitList(values: string | string[] | undefined): string[] | undefined {
@@ -123,7 +124,12 @@ export function loadWorkerConfig(flags: WorkerFlags, env: Env = environment()): 
     "worker",
     NAMES,
   );
-  return { ...parsed, serverUrl: parsed.serverUrl.replace(/\/+$/, ""), workDir: resolve(parsed.workDir) };
+  return {
+    ...parsed,
+    serverUrl: parsed.serverUrl.replace(/\/+$/, ""),
+    workDir: resolve(parsed.workDir),
+    log: loadLogConfig(env),
+  };
 }
 
 export const printableWorkerConfig = (c: WorkerConfig) => redacted(c, ["token"]);

@@ -19,10 +19,17 @@ function jsonReporter() {
   };
 }
 
-/** Human output on a terminal, JSON lines when stderr is not a TTY or BUILDBTW_LOG_FORMAT=json. */
-export function createLogger(tag: string, env: Record<string, string | undefined> = process.env): ConsolaInstance {
-  const json = env.BUILDBTW_LOG_FORMAT === "json" || (env.BUILDBTW_LOG_FORMAT !== "pretty" && !process.stderr.isTTY);
-  const level = env.BUILDBTW_LOG_LEVEL === "debug" ? 4 : env.BUILDBTW_LOG_LEVEL === "warn" ? 1 : 3;
+/** How to log (config/log.ts loads it from BUILDBTW_LOG_FORMAT and BUILDBTW_LOG_LEVEL). */
+export interface LogSettings {
+  /** null: pretty on a terminal, JSON lines otherwise. */
+  format: "pretty" | "json" | null;
+  level: "debug" | "info" | "warn";
+}
+
+/** Human output on a terminal, JSON lines when stderr is not a TTY or the format says json. */
+export function createLogger(tag: string, settings: LogSettings = { format: null, level: "info" }): ConsolaInstance {
+  const json = settings.format === "json" || (settings.format === null && !process.stderr.isTTY);
+  const level = { debug: 4, info: 3, warn: 1 }[settings.level];
   return createConsola({ level, ...(json ? { reporters: [jsonReporter()] } : {}), stdout: process.stderr }).withTag(
     tag,
   );

@@ -164,7 +164,7 @@ export interface StartOptions {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const now = options.now ?? Date.now;
-  const log = createLogger("server");
+  const log = createLogger("server", config.log);
   const abort = new AbortController();
   const db = openDatabase(config.databasePath, {
     onDiskFull: () =>
