@@ -51,20 +51,48 @@ export type NewBuild = Pick<
 > &
   Partial<Pick<BuildRecord, "reusedFromBuild" | "reusedFromIteration" | "finishedAt">>;
 
-export function insertBuilds(db: Db, rows: NewBuild[], at: string): BuildRecord[] {
-  const out: BuildRecord[] = [];
-  // SQLite limits bound variables per statement; insert in slices.
-  for (let i = 0; i < rows.length; i += 200) {
-    out.push(
-      ...db
-        .insert(builds)
-        .values(rows.slice(i, i + 200).map((r) => ({ ...r, updatedAt: at })))
-        .returning()
-        .all()
-        .map(toRecord),
+/** A new build whose spec is already JSON text (planned off the main thread; never parsed on the way in). */
+export type NewBuildRow = Omit<NewBuild, "spec"> & { specJson: string };
+
+const insertStatements = new WeakMap<Db, ReturnType<Db["$client"]["prepare"]>>();
+
+/**
+ * Insert builds with one prepared statement, returning their ids in order: a large iteration's builds go
+ * in slices of a few hundred, and drizzle's query building and RETURNING of whole rows cost more than the
+ * inserts themselves. The caller holds the transaction.
+ */
+export function insertBuildRows(db: Db, rows: NewBuildRow[], at: string): number[] {
+  let insert = insertStatements.get(db);
+  if (!insert) {
+    insert = db.$client.prepare(
+      `INSERT INTO builds (iteration_id, namespace_id, arch, pkgbase, "commit", ref, position, status, spec,
+         pkgrel_bump, identity, reused_from_build, reused_from_iteration, finished_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     );
+    insertStatements.set(db, insert);
   }
-  return out;
+  return rows.map(
+    (r) =>
+      (
+        insert.get(
+          r.iterationId,
+          r.namespaceId,
+          r.arch,
+          r.pkgbase,
+          r.commit,
+          r.ref,
+          r.position,
+          r.status,
+          r.specJson,
+          r.pkgrelBump,
+          r.identity,
+          r.reusedFromBuild ?? null,
+          r.reusedFromIteration ?? null,
+          r.finishedAt ?? null,
+          at,
+        ) as { id: number }
+      ).id,
+  );
 }
 
 export function getBuild(db: Db, id: number): BuildRecord | null {
@@ -92,6 +120,27 @@ export function listBuildsByStatus(db: Db, statuses: BuildStatus[], iterationIds
     ? and(inArray(builds.status, statuses), inArray(builds.iterationId, iterationIds))
     : inArray(builds.status, statuses);
   return db.select().from(builds).where(cond).orderBy(asc(builds.id)).all().map(toRecord);
+}
+
+/** The pending builds of some iterations, with only what the scheduler keeps of them (no specs to parse). */
+export function listQueueable(
+  db: Db,
+  iterationIds: number[],
+): Pick<BuildRecord, "id" | "namespaceId" | "iterationId" | "arch" | "pkgbase" | "position">[] {
+  if (iterationIds.length === 0) return [];
+  return db
+    .select({
+      id: builds.id,
+      namespaceId: builds.namespaceId,
+      iterationId: builds.iterationId,
+      arch: builds.arch,
+      pkgbase: builds.pkgbase,
+      position: builds.position,
+    })
+    .from(builds)
+    .where(and(eq(builds.status, "pending"), inArray(builds.iterationId, iterationIds)))
+    .orderBy(asc(builds.id))
+    .all();
 }
 
 export function listLeasedBuilds(db: Db): BuildRecord[] {
@@ -236,4 +285,46 @@ export function listIterationProgress(
     .from(builds)
     .where(eq(builds.iterationId, iterationId))
     .all();
+}
+
+/** What a page needs of every build of one architecture: enough to count, search and colour nodes. */
+export interface BuildBrief {
+  id: number;
+  pkgbase: string;
+  status: BuildStatus;
+  reusedFromIteration: number | null;
+}
+
+/** One architecture's builds of an iteration, in build order, without specs (a page of a large namespace reads these). */
+export function listBuildBriefs(db: Db, iterationId: number, arch: string): BuildBrief[] {
+  return db.$client
+    .query<BuildBrief, [number, string]>(
+      `SELECT id, pkgbase, status, reused_from_iteration AS reusedFromIteration FROM builds
+       WHERE iteration_id = ? AND arch = ? ORDER BY position`,
+    )
+    .all(iterationId, arch);
+}
+
+/** How many builds each architecture of an iteration has (an index-only count). */
+export function countPerArch(db: Db, iterationId: number): Map<string, number> {
+  const rows = db.$client
+    .query<{ arch: string; n: number }, [number]>(
+      "SELECT arch, count(*) AS n FROM builds WHERE iteration_id = ? GROUP BY arch ORDER BY arch",
+    )
+    .all(iterationId);
+  return new Map(rows.map((r) => [r.arch, r.n]));
+}
+
+/** Whole records of a few builds (a page of the build table), in the order asked. */
+export function getBuilds(db: Db, ids: number[]): BuildRecord[] {
+  if (ids.length === 0) return [];
+  const byId = new Map(
+    db
+      .select()
+      .from(builds)
+      .where(inArray(builds.id, ids))
+      .all()
+      .map((r) => [r.id, toRecord(r)] as const),
+  );
+  return ids.map((id) => byId.get(id)).filter((b): b is BuildRecord => b !== undefined);
 }

@@ -6,7 +6,7 @@ export function latestBuildCounts(db: Db): { status: string; arch: string; n: nu
   return db.$client
     .query<{ status: string; arch: string; n: number }, []>(
       `SELECT status, arch, count(*) AS n FROM builds
-       WHERE iteration_id IN (SELECT max(id) FROM iterations GROUP BY namespace_id)
+       WHERE iteration_id IN (SELECT max(id) FROM iterations WHERE complete GROUP BY namespace_id)
        GROUP BY status, arch`,
     )
     .all();

@@ -31,6 +31,14 @@ export function openDatabase(path: string, options: { onDiskFull?: () => void } 
   return drizzle({ client: sqlite, schema }) as Db;
 }
 
+/**
+ * Apply the embedded migrations not applied yet, in order, each in one transaction. One whose `waitWhile`
+ * holds stops there: the rest are applied by a later call, once the data it guards has moved.
+ */
+export function applyMigrations(db: Db): void {
+  migrate(db.$client);
+}
+
 function migrate(sqlite: Database): void {
   sqlite.exec(
     "CREATE TABLE IF NOT EXISTS buildbtw_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))",
@@ -43,6 +51,7 @@ function migrate(sqlite: Database): void {
   );
   for (const m of MIGRATIONS) {
     if (applied.has(m.name)) continue;
+    if (m.waitWhile?.(sqlite)) return;
     sqlite.transaction(() => {
       for (const statement of m.sql.split("--> statement-breakpoint")) {
         if (statement.trim()) sqlite.exec(statement);

@@ -1,5 +1,5 @@
 // What retention reads and writes: per namespace its iterations with what their builds are doing,
-// the pruned mark, and old build logs.
+// the pruned mark, and which builds' logs are old enough to go.
 import type { NamespaceState } from "../core/retention";
 import type { Db } from "./open";
 
@@ -28,6 +28,7 @@ export function retentionState(db: Db): NamespaceState[] {
               sum(b.status IN ('scheduled', 'building')) AS running,
               max(b.finished_at) AS last_finished_at
        FROM iterations i LEFT JOIN builds b ON b.iteration_id = i.id
+       WHERE i.complete
        GROUP BY i.id ORDER BY i.namespace_id, i.id DESC`,
     )
     .all();
@@ -55,25 +56,6 @@ export function markPruned(db: Db, iterationIds: number[], at: string): void {
   const stmt = db.$client.prepare("UPDATE iterations SET pruned_at = ? WHERE id = ? AND pruned_at IS NULL");
   db.$client.transaction(() => {
     for (const id of iterationIds) stmt.run(at, id);
-  })();
-}
-
-/** Ended builds (built or failed) that finished before `cutoff` and still have log text, with its size. */
-export function oldLogs(db: Db, cutoff: string): { buildId: number; bytes: number }[] {
-  return db.$client
-    .query<{ buildId: number; bytes: number }, [string]>(
-      `SELECT l.build_id AS buildId, sum(length(CAST(l.text AS BLOB))) AS bytes
-       FROM build_logs l JOIN builds b ON b.id = l.build_id
-       WHERE b.status IN ('built', 'failed') AND b.finished_at IS NOT NULL AND b.finished_at < ?
-       GROUP BY l.build_id ORDER BY l.build_id`,
-    )
-    .all(cutoff);
-}
-
-export function deleteLogs(db: Db, buildIds: number[]): void {
-  const stmt = db.$client.prepare("DELETE FROM build_logs WHERE build_id = ?");
-  db.$client.transaction(() => {
-    for (const id of buildIds) stmt.run(id);
   })();
 }
 

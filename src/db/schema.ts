@@ -46,6 +46,11 @@ export const iterations = sqliteTable(
     createdAt: text("created_at").notNull().default(now),
     /** When retention removed this iteration's repositories from disk; null while they are kept. */
     prunedAt: text("pruned_at"),
+    /**
+     * False while its builds are still being written (a large iteration is written in short slices, so
+     * the server keeps answering). Readers see only complete iterations; a start removes incomplete ones.
+     */
+    complete: integer("complete", { mode: "boolean" }).notNull().default(true),
   },
   (t) => [index("iterations_namespace").on(t.namespaceId, t.id)],
 );
@@ -102,21 +107,6 @@ export const builds = sqliteTable(
     index("builds_status").on(t.status),
     uniqueIndex("builds_lease").on(t.leaseId),
   ],
-);
-
-export const buildLogs = sqliteTable(
-  "build_logs",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    buildId: integer("build_id")
-      .notNull()
-      .references(() => builds.id),
-    attempt: integer("attempt").notNull(),
-    /** Byte offset of this chunk in the build's log (all attempts concatenated). */
-    offset: integer("offset").notNull(),
-    text: text("text").notNull(),
-  },
-  (t) => [index("build_logs_build").on(t.buildId, t.offset)],
 );
 
 export const artifacts = sqliteTable(

@@ -5,6 +5,7 @@ import type { ServerConfig } from "../config/server";
 import { createPlanner, type Planner } from "../core/graph";
 import type { SourceEntry } from "../core/types";
 import { type Logger, messageOf } from "../lib/log";
+import { yieldToRequests } from "../lib/yield";
 import {
   loadUniverse,
   openSrcinfoCache,
@@ -14,7 +15,9 @@ import {
   type Universe,
 } from "../sources";
 import type { SourceCatalog } from "./deps";
+import { planIteration } from "./plan-iteration";
 import { PlanThread, PlanThreadUnavailable } from "./plan-thread";
+import { ORIGINS_PER_SLICE } from "./usecases/create-namespace";
 import { planOrigins as planOnMainThread } from "./usecases/plan-origins";
 
 /** `sourceUrl`: where builds fetch a pkgbase's sources (serve.ts decides, from the settings). */
@@ -65,6 +68,18 @@ export async function createCatalog(
         log.warn("the planning thread is unavailable: planning on the main thread", { error: error.message });
         return JSON.stringify(planOnMainThread(catalog, request, config.defaultArch));
       }),
+    planIteration: async (request) => {
+      try {
+        const planned = await planThread.iteration(request);
+        // What the thread read of the origins counts as read here: the ref check compares with it.
+        for (const o of planned.origins) originStates.set(`${o.pkgbase}\0${o.ref}`, o.commit);
+        return planned;
+      } catch (error) {
+        if (!(error instanceof PlanThreadUnavailable)) throw error;
+        log.warn("the planning thread is unavailable: planning on the main thread", { error: error.message });
+        return planIteration({ planner, readAt, entry: (pkgbase) => universe.entries.get(pkgbase) }, request);
+      }
+    },
     entry: (pkgbase) => universe.entries.get(pkgbase),
     entries: () => universe.entries.values(),
     readAt,
@@ -76,7 +91,10 @@ export async function createCatalog(
         planner = createPlanner(universe.entries);
         planThread.refresh();
       }
-      for (const [key, before] of originStates) {
+      let read = 0;
+      for (const [key, before] of [...originStates]) {
+        // Hundreds of origins take a while to read: let requests in between.
+        if (++read % ORIGINS_PER_SLICE === 0) await yieldToRequests();
         const [pkgbase, ref] = key.split("\0") as [string, string];
         try {
           readAt(pkgbase, ref);

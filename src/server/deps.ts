@@ -15,6 +15,7 @@ import type { BuildLogStore } from "./log-store";
 import type { Liveness } from "./loops/liveness";
 import type { ServerMetrics } from "./metrics";
 import type { OidcClient } from "./oidc";
+import type { IterationPlanRequest, PlannedIteration } from "./plan-iteration";
 import type { Planning } from "./planning";
 import type { RepoPublisher } from "./repo-publisher";
 import type { Scheduler } from "./scheduler";
@@ -29,6 +30,11 @@ export interface SourceCatalog {
     include: ("makedepends" | "checkdepends")[];
     arch?: string;
   }): Promise<string>;
+  /**
+   * A namespace's next iteration planned off the event loop (server/plan-iteration.ts); NotFound or Invalid
+   * (DomainErrors) when an origin cannot be read.
+   */
+  planIteration(request: IterationPlanRequest): Promise<PlannedIteration>;
   /** The universe's entry of a pkgbase (at main), if it has one. */
   entry(pkgbase: string): SourceEntry | undefined;
   /** Every pkgbase of the universe at main. */

@@ -30,6 +30,12 @@ export class GraphIndexCache {
     private readonly capacity = 64,
   ) {}
 
+  /** An iteration just written, whose indexes its writer already has (parsing its graph back costs more). */
+  seed(iterationId: number, perArch: Map<string, ArchIndex>): void {
+    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(iterationId, perArch);
+  }
+
   get(iterationId: number, arch: string): ArchIndex {
     let perArch = this.cache.get(iterationId);
     if (!perArch) {

@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { pathInside } from "../lib/paths";
 import { diskFull, formatBytes, isDiskFull } from "../lib/receive";
+import { yieldToRequests } from "../lib/yield";
 
 interface Segment {
   start: number;
@@ -156,8 +157,12 @@ export class BuildLogStore {
       if (lo < hi) pieces.push({ part, lo: lo - offset, hi: hi - offset });
       offset += part.size;
     }
+    let served = 0;
     return new ReadableStream<Uint8Array>({
-      pull(controller) {
+      async pull(controller) {
+        // A fast reader asks for the next piece at once: let other requests in between pieces, so a log of
+        // any size is a series of short reads, never one long run of them.
+        if (served++ > 0) await yieldToRequests();
         const piece = pieces[0];
         if (!piece) return controller.close();
         const n = Math.min(STREAM_PIECE, piece.hi - piece.lo);

@@ -3,10 +3,11 @@
 // and answers with the response body already serialised: a plan of a few hundred origins is a graph of
 // the whole universe, and handing it back as objects would cost the main thread as much as computing it.
 import { planBody } from "../api/plan";
-import { Invalid, NotFound } from "../core/errors";
+import { DomainError, Invalid, NotFound } from "../core/errors";
 import { createPlanner, type Planner } from "../core/graph";
 import { parseOriginChangeset } from "../core/names";
 import { loadUniverse, openSrcinfoCache, readSourceAt, reloadChanged, type Universe } from "../sources";
+import { planIteration } from "./plan-iteration";
 import type { PlanThreadMessage, PlanThreadReply } from "./plan-thread";
 
 declare const self: Worker;
@@ -43,8 +44,41 @@ self.onmessage = (event: MessageEvent<PlanThreadMessage>) => {
     case "plan":
       void plan(m.id, m.request);
       return;
+    case "iteration":
+      void iteration(m.id, m.request);
+      return;
   }
 };
+
+async function iteration(id: number, request: Extract<PlanThreadMessage, { type: "iteration" }>["request"]) {
+  try {
+    const s = await (state ?? Promise.reject(new Error("not initialised")));
+    const planned = planIteration(
+      {
+        planner: s.planner,
+        readAt: (pkgbase, ref) => readSourceAt(reposDir, pkgbase, ref, { cache: cache ?? undefined }),
+        entry: (pkgbase) => s.universe.entries.get(pkgbase),
+      },
+      request,
+    );
+    reply({ id, iteration: planned });
+  } catch (error) {
+    replyError(id, error);
+  }
+}
+
+function replyError(id: number, error: unknown): void {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const kind =
+    e instanceof NotFound
+      ? "NotFound"
+      : e instanceof Invalid || /^(InvalidName|SrcinfoError|PathEscape)/.test(e.name)
+        ? "Invalid"
+        : e instanceof DomainError
+          ? "DomainError"
+          : e.name;
+  reply({ id, error: { name: kind, message: e.message } });
+}
 
 async function plan(id: number, request: Extract<PlanThreadMessage, { type: "plan" }>["request"]): Promise<void> {
   try {
@@ -61,13 +95,6 @@ async function plan(id: number, request: Extract<PlanThreadMessage, { type: "pla
     const stats = { pkgbases: s.universe.entries.size, skipped: s.universe.skipped.length };
     reply({ id, json: JSON.stringify(planBody(origins, result, stats, performance.now() - started)) });
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    const kind =
-      e instanceof NotFound
-        ? "NotFound"
-        : e instanceof Invalid || /^(InvalidName|SrcinfoError|PathEscape)/.test(e.name)
-          ? "Invalid"
-          : e.name;
-    reply({ id, error: { name: kind, message: e.message } });
+    replyError(id, error);
   }
 }

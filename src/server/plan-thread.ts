@@ -1,7 +1,9 @@
 // Planning off the event loop: a Worker thread that answers POST /api/v1/plan with the serialised Plan,
-// so a plan of hundreds of origins over a universe of thousands costs the main thread a string, not
-// seconds (scripts/bench-healthz.ts measures it).
-import { Invalid, NotFound } from "../core/errors";
+// and plans a namespace's next iteration (plan-iteration.ts) in slices of JSON text, so a plan of hundreds
+// of origins over a universe of thousands costs the main thread strings, not seconds
+// (scripts/bench-healthz.ts measures it).
+import { DomainError, Invalid, NotFound } from "../core/errors";
+import type { IterationPlanRequest, PlannedIteration } from "./plan-iteration";
 
 export type PlanThreadMessage =
   | { type: "init"; reposDir: string; cachePath: string }
@@ -15,9 +17,13 @@ export type PlanThreadMessage =
         arch?: string;
         defaultArch: string;
       };
-    };
+    }
+  | { type: "iteration"; id: number; request: IterationPlanRequest };
 
-export type PlanThreadReply = { id: number; json: string } | { id: number; error: { name: string; message: string } };
+export type PlanThreadReply =
+  | { id: number; json: string }
+  | { id: number; iteration: PlannedIteration }
+  | { id: number; error: { name: string; message: string } };
 
 /** The thread could not start or died: the caller plans on the main thread instead. */
 export class PlanThreadUnavailable extends Error {
@@ -35,7 +41,7 @@ export class PlanThread {
   private readonly worker: Worker;
   private nextId = 1;
   private failed: string | null = null;
-  private readonly pending = new Map<number, { resolve: (json: string) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (answer: never) => void; reject: (error: Error) => void }>();
 
   constructor(reposDir: string, cachePath: string) {
     this.worker = new Worker(WORKER_URL);
@@ -44,8 +50,8 @@ export class PlanThread {
       const waiting = this.pending.get(r.id);
       if (!waiting) return;
       this.pending.delete(r.id);
-      if ("json" in r) waiting.resolve(r.json);
-      else waiting.reject(rebuild(r.error));
+      if ("error" in r) waiting.reject(rebuild(r.error));
+      else waiting.resolve(("json" in r ? r.json : r.iteration) as never);
     };
     this.worker.onerror = (event) => {
       this.failed = event.message;
@@ -57,11 +63,20 @@ export class PlanThread {
 
   /** The Plan for `request` as JSON text; NotFound or Invalid with the sources' sentence when an origin is bad. */
   plan(request: Extract<PlanThreadMessage, { type: "plan" }>["request"]): Promise<string> {
+    return this.ask<string>((id) => ({ type: "plan", id, request }));
+  }
+
+  /** A namespace's next iteration, planned (NotFound or Invalid when an origin cannot be read). */
+  iteration(request: IterationPlanRequest): Promise<PlannedIteration> {
+    return this.ask<PlannedIteration>((id) => ({ type: "iteration", id, request }));
+  }
+
+  private ask<T>(message: (id: number) => PlanThreadMessage): Promise<T> {
     if (this.failed !== null) return Promise.reject(new PlanThreadUnavailable(this.failed));
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ type: "plan", id, request });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (answer: never) => void, reject });
+      this.post(message(id));
     });
   }
 
@@ -83,5 +98,6 @@ export class PlanThread {
 function rebuild(e: { name: string; message: string }): Error {
   if (e.name === "NotFound") return new NotFound(e.message);
   if (e.name === "Invalid") return new Invalid(e.message);
+  if (e.name === "DomainError") return new DomainError(e.message);
   return new Error(e.message);
 }

@@ -5,12 +5,12 @@ import { dirname, join } from "node:path";
 import type { GitlabConfig, ServerConfig } from "../config/server";
 import { ACTIVE_STATUSES } from "../core/build-states";
 import { listArtifactArches } from "../db/artifacts";
-import { getBuild, listBuildsByStatus, listDurationHistory } from "../db/builds";
-import { getIterationById, latestIterationIds } from "../db/iterations";
+import { getBuild, listBuildsByStatus, listDurationHistory, listQueueable } from "../db/builds";
+import { discardDraftSlice, getIterationById, latestIterationIds, listDraftIterations } from "../db/iterations";
 import { drainLegacyLogs } from "../db/logs";
 import { latestBuildCounts, leasedBuildCount } from "../db/metrics";
 import { getNamespaceById, listNamespaces } from "../db/namespaces";
-import { openDatabase } from "../db/open";
+import { applyMigrations, openDatabase } from "../db/open";
 import { createGitlabClient, projectFullPath, RepositoryFetcher } from "../gitlab";
 import { freeBytes } from "../lib/disk";
 import { createLogger, type Logger, messageOf } from "../lib/log";
@@ -234,6 +234,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     gitlab: gitlab?.mode,
   };
 
+  // Iterations a crash left half written were never visible: they go (with the package files linked into
+  // their repositories, which then no artifact row owns), and their namespaces are recomputed below.
+  const drafts = listDraftIterations(db);
+  for (const d of drafts) while (!discardDraftSlice(db, d.id));
+  if (drafts.length > 0)
+    log.info("removed iterations a crash left half written", { iterations: drafts.map((d) => d.id) });
   const swept = sweepLeftovers(deps, uploadsDir(deps));
   if (swept.uploads + swept.tempFiles.length + swept.orphanedPackages.length + swept.locks.length > 0)
     log.info("removed what a crash left behind", {
@@ -245,6 +251,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   try {
     const moved = drainLegacyLogs(db, (buildId, text) => deps.logs.append(buildId, text));
     if (moved > 0) log.info("build logs moved from the database into files", { builds: moved });
+    // The migration dropping the old table waited for that.
+    applyMigrations(db);
   } catch (error) {
     if (!isDiskFull(error)) throw error;
     log.warn("disk full: build logs stay in the database until the next start", {});
@@ -255,9 +263,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const current = listNamespaces(db, { all: false })
     .map((ns) => latest.get(ns.id))
     .filter((id): id is number => id !== undefined);
-  for (const b of listBuildsByStatus(db, ["pending"], current)) {
-    deps.scheduler.enqueue(b);
-  }
+  for (const b of listQueueable(db, current)) deps.scheduler.enqueue(b);
   // Databases are written without fsync (they are derived): rewrite the current ones from SQLite. On a
   // full disk the server still starts (reads work); the rewrite is tried again until it succeeds.
   const republish = async (): Promise<boolean> => {
@@ -308,6 +314,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const refCheck = () => loop.request().then(() => deps.liveness.beat("ref-check", refCheckSilenceMs));
   const refTimer = setInterval(() => void refCheck(), config.refCheckIntervalMs);
   void refCheck();
+  for (const namespaceId of new Set(drafts.map((d) => d.namespaceId))) void loop.request(namespaceId);
 
   const app = createApp(deps);
   // Long-polling lease requests wait up to a minute; keep idle connections open longer than that.

@@ -30,7 +30,7 @@ export function namespacesRouter(deps: ServerDeps) {
     .get("/", (c) => c.json(listNamespaces(deps, { all: c.req.query("all") === "true" })))
     .post("/", async (c) => {
       const body = CreateNamespace.parse(await jsonBody(c));
-      const ns = createNamespace(deps, body, actorName(c.var.principal));
+      const ns = await createNamespace(deps, body, actorName(c.var.principal));
       c.set("auditTarget", namespaceTarget(ns.name));
       return c.json(namespaceJson(ns), 201);
     })
@@ -38,7 +38,7 @@ export function namespacesRouter(deps: ServerDeps) {
     .patch("/:name", async (c) => {
       const target = name(c);
       const patch = UpdateNamespace.parse(await jsonBody(c));
-      return c.json(namespaceJson(updateNamespace(deps, target, patch)));
+      return c.json(namespaceJson(await updateNamespace(deps, target, patch)));
     })
     .post("/:name/iterations", async (c) => {
       const ns = requireNamespace(deps, name(c));

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { RetentionPolicy } from "../../config/operations";
 import { decideRetention } from "../../core/retention";
 import type { Db } from "../../db/open";
-import { buildsFinishedBefore, deleteLogs, markPruned, oldLogs, retentionState } from "../../db/retention";
+import { buildsFinishedBefore, markPruned, retentionState } from "../../db/retention";
 import { pathInside } from "../../lib/paths";
 
 export interface RetentionDeps {
@@ -60,7 +60,8 @@ export function applyRetention(deps: RetentionDeps, opts: { dryRun: boolean }): 
     ...sizes[i]!,
   }));
   const cutoff = new Date(now - deps.policy.logDays * DAY_MS).toISOString();
-  // Logs are files under DATA_DIR/logs/<build> (log-store.ts); rows of older servers are counted too.
+  // Logs are files under DATA_DIR/logs/<build> (log-store.ts). Rows an older server left in the database
+  // become files at the next start (db/logs.ts), and are kept to the same limit from then on.
   const logsDir = join(deps.dataDir, "logs");
   const finished = buildsFinishedBefore(deps.db, cutoff);
   const fileLogs = (existsSync(logsDir) ? readdirSync(logsDir) : [])
@@ -69,8 +70,7 @@ export function applyRetention(deps: RetentionDeps, opts: { dryRun: boolean }): 
       buildId: Number(n),
       bytes: readdirSync(join(logsDir, n)).reduce((sum, f) => sum + statSync(join(logsDir, n, f)).size, 0),
     }));
-  const rowLogs = oldLogs(deps.db, cutoff).filter((l) => !fileLogs.some((f) => f.buildId === l.buildId));
-  const logs = [...fileLogs, ...rowLogs];
+  const logs = fileLogs;
   const report: RetentionReport = {
     dry_run: opts.dryRun,
     iterations,
@@ -96,11 +96,6 @@ export function applyRetention(deps: RetentionDeps, opts: { dryRun: boolean }): 
     removeIfEmpty(join(it.dir, ".."));
   }
   for (const l of fileLogs) rmSync(join(logsDir, String(l.buildId)), { recursive: true, force: true });
-  if (rowLogs.length > 0)
-    deleteLogs(
-      deps.db,
-      rowLogs.map((l) => l.buildId),
-    );
   return report;
 }
 

@@ -3,7 +3,6 @@
 import type { BuildStatus } from "../../core/build-states";
 import { NotFound } from "../../core/errors";
 import { getBuild, listBuildsByStatus } from "../../db/builds";
-import { getIterationById } from "../../db/iterations";
 import { getNamespaceById } from "../../db/namespaces";
 import type { ServerDeps } from "../deps";
 import { buildJson, showNamespace } from "./show-namespace";
@@ -12,11 +11,12 @@ export function showBuild(deps: ServerDeps, id: number) {
   const b = getBuild(deps.db, id);
   if (!b) throw new NotFound(`no build with id ${id}`);
   const ns = getNamespaceById(deps.db, b.namespaceId)!;
-  const it = getIterationById(deps.db, b.iterationId)!;
-  const node = it.graph[b.arch]?.nodes.find((n) => n.pkgbase === b.pkgbase);
-  const index = deps.graphs.get(b.iterationId, b.arch);
+  // The names its spec builds are its graph node's (both come from the .SRCINFO for this architecture):
+  // no need to read the iteration's whole graph for one build (log.txt asks this on every read).
+  const pkgnames = b.spec.packages.map((p) => p.pkgname);
+  const blockedBy = b.status === "blocked" ? (deps.graphs.get(b.iterationId, b.arch).deps.get(b.pkgbase) ?? []) : [];
   return {
-    ...buildJson(deps, b, node?.pkgnames ?? [], b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []) : []),
+    ...buildJson(deps, b, pkgnames, blockedBy),
     namespace: ns.name,
     iteration: b.iterationId,
   };

@@ -1,42 +1,74 @@
 // src/core/README.md, Iterations: a namespace gets a new iteration when it has none, its origins were edited, its graph
 // changed, or a user asked. Builds of the new iteration start blocked or pending; the old ones stop.
-import { createHash } from "node:crypto";
-import { graphIdentities } from "../../core/build-identity";
-import { buildSpec, expectedFiles, optionalFiles } from "../../core/build-spec";
-import { decideBump, type PkgrelBump } from "../../core/bump";
+//
+// A namespace can have tens of thousands of nodes, so the work is split to keep the server answering: the
+// graph, diff and build rows are planned off the main thread (plan-iteration.ts); the new iteration is then
+// written as a draft, its builds in slices of a few hundred per transaction with the event loop let through
+// between them, and made visible in one last short transaction. Until then every reader sees the previous
+// iteration as the latest; a crash in between leaves a draft that the next start removes.
+import { expectedFiles, optionalFiles } from "../../core/build-spec";
 import { DomainError } from "../../core/errors";
-import type { Planner } from "../../core/graph";
-import { diffGraphs, isEmptyDiff } from "../../core/graph-diff";
-import { parseOriginChangeset } from "../../core/names";
-import type { BuildRecord, IterationReason, IterationRecord, NamespaceRecord } from "../../core/records";
-import type { SourceEntry } from "../../core/types";
+import type { BuildRecord, IterationReason, NamespaceRecord } from "../../core/records";
 import { type ArtifactRecord, listBuildArtifacts, upsertArtifact } from "../../db/artifacts";
-import { findBuiltByIdentity, insertBuilds, type NewBuild } from "../../db/builds";
-import { insertIteration, latestIteration } from "../../db/iterations";
+import { findBuiltByIdentity, insertBuildRows } from "../../db/builds";
+import {
+  completeIteration,
+  discardDraftSlice,
+  insertIterationDraft,
+  latestIterationGraphText,
+} from "../../db/iterations";
 import { getNamespaceById, setNamespaceProblem } from "../../db/namespaces";
 import { inTransaction } from "../../db/tx";
+import { yieldToRequests } from "../../lib/yield";
 import type { ServerDeps } from "../deps";
-import { indexGraph } from "../graph-index";
+import type { ArchIndex } from "../graph-index";
+import type { PlannedBuild, PlannedIteration } from "../plan-iteration";
 import { isoNow } from "./build-lifecycle";
 import { enqueuePending } from "./enqueue-pending";
 
-export async function recomputeNamespace(
+/** One recompute at a time per server: a retry and the recompute loop must not write two drafts at once. */
+const running = new WeakMap<ServerDeps, Promise<unknown>>();
+
+/** The new iteration's id, or null when none was needed (or the namespace is cancelled). */
+export function recomputeNamespace(
   deps: ServerDeps,
   namespaceId: number,
   opts: { retry?: boolean; rebuildAll?: boolean } = {},
-): Promise<IterationRecord | null> {
+): Promise<number | null> {
+  const before = running.get(deps) ?? Promise.resolve();
+  const mine = before.catch(() => {}).then(() => recompute(deps, namespaceId, opts));
+  running.set(deps, mine);
+  return mine;
+}
+
+async function recompute(
+  deps: ServerDeps,
+  namespaceId: number,
+  opts: { retry?: boolean; rebuildAll?: boolean },
+): Promise<number | null> {
   const ns = getNamespaceById(deps.db, namespaceId);
   // A cancelled namespace gets no new iterations (src/core/README.md, Iterations).
   if (ns?.status !== "active") return null;
 
-  let originEntries: SourceEntry[];
-  let planned: ReturnType<Planner["plan"]>;
+  const latest = latestIterationGraphText(deps.db, ns.id);
+  // null: a new iteration only if the graph changed.
+  let reason: IterationReason | null = !latest
+    ? "first"
+    : opts.retry
+      ? "retry"
+      : JSON.stringify(latest.originChangesets) !== JSON.stringify(ns.originChangesets)
+        ? "origin_changesets_changed"
+        : null;
+  let planned: PlannedIteration;
   try {
-    originEntries = ns.originChangesets.map((o) => {
-      const { pkgbase, ref } = parseOriginChangeset(o);
-      return deps.catalog.readAt(pkgbase, ref);
+    planned = await deps.catalog.planIteration({
+      originChangesets: ns.originChangesets,
+      include: ns.include,
+      bump: ns.bump,
+      defaultArch: deps.config.defaultArch,
+      previousGraphJson: latest?.graphJson ?? null,
+      stopIfUnchanged: reason === null,
     });
-    planned = deps.catalog.planner().plan(originEntries, { include: ns.include, defaultArch: deps.config.defaultArch });
   } catch (error) {
     // The packager's to fix (a deleted branch, a broken .SRCINFO): shown on the namespace and retried on
     // every ref check, while the latest iteration stays as it is.
@@ -44,116 +76,144 @@ export async function recomputeNamespace(
     throw error;
   }
   if (ns.problem !== null) noteProblem(deps, ns, null);
-  const graph = planned.architectures;
-
-  const latest = latestIteration(deps.db, ns.id);
-  let reason: IterationReason;
-  let diff = null;
-  if (!latest) reason = "first";
-  else if (opts.retry) reason = "retry";
-  else if (JSON.stringify(latest.originChangesets) !== JSON.stringify(ns.originChangesets))
-    reason = "origin_changesets_changed";
-  else {
-    diff = diffGraphs(latest.graph, graph);
-    if (isEmptyDiff(diff)) return null;
+  if (reason === null) {
+    if (planned.unchanged) return null;
     reason = "graph_changed";
   }
-  if (reason !== "graph_changed" && latest) diff = diffGraphs(latest.graph, graph);
+  // Planning took a while: the namespace may have been cancelled meanwhile.
+  if (getNamespaceById(deps.db, ns.id)?.status !== "active") return null;
 
-  let reusedCount = 0;
-  const entryFor = (pkgbase: string) => originEntries.find((e) => e.pkgbase === pkgbase) ?? deps.catalog.entry(pkgbase);
-  // A node that is not an origin is a rebuild: built with its pkgrel bumped (unless the namespace says not).
-  // Decided here, once per node, and part of its build identity.
-  const origins = new Set(originEntries.map((e) => e.pkgbase as string));
-  const bumps = new Map<string, PkgrelBump | null>();
-  const bumpOf = (pkgbase: string): PkgrelBump | null => {
-    if (!bumps.has(pkgbase)) {
-      const entry = entryFor(pkgbase);
-      bumps.set(pkgbase, entry ? decideBump(entry.srcinfo.version, origins.has(pkgbase), ns.bump) : null);
-    }
-    return bumps.get(pkgbase) ?? null;
-  };
-
-  const iteration = inTransaction(deps.db, () => {
-    const it = insertIteration(
+  const iterationId = inTransaction(deps.db, () =>
+    insertIterationDraft(
       deps.db,
       {
         namespaceId: ns.id,
-        reason,
-        diff,
-        origins: originEntries.map((e) => ({ pkgbase: e.pkgbase, ref: e.ref, commit: e.commit })),
+        reason: reason!,
+        diffJson: planned.diffJson,
+        origins: planned.origins,
         originChangesets: ns.originChangesets,
-        graph,
+        graphJson: planned.graphJson,
       },
       isoNow(deps),
-    );
-    for (const [arch, g] of Object.entries(graph)) {
-      const identities = graphIdentities(g, arch, sha256, (pkgbase) => bumpOf(pkgbase)?.to ?? null);
-      const reused = opts.rebuildAll ? new Map() : reuseEarlierBuilds(deps, ns, it.id, arch, identities);
-      const index = indexGraph(g);
-      const rows: NewBuild[] = g.nodes.map((node, position) => {
-        const entry = entryFor(node.pkgbase);
-        if (!entry) throw new Error(`no source entry for graph node ${node.pkgbase}`);
-        const from = reused.get(node.pkgbase);
-        const ready = (index.deps.get(node.pkgbase) ?? []).every((d) => reused.has(d));
-        return {
-          iterationId: it.id,
-          namespaceId: ns.id,
-          arch,
-          pkgbase: node.pkgbase,
-          commit: node.commit,
-          ref: node.ref,
-          position,
-          status: from ? "built" : ready ? "pending" : "blocked",
-          spec: buildSpec(entry.srcinfo, arch, {
-            kind: origins.has(node.pkgbase) ? "origin" : "rebuild",
-            bump: bumpOf(node.pkgbase),
-          }),
-          pkgrelBump: bumpOf(node.pkgbase)?.to ?? null,
-          identity: identities.get(node.pkgbase) ?? null,
-          reusedFromBuild: from?.build.reusedFromBuild ?? from?.build.id ?? null,
-          reusedFromIteration: from?.build.reusedFromIteration ?? from?.build.iterationId ?? null,
-          finishedAt: from ? isoNow(deps) : null,
-        };
-      });
-      const inserted = insertBuilds(deps.db, rows, isoNow(deps));
-      for (const b of inserted) {
-        for (const a of reused.get(b.pkgbase)?.artifacts ?? [])
-          upsertArtifact(
-            deps.db,
-            {
-              iterationId: it.id,
-              arch,
-              buildId: b.id,
-              fileName: a.fileName,
-              size: a.size,
-              entry: a.entry,
-              staged: false,
-            },
-            isoNow(deps),
-          );
+    ),
+  );
+  let reusedCount = 0;
+  const indexes = new Map<string, ArchIndex>();
+  try {
+    for (const a of planned.architectures) {
+      const reused = new Set<string>();
+      const index: ArchIndex = { nodes: [], deps: new Map(), dependents: new Map() };
+      for (const slice of a.slices) {
+        await yieldToRequests();
+        const builds = JSON.parse(slice) as PlannedBuild[];
+        writeSlice(deps, ns, iterationId, a.arch, builds, reused, opts.rebuildAll === true);
+        for (const b of builds) {
+          index.nodes.push(b.pkgbase);
+          if (b.deps.length > 0) index.deps.set(b.pkgbase, b.deps);
+          for (const d of b.deps) (index.dependents.get(d) ?? index.dependents.set(d, []).get(d)!).push(b.pkgbase);
+        }
       }
+      indexes.set(a.arch, index);
       reusedCount += reused.size;
     }
-    return it;
-  });
+    await yieldToRequests();
+    // Cancelled while its builds were written: no new iteration after all.
+    const made = inTransaction(deps.db, () => {
+      if (getNamespaceById(deps.db, ns.id)?.status !== "active") return false;
+      completeIteration(deps.db, iterationId);
+      return true;
+    });
+    if (!made) {
+      await discardDraft(deps, iterationId);
+      return null;
+    }
+  } catch (error) {
+    await discardDraft(deps, iterationId).catch((e) =>
+      deps.log.error("removing a half-written iteration failed", { iteration: iterationId, error: String(e) }),
+    );
+    throw error;
+  }
+  // What the scheduler and ETA ask about this iteration's graph, known already: no need to parse it back.
+  deps.graphs.seed(iterationId, indexes);
   // The new iteration's repositories exist, valid, before anyone hears of it (`latest` moves now), with the
   // reused nodes' packages: their dependents may install them at once.
-  await Promise.all(Object.keys(graph).map((arch) => deps.publisher.publish(ns.name, iteration.id, arch)));
+  const arches = planned.architectures.map((a) => a.arch);
+  await Promise.all(arches.map((arch) => deps.publisher.publish(ns.name, iterationId, arch)));
 
   // Builds of a superseded iteration are not started; running ones may finish.
   deps.scheduler.remove((b) => b.namespaceId === ns.id);
-  if (ns.status === "active") enqueuePending(deps, iteration.id);
-  const nodes = Object.values(graph).reduce((n, g) => n + g.nodes.length, 0);
+  enqueuePending(deps, iterationId);
   deps.log.info("iteration created", {
     namespace: ns.name,
-    iteration: iteration.id,
+    iteration: iterationId,
     reason,
-    nodes,
+    nodes: planned.architectures.reduce((n, a) => n + a.nodes, 0),
     reused: reusedCount,
   });
-  deps.events.emit({ type: "iteration", namespaceId: ns.id, iterationId: iteration.id });
-  return iteration;
+  deps.events.emit({ type: "iteration", namespaceId: ns.id, iterationId });
+  return iterationId;
+}
+
+/** One slice of builds in one transaction: earlier equal builds reused, the rest pending or blocked. */
+function writeSlice(
+  deps: ServerDeps,
+  ns: NamespaceRecord,
+  iterationId: number,
+  arch: string,
+  builds: PlannedBuild[],
+  reused: Set<string>,
+  rebuildAll: boolean,
+): void {
+  inTransaction(deps.db, () => {
+    // A node's dependencies come before it in build order, so they are decided in this or an earlier slice.
+    const reuse = rebuildAll ? new Map<string, Reuse>() : reuseEarlierBuilds(deps, ns, iterationId, arch, builds);
+    for (const pkgbase of reuse.keys()) reused.add(pkgbase);
+    const at = isoNow(deps);
+    const ids = insertBuildRows(
+      deps.db,
+      builds.map((b) => {
+        const from = reuse.get(b.pkgbase);
+        return {
+          iterationId,
+          namespaceId: ns.id,
+          arch,
+          pkgbase: b.pkgbase,
+          commit: b.commit,
+          ref: b.ref,
+          position: b.position,
+          status: from ? "built" : b.deps.every((d) => reused.has(d)) ? "pending" : "blocked",
+          specJson: b.specJson,
+          pkgrelBump: b.pkgrelBump,
+          identity: b.identity,
+          reusedFromBuild: from?.build.reusedFromBuild ?? from?.build.id ?? null,
+          reusedFromIteration: from?.build.reusedFromIteration ?? from?.build.iterationId ?? null,
+          finishedAt: from ? at : null,
+        };
+      }),
+      at,
+    );
+    builds.forEach((b, i) => {
+      for (const a of reuse.get(b.pkgbase)?.artifacts ?? [])
+        upsertArtifact(
+          deps.db,
+          {
+            iterationId,
+            arch,
+            buildId: ids[i]!,
+            fileName: a.fileName,
+            size: a.size,
+            entry: a.entry,
+            staged: false,
+          },
+          at,
+        );
+    });
+  });
+}
+
+/** Remove a draft a slice at a time (a failed or abandoned recompute). */
+async function discardDraft(deps: ServerDeps, iterationId: number): Promise<void> {
+  while (!discardDraftSlice(deps.db, iterationId)) await yieldToRequests();
 }
 
 function noteProblem(deps: ServerDeps, ns: NamespaceRecord, problem: string | null): void {
@@ -164,8 +224,6 @@ function noteProblem(deps: ServerDeps, ns: NamespaceRecord, problem: string | nu
   deps.events.emit({ type: "namespace", namespaceId: ns.id });
 }
 
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
-
 interface Reuse {
   build: BuildRecord;
   artifacts: ArtifactRecord[];
@@ -175,20 +233,20 @@ interface Reuse {
  * The nodes of a new iteration that an earlier build of the namespace with the same identity already
  * produced: their package files are hard-linked into the new iteration's repository (never copied),
  * so deleting one iteration's files leaves the others intact. A node whose earlier files are gone, or
- * whose expected files differ, is built again. Runs inside the iteration's transaction.
+ * whose expected files differ, is built again. Runs inside the slice's transaction.
  */
 function reuseEarlierBuilds(
   deps: ServerDeps,
   ns: NamespaceRecord,
   iterationId: number,
   arch: string,
-  identities: Map<string, string>,
+  builds: PlannedBuild[],
 ): Map<string, Reuse> {
-  const earlier = findBuiltByIdentity(deps.db, ns.id, arch, [...new Set(identities.values())]);
+  const earlier = findBuiltByIdentity(deps.db, ns.id, arch, [...new Set(builds.map((b) => b.identity))]);
   const out = new Map<string, Reuse>();
   if (earlier.size === 0) return out;
   const toDir = deps.publisher.dir(ns.name, iterationId, arch);
-  for (const [pkgbase, identity] of identities) {
+  for (const { pkgbase, identity } of builds) {
     const build = earlier.get(identity);
     if (!build) continue;
     const artifacts = listBuildArtifacts(deps.db, build.id);

@@ -3,7 +3,7 @@
 import { Conflict, NotFound } from "../../core/errors";
 import type { BuildRecord, IterationRecord } from "../../core/records";
 import { statusesOf } from "../../db/builds";
-import { latestIteration } from "../../db/iterations";
+import { getIterationById, latestIteration } from "../../db/iterations";
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 import { moveBuild } from "./build-lifecycle";
@@ -18,7 +18,8 @@ export async function retryNamespace(
 ): Promise<IterationRecord> {
   const ns = requireNamespace(deps, name);
   assertActive(ns);
-  const it = await recomputeNamespace(deps, ns.id, { retry: true, rebuildAll: opts.rebuildAll });
+  const id = await recomputeNamespace(deps, ns.id, { retry: true, rebuildAll: opts.rebuildAll });
+  const it = id === null ? null : getIterationById(deps.db, id);
   if (!it) throw new Conflict(`namespace ${name} could not be recomputed`);
   return it;
 }

@@ -8,6 +8,7 @@ import { findNamespace, setNamespaceStatus, setOriginChangesets } from "../../db
 import { inTransaction } from "../../db/tx";
 import type { ServerDeps } from "../deps";
 import { isoNow, moveBuild } from "./build-lifecycle";
+import { checkOrigins } from "./create-namespace";
 import { enqueuePending } from "./enqueue-pending";
 
 export function requireNamespace(deps: ServerDeps, name: string): NamespaceRecord {
@@ -16,16 +17,18 @@ export function requireNamespace(deps: ServerDeps, name: string): NamespaceRecor
   return ns;
 }
 
-export function updateNamespace(
+export async function updateNamespace(
   deps: ServerDeps,
   name: string,
   patch: { status?: NamespaceStatus; origin_changesets?: string[] },
-): NamespaceRecord {
-  const ns = requireNamespace(deps, name);
+): Promise<NamespaceRecord> {
+  let ns = requireNamespace(deps, name);
   if (patch.origin_changesets) {
     const origins = patch.origin_changesets.map(parseOriginChangeset);
-    for (const o of origins) deps.catalog.readAt(o.pkgbase, o.ref);
+    await checkOrigins(deps, origins);
     setOriginChangesets(deps.db, ns.id, origins.map(formatOriginChangeset), isoNow(deps));
+    // Reading the origins let other requests in: decide on what the namespace is now.
+    ns = requireNamespace(deps, name);
   }
   if (patch.status === "cancelled" && ns.status !== "cancelled") cancel(deps, ns);
   if (patch.status === "active" && ns.status !== "active") resume(deps, ns);

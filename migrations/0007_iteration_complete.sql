@@ -1,0 +1,1 @@
+ALTER TABLE `iterations` ADD `complete` integer DEFAULT true NOT NULL;
