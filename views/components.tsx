@@ -188,3 +188,19 @@ export function More(p: { shown: number; total: number; children?: Child }) {
     </p>
   );
 }
+
+/** Long lists on pages show this many items, then say how many more there are. */
+export const LIST_CAP = 100;
+
+export function capped<T>(items: T[], render: (item: T) => unknown) {
+  return (
+    <>
+      <ul>
+        {items.slice(0, LIST_CAP).map((i) => (
+          <li>{render(i) as string}</li>
+        ))}
+      </ul>
+      <More shown={LIST_CAP} total={items.length} />
+    </>
+  );
+}

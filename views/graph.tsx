@@ -24,7 +24,7 @@ function edgePath(points: [number, number][]): string {
   return d;
 }
 
-export function DrawnGraph(p: { layout: Layout; nodes: Map<string, BuildNode>; arch: string }) {
+export function DrawnGraph(p: { layout: Layout; nodes: Map<string, Pick<BuildNode, "id" | "status">>; arch: string }) {
   return (
     <div class="graph-wrap">
       <svg
@@ -88,7 +88,10 @@ export function GroupStats(p: { group: DepthGroup }) {
   );
 }
 
-export function GroupMembers(p: { name: string; iteration: number; arch: string; members: BuildNode[] }) {
+/** What a group's member list shows of each node. */
+export type MemberNode = Pick<BuildNode, "id" | "pkgbase" | "status">;
+
+export function GroupMembers(p: { name: string; iteration: number; arch: string; members: MemberNode[] }) {
   return (
     <ul class="members">
       {p.members.map((b) => (
@@ -118,7 +121,7 @@ export function DepthGroups(p: {
   iteration: number;
   arch: string;
   groups: DepthGroup[];
-  open: { depth: number; members: BuildNode[] } | null;
+  open: { depth: number; members: MemberNode[] } | null;
 }) {
   return (
     <div class="groups">

@@ -2,6 +2,8 @@
 // layout), large ones are grouped by depth in build order. Iterations are immutable, so each view is
 // computed once and cached; statuses are laid over it per request.
 import type { BuildStatus } from "../../core/build-states";
+import type { DuplicatePkgname } from "../../core/duplicates";
+import type { RemovedEdge } from "../../core/graph";
 import { type Layout, layersOf, layoutGraph, transitiveReduction } from "../../core/graph-layout";
 import { indexGraph } from "../graph-index";
 
@@ -22,12 +24,27 @@ export interface ArchGraphView {
   layout: Layout | null;
   /** How many edges the drawing leaves out. */
   impliedEdges: number;
+  /** pkgbase → the package names it builds. */
+  pkgnames: Map<string, string[]>;
+  removedEdges: RemovedEdge[];
+  cycles: string[][];
+  duplicates: DuplicatePkgname[];
+}
+
+/** What a view is made from: one architecture's graph as stored, or as the API's iteration has it. */
+export interface ViewSource {
+  order: string[];
+  edges: [string, string][];
+  removed_edges: RemovedEdge[];
+  cycles: string[][];
+  duplicate_pkgnames: DuplicatePkgname[];
+  pkgnames: Map<string, string[]>;
 }
 
 // Monospace 12px labels inside a node box with padding.
 const labelWidth = (pkgbase: string): number => Math.ceil(pkgbase.length * 7.3) + 18;
 
-export function archGraphView(graph: { order: string[]; edges: [string, string][] }): ArchGraphView {
+export function archGraphView(graph: ViewSource): ArchGraphView {
   const depth = layersOf(graph.order, graph.edges);
   const levels: string[][] = [];
   for (const pkgbase of graph.order) {
@@ -45,15 +62,40 @@ export function archGraphView(graph: { order: string[]; edges: [string, string][
     position: new Map(graph.order.map((p, i) => [p, i])),
     layout: drawn ? layoutGraph({ nodes: graph.order, edges: drawn, width: labelWidth }) : null,
     impliedEdges: drawn ? graph.edges.length - drawn.length : 0,
+    pkgnames: graph.pkgnames,
+    removedEdges: graph.removed_edges,
+    cycles: graph.cycles,
+    duplicates: graph.duplicate_pkgnames,
   };
 }
 
 /** A few recent iterations' views; the ones being watched are asked for on every page and live update. */
 export class GraphViewCache {
   private views = new Map<string, ArchGraphView>();
+  private memos = new Map<string, { stamp: number; value: unknown }>();
   constructor(private readonly capacity = 32) {}
 
-  get(iterationId: number, arch: string, graph: () => { order: string[]; edges: [string, string][] }): ArchGraphView {
+  /**
+   * Something else a page derives from an iteration, kept while `stamp` stays the same (the namespace's
+   * event count for what builds change, 0 for what never does): a search typed into a large namespace's
+   * page re-reads nothing that did not change.
+   */
+  memo<T>(iterationId: number, key: string, stamp: number, load: () => T): T {
+    const k = `${iterationId}/${key}`;
+    const hit = this.memos.get(k);
+    if (hit && hit.stamp === stamp) {
+      this.memos.delete(k);
+      this.memos.set(k, hit);
+      return hit.value as T;
+    }
+    const value = load();
+    this.memos.delete(k);
+    if (this.memos.size >= this.capacity) this.memos.delete(this.memos.keys().next().value!);
+    this.memos.set(k, { stamp, value });
+    return value;
+  }
+
+  get(iterationId: number, arch: string, graph: () => ViewSource): ArchGraphView {
     const key = `${iterationId}/${arch}`;
     let view = this.views.get(key);
     if (view) {
