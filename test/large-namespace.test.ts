@@ -111,9 +111,25 @@ describe("a namespace of many origins", () => {
       for (const n of a.nodes) {
         const deps = waitsFor.get(n.pkgbase) ?? [];
         expect(n.status).toBe(deps.length === 0 ? "pending" : "blocked");
-        expect(n.blocked_by.sort()).toEqual(n.status === "blocked" ? [...deps].sort() : []);
+        expect([...n.blocked_by].sort()).toEqual(n.status === "blocked" ? [...deps].sort() : []);
       }
     }
+  });
+
+  test("its API answer, streamed in slices, has the same builds as the builds listing, and refuses bad arguments first", async () => {
+    const listed = (
+      await server.api<{ builds: (Node & { namespace?: string; iteration?: number })[] }>(
+        "/api/v1/namespaces/big/builds",
+      )
+    ).body.builds.map(({ namespace, iteration, ...node }) => node);
+    const streamed = Object.values(it.architectures).flatMap((a) => a.nodes);
+    expect(streamed).toEqual(listed);
+    const one = (await server.api<Detail>("/api/v1/namespaces/big?arch=x86_64")).body;
+    expect(Object.keys(one.iteration!.architectures)).toEqual(["x86_64"]);
+    expect(one.iteration!.architectures.x86_64).toEqual(it.architectures.x86_64!);
+    expect((await server.api("/api/v1/namespaces/big?arch=sparc")).status).toBe(404);
+    expect((await server.api("/api/v1/namespaces/big?iteration=99999")).status).toBe(404);
+    expect((await server.api("/api/v1/namespaces/nothing-here")).status).toBe(404);
   });
 
   test("a search on its page shows one bounded page: the first 100 of all matches, and says how many there are", async () => {

@@ -9,8 +9,9 @@ import { NotFound } from "../../core/errors";
 import { formatVersion } from "../../core/package-file";
 import type { BuildRecord, IterationRecord, NamespaceRecord } from "../../core/records";
 import { listAudit } from "../../db/audit";
-import { listIterationBuilds } from "../../db/builds";
+import { getBuilds, listBuildBriefs, listIterationBuilds } from "../../db/builds";
 import { getIteration, latestIteration, listIterationSummaries } from "../../db/iterations";
+import { yieldToRequests } from "../../lib/yield";
 import type { ServerDeps } from "../deps";
 import { estimateFinish } from "./estimate-finish";
 import { requireNamespace } from "./update-namespace";
@@ -94,6 +95,16 @@ export function iterationJson(
       counts,
     };
   }
+  return { ...iterationHeadJson(deps, ns, it, latestId), architectures };
+}
+
+/** An iteration's JSON without its architectures (the part the same for every reader). */
+function iterationHeadJson(
+  deps: ServerDeps,
+  ns: NamespaceRecord,
+  it: IterationRecord,
+  latestId: number,
+): Omit<Iteration, "architectures"> & { architectures: Iteration["architectures"] } {
   const urls: Record<string, string> = {};
   for (const a of Object.keys(it.graph)) urls[a] = `${deps.config.baseUrl}/repo/${ns.name}/${it.id}/os/${a}/`;
   return {
@@ -105,7 +116,7 @@ export function iterationJson(
     superseded: it.id !== latestId,
     eta: estimateFinish(deps, it, it.id === latestId && ns.status === "active"),
     pruned_at: it.prunedAt,
-    architectures,
+    architectures: {},
     repository: {
       name: repoName(ns.name),
       urls,
@@ -151,4 +162,122 @@ export function namespaceActivity(deps: ServerDeps, name: string): Activity[] {
     actor: e.actor,
     action: e.action,
   }));
+}
+
+/** Builds (and edges) serialised per step of a streamed answer: each step is a short stretch of work. */
+const STREAM_SLICE = 500;
+
+/**
+ * showNamespace's JSON, byte for byte, as a stream: the namespace with every node of a large iteration is
+ * megabytes of JSON, so its nodes and edges are read and serialised a slice at a time, with other requests
+ * let in between. Unknown namespaces, iterations and architectures throw before anything is sent.
+ */
+export function streamNamespace(
+  deps: ServerDeps,
+  name: string,
+  q: { iteration?: number; arch?: string },
+): ReadableStream<Uint8Array> {
+  const ns = requireNamespace(deps, name);
+  const latest = latestIteration(deps.db, ns.id);
+  const it = q.iteration === undefined ? latest : getIteration(deps.db, ns.id, q.iteration);
+  if (q.iteration !== undefined && !it) throw new NotFound(`namespace ${name} has no iteration ${q.iteration}`);
+  if (q.arch && it && !(q.arch in it.graph)) throw new NotFound(`iteration ${it.id} of ${name} has no ${q.arch} graph`);
+  // The answer without the long lists; each list's place holds a marker no real value can equal.
+  const marker = (what: string, arch: string) => `\u0000${what}:${arch}`;
+  const lists = new Map<string, () => Generator<string>>();
+  let iteration: Iteration | null = null;
+  if (it && latest) {
+    const architectures: Iteration["architectures"] = {};
+    for (const [a, g] of Object.entries(it.graph)) {
+      if (q.arch && a !== q.arch) continue;
+      const briefs = listBuildBriefs(deps.db, it.id, a);
+      const status = new Map(briefs.map((b) => [b.pkgbase, b.status]));
+      const counts: Record<string, number> = {};
+      for (const b of briefs) counts[b.status] = (counts[b.status] ?? 0) + 1;
+      lists.set(marker("nodes", a), function* () {
+        const index = deps.graphs.get(it.id, a);
+        const pkgnames = new Map(g.nodes.map((n) => [n.pkgbase, n.pkgnames]));
+        for (let i = 0; i < briefs.length; i += STREAM_SLICE) {
+          const nodes = getBuilds(
+            deps.db,
+            briefs.slice(i, i + STREAM_SLICE).map((b) => b.id),
+          ).map((b) =>
+            buildJson(
+              deps,
+              b,
+              pkgnames.get(b.pkgbase) ?? [],
+              b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []).filter((d) => status.get(d) !== "built") : [],
+            ),
+          );
+          yield JSON.stringify(nodes).slice(1, -1);
+        }
+      });
+      lists.set(marker("edges", a), function* () {
+        for (let i = 0; i < g.edges.length; i += STREAM_SLICE * 10)
+          yield JSON.stringify(g.edges.slice(i, i + STREAM_SLICE * 10)).slice(1, -1);
+      });
+      architectures[a] = {
+        nodes: marker("nodes", a) as unknown as BuildNode[],
+        edges: marker("edges", a) as unknown as [string, string][],
+        removed_edges: g.removed_edges,
+        cycles: g.cycles,
+        duplicate_pkgnames: duplicatePkgnames(g.nodes),
+        order: g.order,
+        counts,
+      };
+    }
+    iteration = { ...iterationHeadJson(deps, ns, it, latest.id), architectures };
+  }
+  const detail: NamespaceDetail = {
+    namespace: namespaceJson(ns),
+    iteration,
+    iterations: listIterationSummaries(deps.db, [ns.id]).map((s) => ({
+      id: s.id,
+      reason: s.reason,
+      created_at: s.createdAt,
+      pruned_at: s.prunedAt,
+    })),
+    activity: namespaceActivity(deps, ns.name),
+  };
+  // The skeleton, cut at the markers: text, a list, text, a list, …, text.
+  const skeleton = JSON.stringify(detail);
+  const steps: (string | (() => Generator<string>))[] = [];
+  let rest = skeleton;
+  for (const [m, list] of lists) {
+    const at = rest.indexOf(JSON.stringify(m));
+    steps.push(`${rest.slice(0, at)}[`, list, "]");
+    rest = rest.slice(at + JSON.stringify(m).length);
+  }
+  steps.push(rest);
+  const encoder = new TextEncoder();
+  let current: Generator<string> | null = null;
+  let first = true;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (started) await yieldToRequests();
+      started = true;
+      for (;;) {
+        if (current) {
+          const next = current.next();
+          if (!next.done) {
+            if (next.value === "") continue;
+            controller.enqueue(encoder.encode(first ? next.value : `,${next.value}`));
+            first = false;
+            return;
+          }
+          current = null;
+        }
+        const step = steps.shift();
+        if (step === undefined) return controller.close();
+        if (typeof step === "string") {
+          if (step === "") continue;
+          controller.enqueue(encoder.encode(step));
+          return;
+        }
+        current = step();
+        first = true;
+      }
+    },
+  });
 }
