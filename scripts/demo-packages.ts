@@ -1,8 +1,9 @@
 // The demo package set: small real PKGBUILDs (and their .SRCINFO) as git repositories, one per pkgbase.
-// Used by `just demo` and by the end-to-end tests. Every package installs one small file, so pacman
+// Used by `just demo` and by the end-to-end tests; written by the tests' one package-fixture writer. Every package installs one small file, so pacman
 // installs of the result are observable.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pkgbuild, type Recipe, srcinfo } from "../test/support/recipes";
 
 export interface DemoPackage {
   pkgbase: string;
@@ -35,73 +36,29 @@ export const DEMO_PACKAGES: DemoPackage[] = [
   { pkgbase: "demo-data", pkgver: "20260101", arch: "any", depends: ["libdemo"] },
 ];
 
-const q = (values: string[] = []) => `(${values.map((v) => `'${v}'`).join(" ")})`;
-// makepkg calls package_<pkgname>() for split packages; bash allows the hyphens of pkgnames in function names.
-
-export function pkgbuildOf(p: DemoPackage): string {
-  const pkgs = p.packages ?? [{ pkgname: p.pkgbase, depends: p.depends }];
-  const split = pkgs.length > 1;
-  const lines = [
-    `pkgbase=${p.pkgbase}`,
-    `pkgname=${q(pkgs.map((x) => x.pkgname))}`,
-    `pkgver=${p.pkgver}`,
-    `pkgrel=${p.pkgrel ?? "1"}`,
-    `pkgdesc='buildbtw demo package ${p.pkgbase}'`,
-    `arch=('${p.arch}')`,
-    "url='https://example.org/buildbtw-demo'",
-    "license=('MIT')",
-    `depends=${q(p.depends)}`,
-    `makedepends=${q(p.makedepends)}`,
-    "",
-    "build() {",
-    ...(p.build ?? [`  echo "building ${p.pkgbase} ${p.pkgver}"`]).map((l) => `  ${l.trim()}`),
-    "}",
-    "",
-  ];
-  for (const x of pkgs) {
-    lines.push(`package${split ? `_${x.pkgname}` : ""}() {`);
-    if (split) {
-      if (x.depends !== undefined) lines.push(`  depends=${q(x.depends)}`);
-      if (x.arch) lines.push(`  arch=('${x.arch}')`);
-    }
-    lines.push(
-      `  install -d "$pkgdir/usr/share/buildbtw-demo"`,
-      // The version as built: a rebuild's bumped pkgrel shows in the installed file too.
-      `  echo "${x.pkgname} $pkgver-$pkgrel" > "$pkgdir/usr/share/buildbtw-demo/${x.pkgname}"`,
-      "}",
-      "",
-    );
-  }
-  return lines.join("\n");
+/** The demo package as a recipe of the one package-fixture writer (test/support/recipes.ts). */
+export function recipeOf(p: DemoPackage): Recipe {
+  return {
+    pkgbase: p.pkgbase,
+    pkgver: p.pkgver,
+    pkgrel: p.pkgrel,
+    pkgdesc: `buildbtw demo package ${p.pkgbase}`,
+    url: "https://example.org/buildbtw-demo",
+    arch: [p.arch],
+    depends: p.depends,
+    makedepends: p.makedepends,
+    packages: p.packages?.map((x) => ({
+      pkgname: x.pkgname,
+      depends: x.depends,
+      ...(x.arch ? { arch: [x.arch] } : {}),
+    })),
+    build: p.build ?? [`echo "building ${p.pkgbase} ${p.pkgver}"`],
+  };
 }
 
+export const pkgbuildOf = (p: DemoPackage): string => pkgbuild(recipeOf(p));
 /** The .SRCINFO makepkg --printsrcinfo writes for pkgbuildOf(p). */
-export function srcinfoOf(p: DemoPackage): string {
-  const pkgs = p.packages ?? [{ pkgname: p.pkgbase }];
-  const lines = [
-    `pkgbase = ${p.pkgbase}`,
-    `\tpkgdesc = buildbtw demo package ${p.pkgbase}`,
-    `\tpkgver = ${p.pkgver}`,
-    `\tpkgrel = ${p.pkgrel ?? "1"}`,
-    "\turl = https://example.org/buildbtw-demo",
-    `\tarch = ${p.arch}`,
-    "\tlicense = MIT",
-    ...(p.makedepends ?? []).map((d) => `\tmakedepends = ${d}`),
-    ...(p.depends ?? []).map((d) => `\tdepends = ${d}`),
-  ];
-  for (const x of pkgs) {
-    lines.push("", `pkgname = ${x.pkgname}`);
-    if (p.packages) {
-      if (x.arch) lines.push(`\tarch = ${x.arch}`);
-      // A package function that sets depends overrides the base's in .SRCINFO, even to the same value.
-      if (x.depends !== undefined) {
-        if (x.depends.length === 0) lines.push("\tdepends = ");
-        else for (const d of x.depends) lines.push(`\tdepends = ${d}`);
-      }
-    }
-  }
-  return `${lines.join("\n")}\n`;
-}
+export const srcinfoOf = (p: DemoPackage): string => srcinfo(recipeOf(p));
 
 function git(cwd: string, ...args: string[]): string {
   const r = Bun.spawnSync(

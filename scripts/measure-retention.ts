@@ -8,8 +8,9 @@ import { lstatSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "../test/support/git";
+import { makeRepo, makeTempDir, removeDir } from "../test/support/git";
 import { startServer, startWorker, waitFor } from "../test/support/processes";
+import { srcinfo } from "../test/support/recipes";
 
 const { values } = parseArgs({ options: { retries: { type: "string", default: "20" } } });
 const RETRIES = Number(values.retries);

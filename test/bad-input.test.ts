@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { buildPackage } from "../src/pacman";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
 import { errorOf, rawRequest } from "./support/raw-http";
+import { srcinfo } from "./support/recipes";
 
 let tmp: string;
 let server: ServerProcess;

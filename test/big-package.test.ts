@@ -4,15 +4,15 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { type DemoPackage, pkgbuildOf, srcinfoOf } from "../scripts/demo-packages";
 import { peakRss } from "./support/bombs";
 import { git, makeTempDir, removeDir } from "./support/git";
 import { createPacmanRoot, type PacmanRoot } from "./support/pacman";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { INSTALLED_DIR, type Recipe, recipeFiles } from "./support/recipes";
 
 const MiB = 1024 ** 2;
 const SIZE = 200 * MiB;
-const big: DemoPackage = { pkgbase: "bigdata", pkgver: "1.0", arch: "x86_64" };
+const big: Recipe = { pkgbase: "bigdata", pkgver: "1.0" };
 
 let tmp: string;
 let server: ServerProcess;
@@ -24,13 +24,12 @@ beforeAll(async () => {
   chmodSync(tmp, 0o755);
   const repo = join(tmp, "repos", big.pkgbase);
   mkdirSync(repo, { recursive: true });
-  // The demo PKGBUILD, plus a payload of random bytes: zstd cannot shrink it.
-  const pkgbuild = pkgbuildOf(big).replace(
-    '  install -d "$pkgdir/usr/share/buildbtw-demo"',
-    `  install -d "$pkgdir/usr/share/buildbtw-demo"\n  head -c ${SIZE} /dev/urandom > "$pkgdir/usr/share/buildbtw-demo/payload"`,
-  );
-  writeFileSync(join(repo, "PKGBUILD"), pkgbuild);
-  writeFileSync(join(repo, ".SRCINFO"), srcinfoOf(big));
+  // A package with a payload of random bytes: zstd cannot shrink it.
+  const files = recipeFiles({
+    ...big,
+    packageExtra: [`head -c ${SIZE} /dev/urandom > "$pkgdir/${INSTALLED_DIR}/payload"`],
+  });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, name), text);
   git(repo, "init", "--quiet", "--initial-branch=main");
   git(repo, "add", "PKGBUILD", ".SRCINFO");
   git(repo, "commit", "--quiet", "-m", "a big package");

@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { freePort, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 const root = join(import.meta.dir, "..");
 let tmp: string;

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Browser } from "playwright-core";
 import { launchBrowser, openPage, screenshot } from "./support/browser";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Node {
   id: number;

@@ -5,8 +5,9 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { BuildLogStore } from "../src/server/log-store";
 import { peakRss } from "./support/bombs";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 let tmp: string;
 beforeAll(() => {

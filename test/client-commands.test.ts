@@ -5,8 +5,9 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { NamespaceDetail as Detail, Plan } from "../src/api/schemas";
 import { cliCommand } from "./support/cli";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 let tmp: string;
 let repos: string;

@@ -6,10 +6,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { FAILED_MARKER } from "../src/worker/build-dirs";
-import { isRunning, type Recipe, reachableTempDir, readPid, recipeRepo, sharedTempDir } from "./drivers-fixtures";
+import { isRunning, reachableTempDir, readPid, recipeRepo, sharedTempDir } from "./drivers-fixtures";
 import { runCli } from "./support/cli";
 import { removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import type { Recipe } from "./support/recipes";
 
 interface Node {
   pkgbase: string;
@@ -29,7 +30,7 @@ const workers: Subprocess[] = [];
 const sleeper = (pkgbase: string, arch: string): Recipe => ({
   pkgbase,
   arch: [arch],
-  build: `sleep 600 & echo $! > ${join(shared, `${pkgbase}.pid`)}; wait`,
+  build: [`sleep 600 & echo $! > ${join(shared, `${pkgbase}.pid`)}; wait`],
 });
 
 beforeAll(async () => {

@@ -1,83 +1,24 @@
-// Small real packages for the build-driver tests: a PKGBUILD and the .SRCINFO that matches it (each package
-// installs one tiny file), the lease a server would hand out for them, and process checks.
+// The build-driver tests' packages (support/recipes, at version 1.0), the lease a server would hand out for them,
+// and process checks.
 import { chmodSync, existsSync, readFileSync } from "node:fs";
 import type { Lease } from "../src/api/schemas";
-import { formatVersion, packageFileName } from "../src/core/package-file";
-import { makeRepo, makeTempDir, type SrcinfoSpec, srcinfo } from "./support/git";
+import { packageFileName } from "../src/core/package-file";
+import { makeRepo, makeTempDir } from "./support/git";
+import { type Recipe, recipeFiles } from "./support/recipes";
 
-export interface Recipe {
-  pkgbase: string;
-  pkgnames?: string[];
-  pkgver?: string;
-  pkgrel?: string;
-  epoch?: string;
-  arch?: string[];
-  depends?: string[];
-  /** Body of build() (default: prints the user it runs as). */
-  build?: string;
-  /** Extra lines for every package function, after the payload file is written. */
-  packageExtra?: string;
-  /** Extra top-level lines, e.g. `options=(debug)`. */
-  extra?: string[];
-}
-
-const names = (r: Recipe) => r.pkgnames ?? [r.pkgbase];
-
-/** A PKGBUILD whose packages each install `usr/share/<pkgname>/hello`, saying which package and version. */
-export function pkgbuildOf(r: Recipe): string {
-  const list = (values: string[]) => `(${values.map((v) => `'${v}'`).join(" ")})`;
-  const version = formatVersion({ epoch: r.epoch ?? null, pkgver: r.pkgver ?? "1.0", pkgrel: r.pkgrel ?? "1" });
-  const split = names(r).length > 1;
-  const lines = [
-    `pkgbase=${r.pkgbase}`,
-    `pkgname=${list(names(r))}`,
-    `pkgver=${r.pkgver ?? "1.0"}`,
-    `pkgrel=${r.pkgrel ?? "1"}`,
-    ...(r.epoch === undefined ? [] : [`epoch=${r.epoch}`]),
-    `pkgdesc='${r.pkgbase} for tests'`,
-    `arch=${list(r.arch ?? ["x86_64"])}`,
-    "license=('MIT')",
-    `depends=${list(r.depends ?? [])}`,
-    ...(r.extra ?? []),
-    "",
-    "build() {",
-    `  ${r.build ?? 'echo "building as uid $(id -u)"'}`,
-    "}",
-    "",
-  ];
-  for (const name of names(r)) {
-    lines.push(
-      `${split ? `package_${name}` : "package"}() {`,
-      `  install -d "$pkgdir/usr/share/${name}"`,
-      `  echo "${name} ${version}" > "$pkgdir/usr/share/${name}/hello"`,
-      ...(r.packageExtra ? [`  ${r.packageExtra}`] : []),
-      "}",
-      "",
-    );
-  }
-  return lines.join("\n");
-}
-
-/** The .SRCINFO makepkg --printsrcinfo would write for pkgbuildOf(r) (the parts buildbtw reads). */
-export function srcinfoOf(r: Recipe): string {
-  const spec: SrcinfoSpec = {
-    pkgbase: r.pkgbase,
-    pkgver: r.pkgver ?? "1.0",
-    pkgrel: r.pkgrel ?? "1",
-    ...(r.epoch === undefined ? {} : { epoch: r.epoch }),
-    arch: r.arch ?? ["x86_64"],
-    depends: r.depends,
-    packages: names(r),
-  };
-  return srcinfo(spec);
-}
+/**
+ * The drivers' recipes: support/recipes' with version 1.0 unless they say otherwise (the file names the
+ * tests expect, e.g. split-lib-1.0-1-x86_64.pkg.tar.zst).
+ */
+const withDefaults = (r: Recipe): Recipe => ({ pkgver: "1.0", ...r });
+const names = (r: Recipe) => (r.packages ?? [r.pkgbase]).map((p) => (typeof p === "string" ? p : p.pkgname));
 
 /** Files for makeRepo: PKGBUILD and .SRCINFO. */
-export const recipeFiles = (r: Recipe) => ({ PKGBUILD: pkgbuildOf(r), ".SRCINFO": srcinfoOf(r) });
+export const driverFiles = (r: Recipe) => recipeFiles(withDefaults(r));
 
 /** A repository `<reposDir>/<pkgbase>` with `r`'s files (and `more`) committed; its path and commit. */
 export const recipeRepo = (reposDir: string, r: Recipe, more: Record<string, string> = {}) =>
-  makeRepo(reposDir, r.pkgbase, null, { files: { ...recipeFiles(r), ...more } });
+  makeRepo(reposDir, r.pkgbase, null, { files: { ...driverFiles(r), ...more } });
 
 let builds = 0;
 

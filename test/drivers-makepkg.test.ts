@@ -9,19 +9,18 @@ import type { BuildContext, BuildOutcome } from "../src/drivers/driver";
 import { createMakepkgDriver, hostIsPacmanManaged } from "../src/drivers/makepkg";
 import { inspectPackage } from "../src/pacman";
 import {
+  driverFiles,
   isRunning,
   leaseFor,
-  pkgbuildOf,
-  type Recipe,
   reachableTempDir,
   readPid,
   rebuildLeaseFor,
-  recipeFiles,
   recipeRepo,
   sharedTempDir,
 } from "./drivers-fixtures";
 import { commit, makeTempDir, removeDir } from "./support/git";
 import { waitFor } from "./support/processes";
+import type { Recipe } from "./support/recipes";
 
 const BUILD_USER = "buildbtw-build";
 let tmp: string;
@@ -90,7 +89,7 @@ describe("makepkg driver", () => {
       depends: ["glibc"],
     });
     expect(pkg.pkginfo.packager).toStartWith("buildbtw worker on ");
-    expect(pkg.files).toContain("usr/share/hello/hello");
+    expect(pkg.files).toContain("usr/share/buildbtw-demo/hello");
     expect(log).toContain(`==> buildbtw: checked out ${commit}`);
     expect(log).toContain("==> Finished making: hello 1:2.1-3");
     expect(log.includes("this host's packages are not managed by pacman; building with --nodeps")).toBe(
@@ -98,12 +97,12 @@ describe("makepkg driver", () => {
     );
     // makepkg refuses root: the worker dropped to the build user, who owns what it made.
     const user = lookupUser(BUILD_USER);
-    expect(log).toContain(`building as uid ${user?.uid}`);
+    expect(log).toContain(`as uid ${user?.uid}`);
     expect(statSync(filesOf(outcome)[0] as string).uid).toBe(user?.uid as number);
   });
 
   test("a split package produces both files, and an `any` package its -any file", async () => {
-    const split: Recipe = { pkgbase: "splitbase", pkgnames: ["split-lib", "split-tools"] };
+    const split: Recipe = { pkgbase: "splitbase", packages: ["split-lib", "split-tools"] };
     const s = repoFor(split);
     const builtSplit = await build(leaseFor(split, s.path, s.commit));
     expect(filesOf(builtSplit.outcome).map((f) => f.split("/").at(-1))).toEqual([
@@ -111,7 +110,7 @@ describe("makepkg driver", () => {
       "split-tools-1.0-1-x86_64.pkg.tar.zst",
     ]);
     expect(filesOf(builtSplit.outcome).map((f) => inspect(f).pkginfo.pkgbase)).toEqual(["splitbase", "splitbase"]);
-    expect(inspect(filesOf(builtSplit.outcome)[1] as string).files).toContain("usr/share/split-tools/hello");
+    expect(inspect(filesOf(builtSplit.outcome)[1] as string).files).toContain("usr/share/buildbtw-demo/split-tools");
 
     const any: Recipe = { pkgbase: "fonts", arch: ["any"] };
     const a = repoFor(any);
@@ -134,7 +133,7 @@ describe("makepkg driver", () => {
     // devtools accepts only a plain `pkgrel=VALUE` line.
     const quoted: Recipe = { pkgbase: "quotedrel" };
     const q = recipeRepo(join(tmp, "repos"), quoted, {
-      PKGBUILD: pkgbuildOf(quoted).replace("\npkgrel=1\n", '\npkgrel="1"\n'),
+      PKGBUILD: driverFiles(quoted).PKGBUILD.replace("\npkgrel=1\n", '\npkgrel="1"\n'),
     });
     const refused = await build(rebuildLeaseFor(quoted, q.path, q.commit, "2"));
     expect(refused.outcome.status).toBe("failed");
@@ -147,7 +146,7 @@ describe("makepkg driver", () => {
   test("builds the lease's commit, not the branch tip", async () => {
     const old: Recipe = { pkgbase: "moving", pkgver: "1.0" };
     const { path, commit: first } = repoFor(old);
-    const tip = commit(path, recipeFiles({ ...old, pkgver: "2.0" }), "upgpkg: 2.0");
+    const tip = commit(path, driverFiles({ ...old, pkgver: "2.0" }), "upgpkg: 2.0");
     expect(tip).not.toBe(first);
 
     const { outcome, log } = await build(leaseFor(old, path, first));
@@ -188,7 +187,7 @@ describe("makepkg driver", () => {
   test("a failing PKGBUILD fails with makepkg's error in the log", async () => {
     const r: Recipe = {
       pkgbase: "broken",
-      build: 'echo "compiling…"; echo "error: undefined reference to frobnicate" >&2; false',
+      build: ['echo "compiling…"; echo "error: undefined reference to frobnicate" >&2; false'],
     };
     const { path, commit } = repoFor(r);
     const { outcome, log } = await build(leaseFor(r, path, commit));
@@ -200,7 +199,7 @@ describe("makepkg driver", () => {
   });
 
   test("only the predicted files are handed back; a missing one fails, extra ones are listed", async () => {
-    const r: Recipe = { pkgbase: "extras", pkgnames: ["extras", "extras-doc"] };
+    const r: Recipe = { pkgbase: "extras", packages: ["extras", "extras-doc"] };
     const { path, commit } = repoFor(r);
     const lease = leaseFor(r, path, commit);
     const onlyFirst = {
@@ -225,8 +224,8 @@ describe("makepkg driver", () => {
   test("debug is on as in devtools' makepkg.conf: a binary with symbols also yields <pkgbase>-debug, handed back; the host's differing makepkg.conf is named in the log", async () => {
     const r: Recipe = {
       pkgbase: "withdebug",
-      build: 'printf "int main(){return 0;}" > main.c && cc -g -o prog main.c',
-      packageExtra: 'install -Dm755 "$srcdir/prog" "$pkgdir/usr/bin/withdebug"',
+      build: ['printf "int main(){return 0;}" > main.c && cc -g -o prog main.c'],
+      packageExtra: ['install -Dm755 "$srcdir/prog" "$pkgdir/usr/bin/withdebug"'],
     };
     const { path, commit } = repoFor(r);
     const { outcome, log } = await build(leaseFor(r, path, commit));
@@ -254,7 +253,7 @@ describe("makepkg driver", () => {
     const r: Recipe = {
       pkgbase: "sleeper",
       // One sleep in makepkg's group, one in a session of its own (as fakeroot's faked makes for itself).
-      build: `sleep 600 & echo $! > ${pids}/group.pid; setsid sleep 600 & echo $! > ${pids}/session.pid; wait`,
+      build: [`sleep 600 & echo $! > ${pids}/group.pid; setsid sleep 600 & echo $! > ${pids}/session.pid; wait`],
     };
     const { path, commit } = repoFor(r);
     const controller = new AbortController();
@@ -276,7 +275,9 @@ describe("makepkg driver", () => {
     const r: Recipe = {
       pkgbase: "daemonizer",
       // One still writing to the build's output (the log would never end), one in a session of its own.
-      build: `sleep 600 & echo $! > ${pids}/group.pid; (setsid sleep 600 >/dev/null 2>&1 & echo $! > ${pids}/daemon.pid)`,
+      build: [
+        `sleep 600 & echo $! > ${pids}/group.pid; (setsid sleep 600 >/dev/null 2>&1 & echo $! > ${pids}/daemon.pid)`,
+      ],
     };
     const { path, commit } = repoFor(r);
     const { outcome, log } = await build(leaseFor(r, path, commit));
@@ -290,7 +291,7 @@ describe("makepkg driver", () => {
   });
 
   test("upstream keys from keys/pgp are in the build's own keyring, where makepkg verifies sources", async () => {
-    const r: Recipe = { pkgbase: "keyed", build: "gpg --batch --with-colons --list-keys | grep '^fpr'" };
+    const r: Recipe = { pkgbase: "keyed", build: ["gpg --batch --with-colons --list-keys | grep '^fpr'"] };
     const key = readFileSync(join(import.meta.dir, "support", "stand-ins", "upstream-key.asc"), "utf8");
     const { path, commit } = recipeRepo(join(tmp, "repos"), r, {
       "keys/pgp/CF62D9C2E82326D64A291BB998A8C33D018C7473.asc": key,
@@ -304,7 +305,7 @@ describe("makepkg driver", () => {
   test("the worker's environment does not reach the build", async () => {
     process.env.BUILDBTW_TOKEN = "worker-secret-0123456789";
     try {
-      const r: Recipe = { pkgbase: "envcheck", build: 'env | grep -c BUILDBTW_TOKEN || echo "no token here"' };
+      const r: Recipe = { pkgbase: "envcheck", build: ['env | grep -c BUILDBTW_TOKEN || echo "no token here"'] };
       const { path, commit } = repoFor(r);
       const { outcome, log } = await build(leaseFor(r, path, commit));
       expect(outcome.status).toBe("built");

@@ -11,8 +11,9 @@ import { lookupUser } from "../src/drivers/build-host";
 import type { BuildOutcome } from "../src/drivers/driver";
 import { createPkgctlDriver, type PkgctlDriverOptions } from "../src/drivers/pkgctl";
 import { buildPackage, inspectPackage } from "../src/pacman";
-import { leaseFor, type Recipe, reachableTempDir, recipeRepo } from "./drivers-fixtures";
+import { leaseFor, reachableTempDir, recipeRepo } from "./drivers-fixtures";
 import { git, removeDir } from "./support/git";
+import type { Recipe } from "./support/recipes";
 
 const BUILD_USER = "buildbtw-build";
 const KEY_FINGERPRINT = "CF62D9C2E82326D64A291BB998A8C33D018C7473";
@@ -152,7 +153,7 @@ const sectionsOf = (conf: string) => [...conf.matchAll(/^\[([^\]]+)\]$/gm)].map(
 
 describe("pkgctl driver (stand-in pkgctl)", () => {
   test("runs pkgctl build for the lease's arch, as the build user, with the namespace repository in every chroot configuration", async () => {
-    const r: Recipe = { pkgbase: "chrooted", pkgnames: ["chrooted", "chrooted-extra"] };
+    const r: Recipe = { pkgbase: "chrooted", packages: ["chrooted", "chrooted-extra"] };
     const { lease } = sourceFor(r);
     const { outcome, log, record } = await build(lease);
 

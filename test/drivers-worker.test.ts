@@ -8,17 +8,10 @@ import type { Lease } from "../src/api/schemas";
 import { createMakepkgDriver } from "../src/drivers/makepkg";
 import { FAILED_MARKER } from "../src/worker/build-dirs";
 import type { WorkerSettings } from "../src/worker/run-worker";
-import {
-  isRunning,
-  leaseFor,
-  type Recipe,
-  reachableTempDir,
-  readPid,
-  recipeRepo,
-  sharedTempDir,
-} from "./drivers-fixtures";
+import { isRunning, leaseFor, reachableTempDir, readPid, recipeRepo, sharedTempDir } from "./drivers-fixtures";
 import { removeDir } from "./support/git";
 import { waitFor } from "./support/processes";
+import type { Recipe } from "./support/recipes";
 import { type FakeServer, type FakeServerOptions, readPkginfo, startWorker, stopWorkers } from "./worker-fake-server";
 
 let tmp: string;
@@ -51,7 +44,7 @@ function leaseOf(r: Recipe): Lease {
 /** A PKGBUILD whose build() sleeps for ten minutes, writing the sleep's pid to `<shared>/<name>.pid`. */
 function sleeper(name: string): { recipe: Recipe; pidFile: string } {
   const pidFile = join(shared, `${name}.pid`);
-  return { recipe: { pkgbase: name, build: `sleep 600 & echo $! > ${pidFile}; wait` }, pidFile };
+  return { recipe: { pkgbase: name, build: [`sleep 600 & echo $! > ${pidFile}; wait`] }, pidFile };
 }
 
 const resultOf = (server: FakeServer, lease: Lease) =>
@@ -82,8 +75,8 @@ describe("worker with the makepkg driver", () => {
     const { server } = start();
     const lease = leaseOf({
       pkgbase: "withsymbols",
-      build: 'printf "int main(){return 0;}" > main.c && cc -g -o prog main.c',
-      packageExtra: 'install -Dm755 "$srcdir/prog" "$pkgdir/usr/bin/withsymbols"',
+      build: ['printf "int main(){return 0;}" > main.c && cc -g -o prog main.c'],
+      packageExtra: ['install -Dm755 "$srcdir/prog" "$pkgdir/usr/bin/withsymbols"'],
     });
     server.offer(lease);
     const result = await waitFor("the result", () => resultOf(server, lease), 60_000);
@@ -96,7 +89,7 @@ describe("worker with the makepkg driver", () => {
 
   test("a failed build keeps its directory with the reason, for --keep-failed-hours", async () => {
     const { server, workDir } = start({ settings: { keepFailedMs: 24 * 3_600_000 } });
-    const lease = leaseOf({ pkgbase: "fails", build: "false" });
+    const lease = leaseOf({ pkgbase: "fails", build: ["false"] });
     server.offer(lease);
     const result = await waitFor("the result", () => resultOf(server, lease), 60_000);
     expect(result).toMatchObject({ status: "failed", reason: "makepkg exited with status 4" });
@@ -188,7 +181,7 @@ describe("sweeping the work directory", () => {
 
   test("periodically: a failed build's directory goes once its time is up", async () => {
     const { server, workDir, logs } = start({ settings: { keepFailedMs: 1500, sweepEveryMs: 100 } });
-    const lease = leaseOf({ pkgbase: "shortlived", build: "false" });
+    const lease = leaseOf({ pkgbase: "shortlived", build: ["false"] });
     server.offer(lease);
     await waitFor("the result", () => resultOf(server, lease), 60_000);
     expect(buildDirs(workDir)).toHaveLength(1);
@@ -203,7 +196,7 @@ describe("sweeping the work directory", () => {
 
   test("--keep-failed-hours 0 removes a failed build's directory at once", async () => {
     const { server, workDir } = start({ settings: { keepFailedMs: 0 } });
-    const lease = leaseOf({ pkgbase: "nokeep", build: "false" });
+    const lease = leaseOf({ pkgbase: "nokeep", build: ["false"] });
     server.offer(lease);
     await waitFor("the result", () => resultOf(server, lease), 60_000);
     await waitFor("the build directory to go", () => buildDirs(workDir).length === 0);

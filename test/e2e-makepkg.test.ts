@@ -4,20 +4,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import {
-  DEMO_PACKAGES,
-  type DemoPackage,
-  pkgbuildOf,
-  srcinfoOf,
-  writeDemoPackage,
-  writeDemoPackages,
-} from "../scripts/demo-packages";
+import { DEMO_PACKAGES, type DemoPackage, writeDemoPackage, writeDemoPackages } from "../scripts/demo-packages";
 import { inspectPackage } from "../src/pacman";
 import { makeTempDir, removeDir } from "./support/git";
 import { createPacmanRoot, type PacmanRoot } from "./support/pacman";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
-
-const BUILD_USER = process.env.BUILDBTW_BUILD_USER ?? "buildbtw-build";
 
 interface Node {
   id: number;
@@ -84,22 +75,6 @@ afterAll(async () => {
 });
 
 describe("real makepkg builds", () => {
-  test("the demo package set's .SRCINFO is what makepkg --printsrcinfo writes", () => {
-    for (const p of DEMO_PACKAGES) {
-      const dir = mkdtempSync(join(tmp, "printsrcinfo-"));
-      // makepkg writes next to the PKGBUILD even for --printsrcinfo: the build user needs the directory.
-      chmodSync(dir, 0o777);
-      writeFileSync(join(dir, "PKGBUILD"), pkgbuildOf(p));
-      const r = Bun.spawnSync(["runuser", "-u", BUILD_USER, "--", "makepkg", "--printsrcinfo"], {
-        cwd: dir,
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      expect(r.stderr.toString()).toBe("");
-      expect(r.stdout.toString()).toBe(srcinfoOf(p));
-    }
-  });
-
   test("a namespace builds every package with makepkg; pacman installs them with dependencies from our repository", async () => {
     expect(
       (

@@ -10,7 +10,7 @@ import {
   type RetryEvent,
 } from "../src/gitlab";
 import { GitlabDouble } from "./gitlab-double";
-import { pkgbuild, srcinfo } from "./support/git";
+import { pkgbuild, srcinfo } from "./support/recipes";
 
 const FAST = { initialMs: 20, maxMs: 100, maxAttempts: 5 };
 

@@ -8,8 +8,9 @@ import { createApp } from "../src/server/app";
 import type { ServerDeps } from "../src/server/deps";
 import { Lifecycle } from "../src/server/lifecycle";
 import { peakRss } from "./support/bombs";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 const MiB = 1024 ** 2;
 

@@ -13,8 +13,9 @@ import { setUserRole, upsertUser } from "../src/db/identity";
 import { MIGRATIONS } from "../src/db/migrations";
 import { type Db, openDatabase } from "../src/db/open";
 import { createBotToken, createPersonalToken } from "../src/server/usecases/manage-tokens";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 let tmp: string;
 let server: ServerProcess;

@@ -7,8 +7,9 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { buildPackage } from "../src/pacman";
 import { runProcess } from "./support/cli";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 const NAMES = Array.from({ length: 16 }, (_, i) => `slot${String(i + 1).padStart(2, "0")}`);
 const fileOf = (name: string) => `${name}-1.0.0-1-x86_64.pkg.tar.zst`;

@@ -8,9 +8,10 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, screenshot } from "./support/browser";
 import { cliCommand } from "./support/cli";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { startProvider, type TestProvider } from "./support/oidc-provider";
 import { freePort, type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 let tmp: string;
 let provider: TestProvider;

@@ -7,8 +7,9 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, unlin
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { runCli } from "./support/cli";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Report {
   problems: { kind: string; path: string; detail: string; repaired?: string }[];

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { GitlabDouble } from "./gitlab-double";
 import { startGitlabServer } from "./gitlab-double/packages";
 import { runProcess } from "./support/cli";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Ready {
   status: "ready" | "not_ready";

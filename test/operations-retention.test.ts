@@ -8,8 +8,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { runCli } from "./support/cli";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Detail {
   iteration: {

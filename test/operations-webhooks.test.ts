@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import type { Server, Subprocess } from "bun";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Received {
   headers: Record<string, string>;

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { runCli, runCliJson } from "./support/cli";
-import { commit, git, makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { commit, git, makeRepo, makeTempDir, removeDir } from "./support/git";
+import { srcinfo } from "./support/recipes";
 
 interface ArchGraph {
   nodes: { pkgbase: string; commit: string; ref: string; pkgnames: string[] }[];

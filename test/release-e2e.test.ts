@@ -10,6 +10,7 @@ import type { ReleaseCheck } from "../src/api/schemas";
 import { clone, commit, git, makeRepo, makeTempDir, removeDir, revParse, switchToNewBranch } from "./support/git";
 import { createPacmanRoot, type PacmanRoot, pacmanConf, type ServedDirectory, serveDirectory } from "./support/pacman";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { recipeFiles } from "./support/recipes";
 
 const BUILD_USER = process.env.BUILDBTW_BUILD_USER ?? "buildbtw-build";
 
@@ -32,34 +33,17 @@ let failMarker: string;
 let base: ServedDirectory;
 let pacman: PacmanRoot;
 
-/** A PKGBUILD: one package installing a file that names its version; a library also a .so file. */
-function pkgbuild(p: { pkgbase: string; pkgver: string; depends?: string[]; provides?: string[]; build?: string }) {
-  const list = (v: string[] = []) => `(${v.map((x) => `'${x}'`).join(" ")})`;
-  return [
-    `pkgname=${p.pkgbase}`,
-    `pkgver=${p.pkgver}`,
-    "pkgrel=1",
-    `pkgdesc='${p.pkgbase} for the release test'`,
-    "arch=('x86_64')",
-    "license=('MIT')",
-    `depends=${list(p.depends)}`,
-    `provides=${list(p.provides)}`,
-    "",
-    "build() {",
-    `  ${p.build ?? "true"}`,
-    "}",
-    "",
-    "package() {",
-    '  install -d "$pkgdir/usr/share/release-test"',
-    `  echo "$pkgname $pkgver-$pkgrel" > "$pkgdir/usr/share/release-test/$pkgname"`,
-    "}",
-    "",
-  ].join("\n");
-}
+/** A package of the release test: one package, built by `build` (default: nothing to do). */
+const packageFiles = (p: {
+  pkgbase: string;
+  pkgver: string;
+  depends?: string[];
+  provides?: string[];
+  build?: string;
+}) => recipeFiles({ ...p, build: [p.build ?? "true"] });
 
 /** `makepkg --printsrcinfo` as the build user (makepkg refuses root), in `dir`. */
 function printSrcinfo(dir: string): string {
-  chmodSync(dir, 0o777);
   const r = Bun.spawnSync(["runuser", "-u", BUILD_USER, "--", "makepkg", "--printsrcinfo"], {
     cwd: dir,
     stdout: "pipe",
@@ -67,14 +51,6 @@ function printSrcinfo(dir: string): string {
   });
   if (r.exitCode !== 0) throw new Error(`makepkg --printsrcinfo failed: ${r.stderr}`);
   return r.stdout.toString();
-}
-
-/** PKGBUILD and the .SRCINFO makepkg writes for it. */
-function packageFiles(pkg: Parameters<typeof pkgbuild>[0]): Record<string, string> {
-  const dir = join(tmp, `srcinfo-${pkg.pkgbase}-${pkg.pkgver}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "PKGBUILD"), pkgbuild(pkg));
-  return { PKGBUILD: pkgbuild(pkg), ".SRCINFO": printSrcinfo(dir) };
 }
 
 /** Build main's packages with makepkg as the build user and make the base repository with repo-add. */
@@ -242,7 +218,7 @@ describe("a soname bump from namespace to release", () => {
     );
     await pacman.ok("-Syu");
     expect(await pacman.installed()).toEqual({ libcore: "2.0-1", "tool-a": "1.0-2", "tool-b": "1.0-2" });
-    expect(readFileSync(pacman.path("usr/share/release-test/tool-a"), "utf8")).toBe("tool-a 1.0-2\n");
+    expect(readFileSync(pacman.path("usr/share/buildbtw-demo/tool-a"), "utf8")).toBe("tool-a 1.0-2\n");
   });
 
   test("download --into prepares clean clones at the built commit, leaves dirty and other ones alone; a second run downloads nothing", async () => {

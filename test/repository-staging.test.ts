@@ -5,8 +5,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import type { Lease, ReleaseCheck } from "../src/api/schemas";
 import { buildPackage } from "../src/pacman/fake-package";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Node {
   id: number;

@@ -15,8 +15,9 @@ import { createApp } from "../src/server/app";
 import { type RunningServer, startServer } from "../src/server/serve";
 import { expireLeases } from "../src/server/usecases/expire-leases";
 import { createBotToken } from "../src/server/usecases/manage-tokens";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { freePort, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 const ADMIN = "state-machine-admin-token-0123456789";
 const TTL_MS = 60_000;

@@ -20,8 +20,9 @@ import { createBotToken } from "../src/server/usecases/manage-tokens";
 import { roomForPipeline } from "../src/server/usecases/open-pipelines";
 import { pruneIdentity } from "../src/server/usecases/prune-identity";
 import { signIn } from "../src/server/usecases/sign-in";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { freePort, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 const ADMIN = "usecases-admin-token-0123456789abcdef";
 const DAY = 86_400_000;

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { commit, git, makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { commit, git, makeRepo, makeTempDir, removeDir } from "./support/git";
 import { createPacmanRoot } from "./support/pacman";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Node {
   id: number;

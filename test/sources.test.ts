@@ -30,11 +30,11 @@ import {
   objectCounts,
   removeDir,
   revParse,
-  srcinfo,
   switchTo,
   switchToNewBranch,
   tag,
 } from "./support/git";
+import { srcinfo } from "./support/recipes";
 
 const dirs: string[] = [];
 const tempDir = () => {

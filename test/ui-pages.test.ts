@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { commit, makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { commit, makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 interface Node {
   id: number;

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { inspectPackageFile } from "../src/pacman";
 import { NotAPackage } from "../src/pacman/errors";
 import { peakRss, writePackage, writeZstdBomb } from "./support/bombs";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 const MiB = 1024 ** 2;
 const meta = { pkgname: "solo", pkgbase: "solo", version: "1.0.0-1", arch: "x86_64" };

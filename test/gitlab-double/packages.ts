@@ -1,7 +1,8 @@
 // Package projects for the double and a buildbtw server in GitLab mode pointed at it.
 import { join } from "node:path";
-import { makeTempDir, pkgbuild, srcinfo } from "../support/git";
+import { makeTempDir } from "../support/git";
 import { type ServerProcess, startServer } from "../support/processes";
+import { pkgbuild, srcinfo } from "../support/recipes";
 import type { GitlabDouble } from "./index";
 
 export const CI_CONFIG = "build:\n  script: [buildbtw-build]\n";

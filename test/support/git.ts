@@ -2,12 +2,15 @@
 // Every call runs git with a fixed identity, fixed dates and no user or system configuration, so the same
 // steps give the same commit ids on every machine.
 //
+// The PKGBUILD and .SRCINFO texts come from ./recipes (srcinfo, pkgbuild, recipeFiles).
+//
 //   const repos = makeTempDir();
 //   const { path, commit } = makeRepo(repos, "zlib", srcinfo({ pkgbase: "zlib", depends: ["glibc"] }));
 //   const next = commit(path, { ".SRCINFO": srcinfo({ pkgbase: "zlib", pkgver: "1.3.2" }) }, "upgpkg: 1.3.2");
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pkgbuild } from "./recipes";
 
 const IDENTITY = {
   GIT_AUTHOR_NAME: "Test Packager",
@@ -59,96 +62,6 @@ export function makeTempDir(prefix = "buildbtw-test-"): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-}
-
-export interface PackageSpec {
-  pkgname: string;
-  /** Overrides: each key present replaces the pkgbase's value, even when empty. */
-  arch?: string[];
-  depends?: string[];
-  provides?: string[];
-  optdepends?: string[];
-  conflicts?: string[];
-  replaces?: string[];
-  /** Extra lines for the package section, e.g. `["depends_aarch64 = foo"]`. */
-  lines?: string[];
-}
-
-export interface SrcinfoSpec {
-  pkgbase: string;
-  pkgver?: string;
-  pkgrel?: string;
-  epoch?: string;
-  arch?: string[];
-  depends?: string[];
-  makedepends?: string[];
-  checkdepends?: string[];
-  provides?: string[];
-  optdepends?: string[];
-  /** Extra lines for the pkgbase section, e.g. `["depends_x86_64 = libfoo"]`. */
-  lines?: string[];
-  /** Package sections; default: one package named like the pkgbase. */
-  packages?: (PackageSpec | string)[];
-}
-
-const keyLines = (key: string, values: string[] | undefined): string[] => (values ?? []).map((v) => `\t${key} = ${v}`);
-const override = (key: string, values: string[] | undefined): string[] =>
-  values === undefined ? [] : values.length === 0 ? [`\t${key} =`] : keyLines(key, values);
-
-/** A .SRCINFO as makepkg --printsrcinfo writes it (tab-indented keys, a blank line between sections). */
-export function srcinfo(spec: SrcinfoSpec): string {
-  const lines = [
-    `pkgbase = ${spec.pkgbase}`,
-    `\tpkgdesc = ${spec.pkgbase} for tests`,
-    `\tpkgver = ${spec.pkgver ?? "1.0.0"}`,
-    `\tpkgrel = ${spec.pkgrel ?? "1"}`,
-    ...(spec.epoch === undefined ? [] : [`\tepoch = ${spec.epoch}`]),
-    ...keyLines("arch", spec.arch ?? ["x86_64"]),
-    "\tlicense = MIT",
-    ...keyLines("checkdepends", spec.checkdepends),
-    ...keyLines("makedepends", spec.makedepends),
-    ...keyLines("depends", spec.depends),
-    ...keyLines("optdepends", spec.optdepends),
-    ...keyLines("provides", spec.provides),
-    ...(spec.lines ?? []).map((l) => `\t${l}`),
-  ];
-  for (const p of spec.packages ?? [spec.pkgbase]) {
-    const pkg = typeof p === "string" ? { pkgname: p } : p;
-    lines.push(
-      "",
-      `pkgname = ${pkg.pkgname}`,
-      ...override("arch", pkg.arch),
-      ...override("depends", pkg.depends),
-      ...override("optdepends", pkg.optdepends),
-      ...override("provides", pkg.provides),
-      ...override("conflicts", pkg.conflicts),
-      ...override("replaces", pkg.replaces),
-      ...(pkg.lines ?? []).map((l) => `\t${l}`),
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-/** A PKGBUILD that matches `srcinfo(spec)` closely enough for makepkg-driven tests. */
-export function pkgbuild(spec: SrcinfoSpec): string {
-  const names = (spec.packages ?? [spec.pkgbase]).map((p) => (typeof p === "string" ? p : p.pkgname));
-  const list = (values: string[] | undefined) => `(${(values ?? []).map((v) => `'${v}'`).join(" ")})`;
-  const lines = [
-    `pkgbase=${spec.pkgbase}`,
-    `pkgname=${list(names)}`,
-    `pkgver=${spec.pkgver ?? "1.0.0"}`,
-    `pkgrel=${spec.pkgrel ?? "1"}`,
-    ...(spec.epoch === undefined ? [] : [`epoch=${spec.epoch}`]),
-    `pkgdesc='${spec.pkgbase} for tests'`,
-    `arch=${list(spec.arch ?? ["x86_64"])}`,
-    "license=('MIT')",
-    `depends=${list(spec.depends)}`,
-    `makedepends=${list(spec.makedepends)}`,
-    `checkdepends=${list(spec.checkdepends)}`,
-    "",
-    ...names.flatMap((n) => [`package_${n.replace(/[^A-Za-z0-9_]/g, "_")}() {`, "  :", "}"]),
-  ];
-  return `${lines.join("\n")}\n`;
 }
 
 export interface MakeRepoOptions {
