@@ -9,8 +9,9 @@ import { buildSpec } from "../src/core/build-spec";
 import { parseSrcinfo } from "../src/core/srcinfo";
 import { MIGRATIONS } from "../src/db/migrations";
 import { openDatabase } from "../src/db/open";
-import { makeRepo, makeTempDir, removeDir, srcinfo } from "./support/git";
+import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { startServer } from "./support/processes";
+import { srcinfo } from "./support/recipes";
 
 let tmp: string;
 beforeAll(() => {
