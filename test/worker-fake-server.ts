@@ -28,6 +28,11 @@ export interface FakeServerOptions {
   onHeartbeat?: (leaseId: string, count: number) => "ok" | "cancel" | "conflict";
   /** Refuse an upload with 400 and this sentence. */
   refuseFile?: (leaseId: string, name: string) => string | undefined;
+  /**
+   * Hold the answer to a result until this settles. The lease is finished before, as the real server finishes
+   * it when it records the result: a heartbeat arriving meanwhile gets 409.
+   */
+  holdResult?: (leaseId: string) => Promise<void>;
 }
 
 export interface FakeServer {
@@ -140,6 +145,7 @@ export function startFakeServer(options: FakeServerOptions = {}): FakeServer {
         const result = BuildResult.parse(await req.json());
         events.push({ kind: "result", leaseId, ...result, answer: 200 });
         current.delete(leaseId);
+        await options.holdResult?.(leaseId);
         return Response.json({ ok: true });
       }
     }

@@ -8,6 +8,7 @@ import { Forbidden } from "../src/core/errors";
 import type { Driver } from "../src/drivers/driver";
 import { createFakeDriver } from "../src/drivers/fake";
 import { buildPackage } from "../src/pacman";
+import { FAILED_MARKER } from "../src/worker/build-dirs";
 import type { WorkerSettings } from "../src/worker/run-worker";
 import { waitFor } from "./support/processes";
 import {
@@ -164,6 +165,44 @@ describe("worker against the lease routes", () => {
     expect(kinds).not.toContain("file");
     expect(kinds).not.toContain("result");
     expect(readdirSync(workDir)).toEqual([]);
+  });
+
+  test("a heartbeat refused because the result just ended the lease neither drops the report nor the kept directory", async () => {
+    // The result is answered only once a heartbeat has arrived after it (and been refused, the lease being over).
+    let heartbeatAfterResult: () => void = () => {};
+    const crossed = new Promise<void>((resolve) => (heartbeatAfterResult = resolve));
+    const failing: Driver = { name: "failing", build: async () => ({ status: "failed", reason: "compiler error" }) };
+    const { server, logs, workDir } = start({
+      driver: failing,
+      settings: { keepFailedMs: 3_600_000 },
+      server: {
+        holdResult: async () => {
+          // Without a heartbeat in flight the result is answered after a short while all the same.
+          await Promise.race([crossed, Bun.sleep(2_000)]);
+        },
+      },
+    });
+    const lease = makeLease("racy", { ttl_ms: 150 });
+    server.offer(lease);
+    await waitFor("the result", () => resultOf(server.events, lease.lease_id), 10_000, 5);
+    // A heartbeat sent while the result is held is what the worker must shrug off; none is sent after.
+    const resultAt = server.events.findIndex((e) => e.kind === "result");
+    await Bun.sleep(400);
+    heartbeatAfterResult();
+    const reported = await waitFor(
+      "the report",
+      () => logs.find((l) => l.msg.startsWith("failed rebuild-1/1 racy")),
+      10_000,
+      5,
+    );
+    expect(reported.fields).toMatchObject({ status: "failed", reason: "compiler error" });
+    expect(logs.some((l) => l.msg.startsWith("dropped lease"))).toBe(false);
+    expect(server.events.slice(resultAt).filter((e) => e.kind === "heartbeat")).toEqual([]);
+    const kept = await waitFor("the kept directory", () => {
+      const dirs = readdirSync(workDir).filter((n) => n.startsWith("build-"));
+      return dirs.length === 1 && existsSync(join(workDir, dirs[0]!, FAILED_MARKER)) ? dirs : undefined;
+    });
+    expect(kept).toHaveLength(1);
   });
 
   test("a heartbeat answering cancelled stops the build without a result", async () => {

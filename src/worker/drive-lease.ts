@@ -150,15 +150,18 @@ async function drive(
   });
 
   let beating = false;
+  // Set once the result is on its way: the result ends the lease, so a heartbeat crossing it is refused, and
+  // that refusal must not stop (and drop) the report it crossed.
+  let reporting = false;
   const heartbeat = async () => {
     // A heartbeat still retrying covers the next tick too: never two in flight.
-    if (beating || stop.signal.aborted) return;
+    if (beating || stop.signal.aborted || reporting) return;
     beating = true;
     try {
       const answer = await call("heartbeat", (signal) => client.leases.heartbeat(lease.lease_id, { signal }));
-      if (answer.cancelled) stopBuild("the server cancelled this build");
+      if (answer.cancelled && !reporting) stopBuild("the server cancelled this build");
     } catch (error) {
-      if (stop.signal.aborted) return;
+      if (stop.signal.aborted || reporting) return;
       if (isStale(error)) stopBuild(`the lease is no longer current: ${messageOf(error)}`);
       else log.warn(`heartbeat failed: ${messageOf(error)}`, fields);
     } finally {
@@ -215,6 +218,8 @@ async function drive(
     if (stop.signal.aborted) return dropped();
 
     const reason = result.status === "failed" ? result.reason.slice(0, MAX_REASON) : undefined;
+    reporting = true;
+    clearInterval(interval);
     await call("reporting the result", (signal) =>
       client.leases.report(lease.lease_id, { status: result.status, reason }, { signal }),
     );
