@@ -287,7 +287,9 @@ describe("makepkg driver", () => {
       expect(pid).toBeGreaterThan(0);
       expect(isRunning(pid)).toBe(false);
     }
-    expect(log).toContain("==> buildbtw: killed 2 process(es) the build left running");
+    // Both leftovers at least; fakeroot's faked may still be on its way out too when they are counted.
+    const killed = Number(/==> buildbtw: killed (\d+) process\(es\) the build left running/.exec(log)?.[1]);
+    expect(killed).toBeGreaterThanOrEqual(2);
   });
 
   test("upstream keys from keys/pgp are in the build's own keyring, where makepkg verifies sources", async () => {
