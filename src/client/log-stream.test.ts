@@ -1,14 +1,6 @@
 import { expect, test } from "bun:test";
+import { waitFor } from "../../test/support/processes";
 import { createLogStream, pieces } from "./log-stream";
-
-/** Wait for `condition`, failing after a deadline instead of sleeping a fixed time. */
-async function until(condition: () => boolean, ms = 2000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("deadline passed");
-    await Bun.sleep(2);
-  }
-}
 
 test("small writes are batched into one send after the flush interval", async () => {
   const sent: string[] = [];
@@ -16,7 +8,7 @@ test("small writes are batched into one send after the flush interval", async ()
   logs.write("a\n");
   logs.write("b\n");
   expect(sent).toEqual([]);
-  await until(() => sent.length > 0);
+  await waitFor("a send", () => sent.length > 0, 2000, 2);
   expect(sent).toEqual(["a\nb\n"]);
 });
 
@@ -30,7 +22,7 @@ test("a full batch is sent at once", async () => {
   });
   logs.write("12");
   logs.write("345");
-  await until(() => sent.length > 0);
+  await waitFor("a send", () => sent.length > 0, 2000, 2);
   expect(sent).toEqual(["12345"]);
 });
 

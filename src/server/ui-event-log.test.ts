@@ -1,8 +1,8 @@
 // The live pages' replay buffer: a page rendered at cursor N is sent exactly the events after N, and is told
 // it is out of date (null) once some of them have been dropped, never silently given a gap.
 import { describe, expect, test } from "bun:test";
-import { ServerEvents } from "../src/server/events";
-import { UiEventLog } from "../src/server/ui-event-log";
+import { ServerEvents } from "./events";
+import { UiEventLog } from "./ui-event-log";
 
 const logEvent = (buildId: number) => ({ type: "log" as const, buildId });
 

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Invalid } from "../src/core/errors";
-import type { Version } from "../src/core/types";
+import { Invalid } from "../core/errors";
+import type { Version } from "../core/types";
 import {
   buildPackage,
   checkUpload,
@@ -17,7 +17,7 @@ import {
   storePackage,
   UnexpectedPackageFile,
   writeRepoDatabase,
-} from "../src/pacman";
+} from ".";
 
 const version: Version = { epoch: null, pkgver: "1.0", pkgrel: "1" };
 const FILE = "libfoo-1.0-1-x86_64.pkg.tar.zst";
