@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { runCli } from "./support/cli";
 import { commit, git, makeRepo, makeTempDir, removeDir } from "./support/git";
 import { createPacmanRoot } from "./support/pacman";
 import { type ServerProcess, startServer, startWorker, waitFor } from "./support/processes";
@@ -535,5 +536,34 @@ describe("leases: expiry, stale results, bad uploads, a killed worker", () => {
       .map((l) => JSON.parse(l) as { msg: string; pkgbase?: string; worker?: string })
       .find((l) => l.msg === "lease expired" && l.pkgbase === "solo" && l.worker === "slow");
     expect(expiry).toBeDefined();
+  });
+});
+
+describe("serve's start", () => {
+  test("a port another process holds is one sentence naming the setting, not an internal error", async () => {
+    const holder = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("someone else") });
+    const dir = makeTempDir("buildbtw-port-");
+    try {
+      makeRepo(join(dir, "repos"), "zlib", srcinfo({ pkgbase: "zlib" }));
+      const r = await runCli(["serve"], {
+        env: {
+          PORT: String(holder.port),
+          INTERFACE: "127.0.0.1",
+          DATA_DIR: join(dir, "data"),
+          REPOS_DIR: join(dir, "repos"),
+          BUILDBTW_ADMIN_TOKEN: "port-test-admin-token-0123456789",
+        },
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(
+        `cannot listen on 127.0.0.1:${holder.port}: the port is in use (another serve?); stop it or change PORT (--port)`,
+      );
+      expect(r.stderr).not.toContain("internal error");
+      // The holder was left alone.
+      expect(await (await fetch(`http://127.0.0.1:${holder.port}/`)).text()).toBe("someone else");
+    } finally {
+      await holder.stop(true);
+      removeDir(dir);
+    }
   });
 });

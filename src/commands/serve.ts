@@ -35,6 +35,7 @@ export default defineCommand({
       description: "Milliseconds a worker lease lives without a heartbeat (default 60000)",
     },
   },
+  // serve owns the process: once it stopped, or failed to start with loops already running, the process ends.
   run: ({ args }) =>
     execute(async () => {
       const server = await startServer(loadServerConfig(args));
@@ -47,5 +48,5 @@ export default defineCommand({
       setTimeout(() => process.exit(1), 9500).unref();
       await server.stop();
       return 0;
-    }),
+    }).then(() => process.exit()),
 });

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join } from "node:path";
 import type { GitlabConfig, ServerConfig } from "../config/server";
 import { ACTIVE_STATUSES } from "../core/build-states";
+import { Invalid } from "../core/errors";
 import { listArtifactArches } from "../db/artifacts";
 import { getBuild, listBuildsByStatus, listDurationHistory, listQueueable } from "../db/builds";
 import { discardDraftSlice, getIterationById, latestIterationIds, listDraftIterations } from "../db/iterations";
@@ -318,20 +319,36 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   const app = createApp(deps);
   // Long-polling lease requests wait up to a minute; keep idle connections open longer than that.
-  const server = Bun.serve({
-    port: config.port,
-    hostname: config.interface,
-    fetch: app.fetch,
-    idleTimeout: 120,
-    // Every route enforces its own body limit (with a sentence); Bun's default (128 MiB) must not apply
-    // before the largest, package uploads (BUILDBTW_MAX_UPLOAD_BYTES), had its say.
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-  });
+  const stopLoops = () => {
+    abort.abort();
+    planning.stop();
+    clearInterval(refTimer);
+  };
+  const server = listenOn(config.interface, config.port, "PORT (--port)", stopLoops, () =>
+    Bun.serve({
+      port: config.port,
+      hostname: config.interface,
+      fetch: app.fetch,
+      idleTimeout: 120,
+      // Every route enforces its own body limit (with a sentence); Bun's default (128 MiB) must not apply
+      // before the largest, package uploads (BUILDBTW_MAX_UPLOAD_BYTES), had its say.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    }),
+  );
   const url = config.baseUrl;
   log.info("listening", { url, interface: config.interface, port: server.port, data_dir: config.dataDir });
   const listen = config.ops.metricsListen;
   const metricsServer = listen
-    ? Bun.serve({ port: listen.port, hostname: listen.host, fetch: createMetricsApp(deps).fetch })
+    ? listenOn(
+        listen.host,
+        listen.port,
+        "BUILDBTW_METRICS_LISTEN",
+        () => {
+          stopLoops();
+          void server.stop(true);
+        },
+        () => Bun.serve({ port: listen.port, hostname: listen.host, fetch: createMetricsApp(deps).fetch }),
+      )
     : null;
   if (metricsServer) log.info("metrics listening", { url: `http://${listen!.host}:${metricsServer.port}/metrics` });
   return {
@@ -357,4 +374,26 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       log.info("stopped", { interrupted, ...(flushed ? { repository_databases_not_written: flushed } : {}) });
     },
   };
+}
+
+/**
+ * Bun.serve, with a port someone else holds (or a forbidden one) said as a sentence naming the setting; on
+ * failure `undo` stops what was started before.
+ */
+function listenOn<T>(host: string, port: number, setting: string, undo: () => unknown, serve: () => T): T {
+  try {
+    return serve();
+  } catch (error) {
+    undo();
+    const code = (error as { code?: string }).code;
+    if (code === "EADDRINUSE" || /in use/i.test(messageOf(error)))
+      throw new Invalid(
+        `cannot listen on ${host}:${port}: the port is in use (another serve?); stop it or change ${setting}`,
+      );
+    if (code === "EACCES")
+      throw new Invalid(
+        `cannot listen on ${host}:${port}: permission denied (ports below 1024 need root); change ${setting}`,
+      );
+    throw error;
+  }
 }
