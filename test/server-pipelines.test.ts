@@ -9,15 +9,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { PIPELINE_VARIABLES as V } from "../src/api/routes";
 import type { BuildNode, NamespaceDetail } from "../src/api/schemas";
-import { loadServerConfig } from "../src/config/server";
 import { buildPackage } from "../src/pacman";
-import { createApp } from "../src/server/app";
-import { type RunningServer, startServer } from "../src/server/serve";
+import type { RunningServer } from "../src/server/serve";
 import { claimPipelineBuild } from "../src/server/usecases/claim-pipeline-build";
 import { type DoublePipeline, GitlabDouble } from "./gitlab-double";
 import { addPackages, WEBHOOK_SECRET } from "./gitlab-double/packages";
 import { makeTempDir, removeDir } from "./support/git";
-import { freePort, waitFor } from "./support/processes";
+import { type Call, startInProcess } from "./support/in-process";
+import { waitFor } from "./support/processes";
 
 const ADMIN = "pipelines-admin-token-0123456789";
 const START = Date.parse("2026-03-01T12:00:00Z");
@@ -25,7 +24,7 @@ let clock = START;
 let tmp: string;
 let gl: GitlabDouble;
 let server: RunningServer;
-let app: ReturnType<typeof createApp>;
+let call: Call;
 
 beforeAll(async () => {
   tmp = makeTempDir("buildbtw-pipelines-");
@@ -36,15 +35,12 @@ beforeAll(async () => {
     { pkgbase: "cairo", depends: ["libpng"] },
     { pkgbase: "giflib" },
   ]);
-  const config = loadServerConfig(
-    {
-      port: String(await freePort()),
-      interface: "127.0.0.1",
-      "data-dir": join(tmp, "data"),
-      repos: join(tmp, "repos"),
-    },
-    {
-      BUILDBTW_ADMIN_TOKEN: ADMIN,
+  ({ server, call } = await startInProcess({
+    dataDir: join(tmp, "data"),
+    repos: join(tmp, "repos"),
+    admin: ADMIN,
+    now: () => clock,
+    env: {
       GITLAB_TOKEN: gl.apiToken,
       GITLAB_DOMAIN: gl.url,
       GITLAB_PACKAGES_GROUP: gl.group,
@@ -55,36 +51,15 @@ beforeAll(async () => {
       BUILDBTW_REF_CHECK_INTERVAL_MS: "3600000",
       BUILDBTW_PIPELINE_POLL_INTERVAL_MS: "3600000",
     },
-  );
-  server = await startServer(config, { now: () => clock });
-  app = createApp(server.deps);
+  }));
   // GitLab tells the server about status changes by webhook, as in production (the poll is an hour away).
-  gl.addHook({ url: `${config.baseUrl}/api/v1/gitlab/webhook`, token: WEBHOOK_SECRET });
+  gl.addHook({ url: `${server.deps.config.baseUrl}/api/v1/gitlab/webhook`, token: WEBHOOK_SECRET });
 });
 afterAll(async () => {
   await server?.stop();
   await gl?.close();
   removeDir(tmp);
 });
-
-async function call<T = unknown>(
-  method: string,
-  path: string,
-  options: { token?: string | null; body?: unknown; raw?: BodyInit } = {},
-): Promise<{ status: number; body: T }> {
-  const token = options.token === undefined ? ADMIN : options.token;
-  const headers: Record<string, string> = { host: "buildbtw.test" };
-  if (options.body !== undefined) headers["content-type"] = "application/json";
-  if (token) headers.authorization = `Bearer ${token}`;
-  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const res = await app.request(`http://buildbtw.test${path}`, { method, headers, body });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {}
-  return { status: res.status, body: json as T };
-}
 
 const nodes = async (ns: string): Promise<BuildNode[]> => {
   const { body } = await call<NamespaceDetail>("GET", `/api/v1/namespaces/${ns}`);

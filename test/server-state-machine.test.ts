@@ -9,21 +9,20 @@ import type { BuildNode, Lease, NamespaceDetail, Workers } from "../src/api/sche
 
 type WorkerList = z.infer<typeof Workers>;
 
-import { loadServerConfig } from "../src/config/server";
 import { MAX_ATTEMPTS } from "../src/core/build-states";
-import { createApp } from "../src/server/app";
-import { type RunningServer, startServer } from "../src/server/serve";
+import type { RunningServer } from "../src/server/serve";
 import { expireLeases } from "../src/server/usecases/expire-leases";
 import { createBotToken } from "../src/server/usecases/manage-tokens";
 import { makeRepo, makeTempDir, removeDir } from "./support/git";
-import { freePort, waitFor } from "./support/processes";
+import { type Call, startInProcess } from "./support/in-process";
+import { waitFor } from "./support/processes";
 import { srcinfo } from "./support/recipes";
 
 const ADMIN = "state-machine-admin-token-0123456789";
 const TTL_MS = 60_000;
 let tmp: string;
 let server: RunningServer;
-let app: ReturnType<typeof createApp>;
+let call: Call;
 let workerToken: string;
 const START = Date.parse("2026-01-01T00:00:00Z");
 let clock = START;
@@ -34,32 +33,19 @@ beforeAll(async () => {
   const repos = join(tmp, "repos");
   makeRepo(repos, "zlib", srcinfo({ pkgbase: "zlib" }));
   makeRepo(repos, "libpng", srcinfo({ pkgbase: "libpng", depends: ["zlib"] }));
-  const config = loadServerConfig(
-    { port: String(await freePort()), interface: "127.0.0.1", "data-dir": join(tmp, "data"), repos },
-    { BUILDBTW_ADMIN_TOKEN: ADMIN, BUILDBTW_LEASE_TTL_MS: String(TTL_MS), BUILDBTW_REF_CHECK_INTERVAL_MS: "600000" },
-  );
-  server = await startServer(config, { now: () => clock });
-  app = createApp(server.deps);
+  ({ server, call } = await startInProcess({
+    dataDir: join(tmp, "data"),
+    repos: repos,
+    admin: ADMIN,
+    now: () => clock,
+    env: { BUILDBTW_LEASE_TTL_MS: String(TTL_MS) },
+  }));
   workerToken = createBotToken(server.deps, { name: "w1", scopes: ["worker"], expiresAt: null }, "test").token;
 });
 afterAll(async () => {
   await server?.stop();
   removeDir(tmp);
 });
-
-async function call<T = unknown>(
-  method: string,
-  path: string,
-  options: { token?: string | null; body?: unknown; raw?: string } = {},
-): Promise<{ status: number; body: T }> {
-  const token = options.token === undefined ? ADMIN : options.token;
-  const headers: Record<string, string> = { "content-type": "application/json", host: "buildbtw.test" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const res = await app.request(`http://buildbtw.test${path}`, { method, headers, body });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 const nodes = async (name: string): Promise<BuildNode[]> => {
   const { body } = await call<NamespaceDetail>("GET", `/api/v1/namespaces/${name}`);

@@ -4,11 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { BuildNode, Lease, NamespaceDetail } from "../src/api/schemas";
 import type { GitlabConfig } from "../src/config/server";
-import { loadServerConfig } from "../src/config/server";
 import { Invalid, NotFound } from "../src/core/errors";
 import { findNamespace } from "../src/db/namespaces";
-import { createApp } from "../src/server/app";
-import { type RunningServer, startServer } from "../src/server/serve";
+import type { RunningServer } from "../src/server/serve";
 import { silentWorkers } from "../src/server/usecases/announce-worker-lost";
 import { readAudit, recordAudit } from "../src/server/usecases/audit-log";
 import { authenticateSession } from "../src/server/usecases/authenticate";
@@ -21,14 +19,15 @@ import { roomForPipeline } from "../src/server/usecases/open-pipelines";
 import { pruneIdentity } from "../src/server/usecases/prune-identity";
 import { signIn } from "../src/server/usecases/sign-in";
 import { makeRepo, makeTempDir, removeDir } from "./support/git";
-import { freePort, waitFor } from "./support/processes";
+import { type Call, startInProcess } from "./support/in-process";
+import { waitFor } from "./support/processes";
 import { srcinfo } from "./support/recipes";
 
 const ADMIN = "usecases-admin-token-0123456789abcdef";
 const DAY = 86_400_000;
 let tmp: string;
 let server: RunningServer;
-let app: ReturnType<typeof createApp>;
+let call: Call;
 let workerToken: string;
 // Starts at the real time: rows the database stamps itself (a worker's last sighting, audit rows) compare with it.
 let clock = Date.now();
@@ -38,36 +37,19 @@ beforeAll(async () => {
   const repos = join(tmp, "repos");
   makeRepo(repos, "zlib", srcinfo({ pkgbase: "zlib" }));
   makeRepo(repos, "libpng", srcinfo({ pkgbase: "libpng", depends: ["zlib"] }));
-  const config = loadServerConfig(
-    { port: String(await freePort()), interface: "127.0.0.1", "data-dir": join(tmp, "data"), repos },
-    { BUILDBTW_ADMIN_TOKEN: ADMIN, BUILDBTW_REF_CHECK_INTERVAL_MS: "600000", BUILDBTW_AUDIT_RETENTION_DAYS: "30" },
-  );
-  server = await startServer(config, { now: () => clock });
-  app = createApp(server.deps);
+  ({ server, call } = await startInProcess({
+    dataDir: join(tmp, "data"),
+    repos: repos,
+    admin: ADMIN,
+    now: () => clock,
+    env: { BUILDBTW_AUDIT_RETENTION_DAYS: "30" },
+  }));
   workerToken = createBotToken(server.deps, { name: "w1", scopes: ["worker"], expiresAt: null }, "test").token;
 });
 afterAll(async () => {
   await server?.stop();
   removeDir(tmp);
 });
-
-async function call<T = unknown>(
-  method: string,
-  path: string,
-  options: { token?: string | null; body?: unknown } = {},
-): Promise<{ status: number; body: T; text: string }> {
-  const token = options.token === undefined ? ADMIN : options.token;
-  const headers: Record<string, string> = { "content-type": "application/json", host: "buildbtw.test" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const res = await app.request(`http://buildbtw.test${path}`, { method, headers, body });
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: res.status, body: json as T, text };
-}
 
 const detail = async (name: string) => (await call<NamespaceDetail>("GET", `/api/v1/namespaces/${name}`)).body;
 const nodes = async (name: string): Promise<BuildNode[]> =>
