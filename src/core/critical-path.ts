@@ -46,28 +46,39 @@ export function simulateRemaining(
   estimateMs: (node: string) => number,
   priority: (node: string) => number,
 ): number {
-  const members = new Set(nodes.map((n) => n.node));
-  const waitingOn = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
-  for (const n of nodes) {
-    let count = 0;
-    for (const d of n.deps) {
-      if (!members.has(d)) continue;
-      count++;
-      const list = dependents.get(d);
-      if (list) list.push(n.node);
-      else dependents.set(d, [n.node]);
-    }
-    waitingOn.set(n.node, count);
+  // Nodes by number, their estimates, priorities and name ranks in flat arrays: a graph of tens of thousands
+  // of nodes is simulated on every ETA asked for, and map lookups in the heaps' comparisons made it slow.
+  const n = nodes.length;
+  const numberOf = new Map(nodes.map((x, i) => [x.node, i]));
+  const estimate = new Float64Array(n);
+  const rank = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    estimate[i] = estimateMs(nodes[i]!.node);
+    rank[i] = priority(nodes[i]!.node);
   }
-  const finishing = new MinHeap<{ at: number; node: string }>((a, b) => a.at - b.at);
-  const ready = new MinHeap<string>((a, b) => priority(b) - priority(a) || (a < b ? -1 : a > b ? 1 : 0));
+  const byName = nodes.map((_, i) => i).sort((x, y) => (nodes[x]!.node < nodes[y]!.node ? -1 : 1));
+  const nameOrder = new Int32Array(n);
+  byName.forEach((i, k) => {
+    nameOrder[i] = k;
+  });
+  const waitingOn = new Int32Array(n);
+  const dependents: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) {
+    for (const d of nodes[i]!.deps) {
+      const j = numberOf.get(d);
+      if (j === undefined) continue;
+      waitingOn[i]!++;
+      dependents[j]!.push(i);
+    }
+  }
+  const finishing = new MinHeap<{ at: number; node: number }>((a, b) => a.at - b.at);
+  const ready = new MinHeap<number>((a, b) => rank[b]! - rank[a]! || nameOrder[a]! - nameOrder[b]!);
   let running = 0;
-  for (const n of nodes) {
-    if (n.state === "running") {
-      finishing.push({ at: Math.max(0, estimateMs(n.node) - (n.elapsedMs ?? 0)), node: n.node });
+  for (let i = 0; i < n; i++) {
+    if (nodes[i]!.state === "running") {
+      finishing.push({ at: Math.max(0, estimate[i]! - (nodes[i]!.elapsedMs ?? 0)), node: i });
       running++;
-    } else if (waitingOn.get(n.node) === 0) ready.push(n.node);
+    } else if (waitingOn[i] === 0) ready.push(i);
   }
   // More running than slots (a burst of free workers): they all run; new starts wait for a free slot.
   let free = Math.max(0, Math.max(1, slots) - running);
@@ -75,17 +86,16 @@ export function simulateRemaining(
   for (;;) {
     while (free > 0 && ready.size > 0) {
       const node = ready.pop()!;
-      finishing.push({ at: now + estimateMs(node), node });
+      finishing.push({ at: now + estimate[node]!, node });
       free--;
     }
     const next = finishing.pop();
     if (!next) return now;
     now = next.at;
     free++;
-    for (const d of dependents.get(next.node) ?? []) {
-      const left = waitingOn.get(d)! - 1;
-      waitingOn.set(d, left);
-      if (left === 0) ready.push(d);
+    for (const d of dependents[next.node]!) {
+      waitingOn[d]!--;
+      if (waitingOn[d] === 0) ready.push(d);
     }
   }
 }

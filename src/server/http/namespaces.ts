@@ -28,7 +28,7 @@ export function namespacesRouter(deps: ServerDeps) {
   };
   return (
     new Hono()
-      .get("/", (c) => c.json(listNamespaces(deps, { all: c.req.query("all") === "true" })))
+      .get("/", async (c) => c.json(await listNamespaces(deps, { all: c.req.query("all") === "true" })))
       .post("/", async (c) => {
         const body = CreateNamespace.parse(await jsonBody(c));
         const ns = await createNamespace(deps, body, actorName(c.var.principal));

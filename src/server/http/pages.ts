@@ -118,9 +118,9 @@ export function pagesRouter(deps: ServerDeps) {
 
   app.route("/assets", assetsRouter());
 
-  app.get("/", (c) => {
+  app.get("/", async (c) => {
     const since = events.cursor;
-    return page(c, HomePage({ site: site(c), home: showHome(deps), since }));
+    return page(c, HomePage({ site: site(c), home: await showHome(deps), since }));
   });
   app.get("/events", (c) => homeStream(c, live(c)));
 

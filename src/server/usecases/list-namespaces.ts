@@ -1,11 +1,17 @@
 import { countByStatus } from "../../db/builds";
 import { listIterationSummaries } from "../../db/iterations";
 import { listNamespaces as listRows } from "../../db/namespaces";
+import { yieldToRequests } from "../../lib/yield";
 import type { ServerDeps } from "../deps";
 import { latestEta } from "./estimate-finish";
 import { namespaceJson } from "./show-namespace";
 
-export function listNamespaces(deps: ServerDeps, opts: { all: boolean }) {
+/**
+ * Every namespace with its latest iteration's counts and ETA. One namespace at a time, with other
+ * requests let in between: the counts and the ETA (a simulation of the rest of its schedule) of a
+ * namespace of tens of thousands of builds take a while each.
+ */
+export async function listNamespaces(deps: ServerDeps, opts: { all: boolean }) {
   const rows = listRows(deps.db, opts);
   const summaries = listIterationSummaries(
     deps.db,
@@ -13,19 +19,16 @@ export function listNamespaces(deps: ServerDeps, opts: { all: boolean }) {
   );
   const latest = new Map<number, (typeof summaries)[number]>();
   for (const s of summaries) if (!latest.has(s.namespaceId)) latest.set(s.namespaceId, s);
-  const counts = countByStatus(
-    deps.db,
-    [...latest.values()].map((s) => s.id),
-  );
-  return {
-    namespaces: rows.map((ns) => {
-      const it = latest.get(ns.id);
-      return {
-        ...namespaceJson(ns),
-        latest_iteration: it ? { id: it.id, reason: it.reason, created_at: it.createdAt } : null,
-        counts: it ? (counts.get(it.id) ?? {}) : {},
-        eta: latestEta(deps, ns, it?.id),
-      };
-    }),
-  };
+  const namespaces = [];
+  for (const ns of rows) {
+    const it = latest.get(ns.id);
+    namespaces.push({
+      ...namespaceJson(ns),
+      latest_iteration: it ? { id: it.id, reason: it.reason, created_at: it.createdAt } : null,
+      counts: it ? (countByStatus(deps.db, [it.id]).get(it.id) ?? {}) : {},
+      eta: latestEta(deps, ns, it?.id),
+    });
+    await yieldToRequests();
+  }
+  return { namespaces };
 }

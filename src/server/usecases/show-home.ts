@@ -28,9 +28,9 @@ export interface Home {
   workers: WorkerRow[];
 }
 
-export function showHome(deps: ServerDeps): Home {
+export async function showHome(deps: ServerDeps): Promise<Home> {
   return {
-    namespaces: listNamespaces(deps, { all: true }).namespaces,
+    namespaces: (await listNamespaces(deps, { all: true })).namespaces,
     running: showRunning(deps),
     workers: showWorkers(deps),
   };
