@@ -5,12 +5,14 @@ import { join } from "node:path";
 import type { BuildNode, Lease, NamespaceDetail } from "../src/api/schemas";
 import type { GitlabConfig } from "../src/config/server";
 import { Invalid, NotFound } from "../src/core/errors";
+import { setStatus } from "../src/db/builds";
 import { findNamespace } from "../src/db/namespaces";
 import type { RunningServer } from "../src/server/serve";
 import { silentWorkers } from "../src/server/usecases/announce-worker-lost";
 import { readAudit, recordAudit } from "../src/server/usecases/audit-log";
 import { authenticateSession } from "../src/server/usecases/authenticate";
 import { checkInWorker } from "../src/server/usecases/check-in-worker";
+import { estimateFinish } from "../src/server/usecases/estimate-finish";
 import { failedBuilds, iterationOutcome } from "../src/server/usecases/iteration-outcome";
 import { isPublished, locateRepository } from "../src/server/usecases/locate-repository";
 import { endSession, keepRefreshToken, startSession } from "../src/server/usecases/manage-sessions";
@@ -193,4 +195,20 @@ test("a pipeline may be opened while fewer than maxPipelines are open", () => {
   const mode = (maxPipelines: number) => ({ config: { maxPipelines } as GitlabConfig });
   expect(roomForPipeline(server.deps, mode(1))).toBe(true);
   expect(roomForPipeline(server.deps, mode(0))).toBe(false);
+});
+
+describe("the ETA", () => {
+  test("follows statuses committed before their event is announced, instead of a cached answer", async () => {
+    expect(
+      (await call("POST", "/api/v1/namespaces", { body: { name: "eta", origin_changesets: ["zlib/main"] } })).status,
+    ).toBe(201);
+    await waitFor("eta's builds", async () => (await nodes("eta")).length === 2);
+    const { namespace, iteration } = await ids("eta");
+    const it = { id: iteration, namespaceId: namespace.id };
+    expect(estimateFinish(server.deps, it, true)).toMatchObject({ builds_left: 2 });
+    // Committed, not yet announced: what a request sees between a result's transaction and its event.
+    for (const n of await nodes("eta")) setStatus(server.deps.db, n.id, "built", new Date(clock).toISOString());
+    expect(estimateFinish(server.deps, it, true)).toBeNull();
+    expect((await call("PATCH", "/api/v1/namespaces/eta", { body: { status: "cancelled" } })).status).toBe(200);
+  });
 });
