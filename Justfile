@@ -19,9 +19,9 @@ build: deps
     bun build --compile --minify --sourcemap src/main.ts src/server/plan-thread-worker.ts --outfile dist/buildbtw
 
 # Run the whole test suite (unit, conformance, integration with real git, pacman and processes). Test files run
-# in 3 processes, slowest first (test/timings.json); most of a file's time is spent waiting on builds and servers.
+# in 4 processes, slowest first (test/timings.json); most of a file's time is spent waiting on builds and servers.
 test: setup
-    bun test --timeout 120000 --parallel=3 --timings=test/timings.json
+    bun test --timeout 120000 --parallel=4 --timings=test/timings.json
 
 # Run the test files one after another in one process (slower; for debugging interactions).
 test-serial: setup
@@ -29,7 +29,7 @@ test-serial: setup
 
 # Measure every test file again and write test/timings.json, which orders `just test`'s files slowest first.
 test-timings: setup
-    bun test --timeout 120000 --parallel=3 --timings=test/timings.json --update-timings
+    bun test --timeout 120000 --parallel=4 --timings=test/timings.json --update-timings
 
 # Type-check, lint/format check, and import-boundary check.
 lint: deps
