@@ -10,6 +10,7 @@ import m0005 from "../../migrations/0005_identity.sql" with { type: "text" };
 import m0006 from "../../migrations/0006_rebuild_bump_and_staging.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_iteration_complete.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_drop_build_logs.sql" with { type: "text" };
+import m0009 from "../../migrations/0009_builds_iteration_status.sql" with { type: "text" };
 
 export interface Migration {
   name: string;
@@ -36,4 +37,5 @@ export const MIGRATIONS: Migration[] = [
   { name: "0006_rebuild_bump_and_staging", sql: m0006 },
   { name: "0007_iteration_complete", sql: m0007 },
   { name: "0008_drop_build_logs", sql: m0008, waitWhile: legacyLogRows },
+  { name: "0009_builds_iteration_status", sql: m0009 },
 ];

@@ -105,6 +105,8 @@ export const builds = sqliteTable(
     index("builds_identity").on(t.namespaceId, t.identity),
     index("builds_history").on(t.arch, t.pkgbase, t.status),
     index("builds_status").on(t.status),
+    // Counting an iteration's builds by status (lists, the ETA's freshness check) reads this index only.
+    index("builds_iteration_status").on(t.iterationId, t.status),
     uniqueIndex("builds_lease").on(t.leaseId),
   ],
 );

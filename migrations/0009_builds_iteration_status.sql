@@ -1,0 +1,1 @@
+CREATE INDEX `builds_iteration_status` ON `builds` (`iteration_id`,`status`);
