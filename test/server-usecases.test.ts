@@ -5,12 +5,13 @@ import { join } from "node:path";
 import type { BuildNode, Lease, NamespaceDetail } from "../src/api/schemas";
 import type { GitlabConfig } from "../src/config/server";
 import { Invalid, NotFound } from "../src/core/errors";
-import { setStatus } from "../src/db/builds";
+import { getBuild, setStatus } from "../src/db/builds";
 import { findNamespace } from "../src/db/namespaces";
 import type { RunningServer } from "../src/server/serve";
 import { silentWorkers } from "../src/server/usecases/announce-worker-lost";
 import { readAudit, recordAudit } from "../src/server/usecases/audit-log";
 import { authenticateSession } from "../src/server/usecases/authenticate";
+import { moveBuild } from "../src/server/usecases/build-lifecycle";
 import { checkInWorker } from "../src/server/usecases/check-in-worker";
 import { estimateFinish } from "../src/server/usecases/estimate-finish";
 import { failedBuilds, iterationOutcome } from "../src/server/usecases/iteration-outcome";
@@ -210,5 +211,25 @@ describe("the ETA", () => {
     for (const n of await nodes("eta")) setStatus(server.deps.db, n.id, "built", new Date(clock).toISOString());
     expect(estimateFinish(server.deps, it, true)).toBeNull();
     expect((await call("PATCH", "/api/v1/namespaces/eta", { body: { status: "cancelled" } })).status).toBe(200);
+  });
+});
+
+describe("answers cached per namespace", () => {
+  test("the namespace list's counts follow a status the moment it is written, before its event", async () => {
+    expect(
+      (await call("POST", "/api/v1/namespaces", { body: { name: "touched", origin_changesets: ["libpng/main"] } }))
+        .status,
+    ).toBe(201);
+    await waitFor("touched's build", async () => (await node("touched", "libpng"))?.status === "pending");
+    const counts = async () =>
+      (
+        await call<{ namespaces: { name: string; counts: Record<string, number> }[] }>("GET", "/api/v1/namespaces")
+      ).body.namespaces.find((n) => n.name === "touched")?.counts;
+    expect(await counts()).toMatchObject({ pending: 1 });
+    const build = getBuild(server.deps.db, (await node("touched", "libpng"))!.id)!;
+    // Written through the one status writer, not yet announced (as between a transaction and its event).
+    moveBuild(server.deps, build, "leased", { leaseId: "touch-test", attempts: 1 });
+    expect(await counts()).toMatchObject({ scheduled: 1 });
+    expect((await call("PATCH", "/api/v1/namespaces/touched", { body: { status: "cancelled" } })).status).toBe(200);
   });
 });

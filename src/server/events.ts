@@ -12,6 +12,13 @@ export class ServerEvents {
   changesOf(namespaceId: number): number {
     return this.changes.get(namespaceId) ?? 0;
   }
+  /**
+   * A change written but not announced yet: events go out after their transaction commits, and a read in
+   * between must not take an answer cached before the change for current.
+   */
+  touch(namespaceId: number): void {
+    this.changes.set(namespaceId, this.changesOf(namespaceId) + 1);
+  }
   emit(event: ServerEvent): void {
     if (event.type !== "log") this.changes.set(event.namespaceId, this.changesOf(event.namespaceId) + 1);
     for (const l of this.listeners) {

@@ -49,7 +49,7 @@ export function markBuilding(deps: ServerDeps, build: BuildRecord): { announce()
  */
 export function moveBuild(
   deps: ServerDeps,
-  build: Pick<BuildRecord, "id" | "pkgbase" | "status">,
+  build: Pick<BuildRecord, "id" | "namespaceId" | "pkgbase" | "status">,
   event: BuildEvent,
   extra: Parameters<typeof setStatus>[4] = {},
 ): BuildStatus {
@@ -57,6 +57,8 @@ export function moveBuild(
   if (to === null)
     throw new Conflict(`build ${build.id} (${build.pkgbase}) cannot take "${event}" while ${build.status}`);
   setStatus(deps.db, build.id, to, isoNow(deps), extra);
+  // Answers cached per namespace (lists, ETAs, pages) are stale from here, before the event is announced.
+  deps.events.touch(build.namespaceId);
   // Only a build that reports built puts its uploads in the repository: a failed or lost attempt's are forgotten.
   if (to === "failed" || to === "pending") discardStaged(deps.db, build.id);
   return to;
