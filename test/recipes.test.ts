@@ -30,7 +30,6 @@ async function printSrcinfo(r: Recipe): Promise<{ stdout: string; stderr: string
 }
 
 const RECIPES: Recipe[] = [
-  { pkgbase: "plain" },
   {
     pkgbase: "everything",
     pkgver: "2.1.r3.gabc",
