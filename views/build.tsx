@@ -107,15 +107,7 @@ export function BuildHead(p: { page: BuildPage; commitUrl: CommitUrl; now: numbe
         </dd>
         <dt>Duration</dt>
         <dd>
-          <BuildTime
-            b={b}
-            now={p.now}
-            reusedLink={
-              b.reused_from_iteration === null
-                ? undefined
-                : urls.namespace(b.namespace, { iteration: b.reused_from_iteration, arch: b.arch })
-            }
-          />
+          <BuildTime b={b} now={p.now} namespace={b.namespace} />
         </dd>
         <dt>Estimate</dt>
         <dd>

@@ -3,6 +3,7 @@ import type { Child } from "hono/jsx";
 import type { BuildNode, Eta } from "../src/api/schemas";
 import type { BuildStatus } from "../src/core/build-states";
 import { estimateText } from "../src/core/estimates";
+import { urls } from "./urls";
 
 export const STATUS_ORDER: readonly BuildStatus[] = ["failed", "building", "scheduled", "pending", "blocked", "built"];
 
@@ -56,18 +57,17 @@ export function Duration(p: { started: string | null; finished: string | null; n
 
 /** A build's time: how long it took, how long it runs against its estimate, its estimate, or where it was reused from. */
 export function BuildTime(p: {
-  b: Pick<BuildNode, "status" | "started_at" | "finished_at" | "estimate_ms" | "reused_from_iteration">;
+  b: Pick<BuildNode, "arch" | "status" | "started_at" | "finished_at" | "estimate_ms" | "reused_from_iteration">;
   now: number;
-  reusedLink?: string;
+  /** The build's namespace: a reused build links to the iteration it was reused from. */
+  namespace: string;
 }) {
   const b = p.b;
   if (b.reused_from_iteration !== null)
-    return p.reusedLink ? (
-      <a class="reused" href={p.reusedLink}>
+    return (
+      <a class="reused" href={urls.namespace(p.namespace, { iteration: b.reused_from_iteration, arch: b.arch })}>
         reused from iteration {b.reused_from_iteration}
       </a>
-    ) : (
-      <span class="reused">reused from iteration {b.reused_from_iteration}</span>
     );
   if (b.status === "pending" || b.status === "blocked")
     return <span class="muted estimate">{estimateText(b.estimate_ms)}</span>;

@@ -207,15 +207,7 @@ export function BuildRow(p: {
         )}
       </td>
       <td>
-        <BuildTime
-          b={b}
-          now={p.now}
-          reusedLink={
-            b.reused_from_iteration === null
-              ? undefined
-              : urls.namespace(p.ns, { iteration: b.reused_from_iteration, arch: b.arch })
-          }
-        />
+        <BuildTime b={b} now={p.now} namespace={p.ns} />
       </td>
       <td class="num">{b.attempts}</td>
       <td>

@@ -138,12 +138,7 @@ export function showNamespace(
   return {
     namespace: namespaceJson(ns),
     iteration: it && latest ? iterationJson(deps, ns, it, latest.id, q.arch) : null,
-    iterations: listIterationSummaries(deps.db, [ns.id]).map((s) => ({
-      id: s.id,
-      reason: s.reason,
-      created_at: s.createdAt,
-      pruned_at: s.prunedAt,
-    })),
+    iterations: iterationList(deps, ns),
     activity: namespaceActivity(deps, ns.name),
   };
 }
@@ -231,12 +226,7 @@ export function streamNamespace(
   const detail: NamespaceDetail = {
     namespace: namespaceJson(ns),
     iteration,
-    iterations: listIterationSummaries(deps.db, [ns.id]).map((s) => ({
-      id: s.id,
-      reason: s.reason,
-      created_at: s.createdAt,
-      pruned_at: s.prunedAt,
-    })),
+    iterations: iterationList(deps, ns),
     activity: namespaceActivity(deps, ns.name),
   };
   // The skeleton, cut at the markers: text, a list, text, a list, …, text.
@@ -280,4 +270,14 @@ export function streamNamespace(
       }
     },
   });
+}
+
+/** Every iteration of the namespace, newest first, as the API lists them. */
+function iterationList(deps: ServerDeps, ns: NamespaceRecord): NamespaceDetail["iterations"] {
+  return listIterationSummaries(deps.db, [ns.id]).map((s) => ({
+    id: s.id,
+    reason: s.reason,
+    created_at: s.createdAt,
+    pruned_at: s.prunedAt,
+  }));
 }
