@@ -231,7 +231,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     now,
     metrics,
     liveness: new Liveness(),
-    webhooks: new Webhooks(config.ops.webhooks, log, metrics, config.baseUrl, abort.signal),
+    webhooks: new Webhooks(config.ops.webhooks, log, metrics, config.baseUrl, abort.signal, now),
     gitlab: gitlab?.mode,
   };
 

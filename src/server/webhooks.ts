@@ -54,6 +54,8 @@ export class Webhooks {
     private readonly metrics: ServerMetrics,
     private readonly baseUrl: string,
     private readonly signal: AbortSignal,
+    /** The server's clock (deps.now). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get enabled(): boolean {
@@ -64,7 +66,7 @@ export class Webhooks {
   emit(event: WebhookEvent): void {
     if (!this.enabled) return;
     const id = randomUUID();
-    const body = JSON.stringify({ id, ...event, server: this.baseUrl, sent_at: new Date().toISOString() });
+    const body = JSON.stringify({ id, ...event, server: this.baseUrl, sent_at: new Date(this.now()).toISOString() });
     for (const url of this.config.urls) {
       const p = this.deliver(id, event.type, url, body).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
@@ -114,7 +116,7 @@ export class Webhooks {
         event: type,
         url: printable(url),
         attempt,
-        at: new Date().toISOString(),
+        at: new Date(this.now()).toISOString(),
         status,
         ...(error ? { error } : {}),
         ms: Math.round(performance.now() - started),

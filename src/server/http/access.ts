@@ -227,7 +227,7 @@ function crossSite(deps: ServerDeps, c: Context): string | null {
 /** The web UI's pages answer refusals with a page; the API and the repositories with JSON. */
 const isPagePath = (path: string): boolean => !path.startsWith("/api/") && !path.startsWith("/repo/");
 
-async function refusal(c: Context, status: 401 | 403 | 429, message: string): Promise<Response> {
+async function refusal(deps: ServerDeps, c: Context, status: 401 | 403 | 429, message: string): Promise<Response> {
   if (!isPagePath(c.req.path)) return c.json({ error: message }, status);
   const url = new URL(c.req.url);
   const site: Site = {
@@ -236,7 +236,7 @@ async function refusal(c: Context, status: 401 | 403 | 429, message: string): Pr
     user: null,
     admin: false,
     assets: { css: assetUrl("app.css"), htmx: assetUrl("htmx.min.js"), ui: assetUrl("ui.js") },
-    now: Date.now(),
+    now: deps.now(),
     path: url.pathname + url.search,
   };
   return c.html(`<!doctype html>${await html(ErrorPage({ site, status, message }))}`, status);
@@ -282,7 +282,7 @@ export function accessControl(deps: ServerDeps): MiddlewareHandler {
         reason: detail,
       });
       audit(status, "refused", detail);
-      return refusal(c, status, message);
+      return refusal(deps, c, status, message);
     };
     const respond = (res: Response) => {
       c.res = res;
