@@ -22,7 +22,7 @@ import { roomForPipeline } from "../src/server/usecases/open-pipelines";
 import { pruneIdentity } from "../src/server/usecases/prune-identity";
 import { signIn } from "../src/server/usecases/sign-in";
 import { makeRepo, makeTempDir, removeDir } from "./support/git";
-import { type Call, startInProcess } from "./support/in-process";
+import { type Call, type InProcessServer, startInProcess } from "./support/in-process";
 import { waitFor } from "./support/processes";
 import { srcinfo } from "./support/recipes";
 
@@ -31,6 +31,7 @@ const DAY = 86_400_000;
 let tmp: string;
 let server: RunningServer;
 let call: Call;
+let app: InProcessServer["app"];
 let workerToken: string;
 // Starts at the real time: rows the database stamps itself (a worker's last sighting, audit rows) compare with it.
 let clock = Date.now();
@@ -40,7 +41,7 @@ beforeAll(async () => {
   const repos = join(tmp, "repos");
   makeRepo(repos, "zlib", srcinfo({ pkgbase: "zlib" }));
   makeRepo(repos, "libpng", srcinfo({ pkgbase: "libpng", depends: ["zlib"] }));
-  ({ server, call } = await startInProcess({
+  ({ server, call, app } = await startInProcess({
     dataDir: join(tmp, "data"),
     repos: repos,
     admin: ADMIN,
@@ -231,5 +232,28 @@ describe("answers cached per namespace", () => {
     moveBuild(server.deps, build, "leased", { leaseId: "touch-test", attempts: 1 });
     expect(await counts()).toMatchObject({ scheduled: 1 });
     expect((await call("PATCH", "/api/v1/namespaces/touched", { body: { status: "cancelled" } })).status).toBe(200);
+  });
+});
+
+describe("a namespace's answer", () => {
+  test("is one moment's state for a small iteration: its counts, ETA and nodes agree although a status is written while it is sent", async () => {
+    expect(
+      (await call("POST", "/api/v1/namespaces", { body: { name: "snapshot", origin_changesets: ["libpng/main"] } }))
+        .status,
+    ).toBe(201);
+    await waitFor("snapshot's build", async () => (await node("snapshot", "libpng"))?.status === "pending");
+    const id = (await node("snapshot", "libpng"))!.id;
+    const answer = await app.request("http://buildbtw.test/api/v1/namespaces/snapshot", {
+      headers: { authorization: `Bearer ${ADMIN}`, host: "buildbtw.test" },
+    });
+    expect(answer.status).toBe(200);
+    // Written after the answer began, before its body is read.
+    moveBuild(server.deps, getBuild(server.deps.db, id)!, "leased", { leaseId: "snapshot-test", attempts: 1 });
+    const body = (await answer.json()) as NamespaceDetail;
+    const arch = body.iteration!.architectures.x86_64!;
+    expect(arch.counts).toEqual({ pending: 1 });
+    expect(arch.nodes.map((n) => n.status)).toEqual(["pending"]);
+    expect(body.iteration!.eta).toMatchObject({ builds_left: 1 });
+    expect((await call("PATCH", "/api/v1/namespaces/snapshot", { body: { status: "cancelled" } })).status).toBe(200);
   });
 });

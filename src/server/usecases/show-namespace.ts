@@ -189,23 +189,28 @@ export function streamNamespace(
       const status = new Map(briefs.map((b) => [b.pkgbase, b.status]));
       const counts: Record<string, number> = {};
       for (const b of briefs) counts[b.status] = (counts[b.status] ?? 0) + 1;
+      const index = deps.graphs.get(it.id, a);
+      const pkgnames = new Map(g.nodes.map((n) => [n.pkgbase, n.pkgnames]));
+      const slice = (i: number): string => {
+        const nodes = getBuilds(
+          deps.db,
+          briefs.slice(i, i + STREAM_SLICE).map((b) => b.id),
+        ).map((b) =>
+          buildJson(
+            deps,
+            b,
+            pkgnames.get(b.pkgbase) ?? [],
+            b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []).filter((d) => status.get(d) !== "built") : [],
+          ),
+        );
+        return JSON.stringify(nodes).slice(1, -1);
+      };
+      // One slice is read now, with the counts and the ETA, so a small iteration's answer is one moment's
+      // state; a large one's later slices are read as they are sent and may be newer than its head.
+      const firstSlice = slice(0);
       lists.set(marker("nodes", a), function* () {
-        const index = deps.graphs.get(it.id, a);
-        const pkgnames = new Map(g.nodes.map((n) => [n.pkgbase, n.pkgnames]));
-        for (let i = 0; i < briefs.length; i += STREAM_SLICE) {
-          const nodes = getBuilds(
-            deps.db,
-            briefs.slice(i, i + STREAM_SLICE).map((b) => b.id),
-          ).map((b) =>
-            buildJson(
-              deps,
-              b,
-              pkgnames.get(b.pkgbase) ?? [],
-              b.status === "blocked" ? (index.deps.get(b.pkgbase) ?? []).filter((d) => status.get(d) !== "built") : [],
-            ),
-          );
-          yield JSON.stringify(nodes).slice(1, -1);
-        }
+        yield firstSlice;
+        for (let i = STREAM_SLICE; i < briefs.length; i += STREAM_SLICE) yield slice(i);
       });
       lists.set(marker("edges", a), function* () {
         for (let i = 0; i < g.edges.length; i += STREAM_SLICE * 10)
