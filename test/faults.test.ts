@@ -2,9 +2,10 @@
 // as root), a start after a crash (the sweep), and SIGTERM while work is in flight.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildPackage } from "../src/pacman";
+import { BuildLogStore } from "../src/server/log-store";
 import { runProcess } from "./support/cli";
 import { makeRepo, makeTempDir, removeDir } from "./support/git";
 import { type ServerProcess, startServer, waitFor } from "./support/processes";
@@ -213,5 +214,32 @@ describe("start and stop", () => {
       5000,
     );
     expect(stopped).toContain(`PUT /api/v1/leases/${lease.lease_id}/files/${fileOf("beta")}`);
+  });
+});
+
+describe("a build log on a full disk", () => {
+  test("an append that does not fit is taken back whole: the log stays as it was, and goes on once space returns", async () => {
+    const mount = join(tmp, "logs-tmpfs");
+    mkdirSync(mount);
+    expect((await runProcess(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount])).code).toBe(0);
+    try {
+      const store = new BuildLogStore(join(mount, "logs"), 64 * 1024 * 1024);
+      store.append(7, "==> Making package: zlib\n");
+      const before = store.length(7);
+      // Leave a little room: the next append starts writing, then runs out.
+      const filler = join(mount, "filler");
+      writeFileSync(filler, Buffer.alloc(1024 * 1024 - 64 * 1024));
+      const free = statfsSync(mount);
+      expect(free.bavail * free.bsize).toBeLessThan(200 * 1024);
+      const chunk = "x".repeat(255) + "\n";
+      expect(() => store.append(7, chunk.repeat(1024))).toThrow(/disk/i);
+      expect(store.length(7)).toBe(before);
+      expect(store.read(7, 0).text).toBe("==> Making package: zlib\n");
+      rmSync(filler);
+      store.append(7, "==> Finished making: zlib\n");
+      expect(store.read(7, 0).text).toBe("==> Making package: zlib\n==> Finished making: zlib\n");
+    } finally {
+      await runProcess(["umount", "-l", mount]);
+    }
   });
 });

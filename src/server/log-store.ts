@@ -15,6 +15,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  truncateSync,
 } from "node:fs";
 import { pathInside } from "../lib/paths";
 import { diskFull, formatBytes, isDiskFull } from "../lib/receive";
@@ -57,12 +58,18 @@ export class BuildLogStore {
     return last ? last.start + last.size : 0;
   }
 
-  /** Append `text`; past the cap, the tail rotates and the middle is dropped. Returns the new length. */
+  /**
+   * Append `text`; past the cap, the tail rotates and the middle is dropped. Returns the new length. All or
+   * nothing: a write that fails (a full disk) is taken back, and segments the rotation retires go only after.
+   */
   append(buildId: number, text: string): number {
     let bytes = Buffer.from(text, "utf8");
     // Segments end on whole characters, so each may run up to 3 bytes past its share: keep 4 back.
     const head = Math.max(4, Math.floor(this.maxBytes / 2) - 4);
     const tailSegment = Math.max(4, Math.floor(this.maxBytes / 4) - 4);
+    // Each file written, with its size before this append (null: it is new).
+    const before = new Map<string, number | null>();
+    const retired: string[] = [];
     try {
       mkdirSync(this.buildDir(buildId), { recursive: true });
       let segments = this.segments(buildId);
@@ -80,20 +87,30 @@ export class BuildLogStore {
           if (!last || last.start < head || last.size >= tailSegment) {
             // Keep the head and the newest tail segment; older tail segments go once a new one starts.
             const tails = segments.filter((seg) => seg.start >= head);
-            for (const old of tails.slice(0, -1)) rmSync(old.path, { force: true });
+            retired.push(...tails.slice(0, -1).map((old) => old.path));
             target = { start: total, size: 0, path: `${dir}/${total}.log` };
             segments = [...segments.filter((seg) => seg.start < head), ...tails.slice(-1), target];
           } else target = last;
           room = tailSegment - target.size;
         }
         const part = bytes.subarray(0, wholeCharacters(bytes, room));
+        if (!before.has(target.path)) before.set(target.path, existsSync(target.path) ? target.size : null);
         appendFileSync(target.path, part);
         target.size += part.length;
         total += part.length;
         bytes = bytes.subarray(part.length);
       }
+      for (const path of retired) rmSync(path, { force: true });
       return total;
     } catch (error) {
+      for (const [path, size] of before) {
+        try {
+          if (size === null) rmSync(path, { force: true });
+          else truncateSync(path, size);
+        } catch {
+          // Taking back is best effort: the next append measures the files as they are.
+        }
+      }
       if (isDiskFull(error)) throw diskFull();
       throw error;
     }
