@@ -5,7 +5,7 @@
 import type { Eta } from "../../api/schemas";
 import { type RemainingNode, simulateRemaining } from "../../core/critical-path";
 import type { IterationRecord, NamespaceRecord } from "../../core/records";
-import { countByStatus, listIterationProgress } from "../../db/builds";
+import { listIterationProgress } from "../../db/builds";
 import type { ServerDeps } from "../deps";
 
 /** Recent answers per iteration: lists ask for every namespace, and nothing changes between two events. */
@@ -23,10 +23,8 @@ export function estimateFinish(
 ): Eta | null {
   if (!current) return null;
   const now = deps.now();
-  // Events are announced after their transaction commits: a read in between sees the new statuses before
-  // the event count moves, so the statuses' counts are part of the stamp (one grouped count, cheap).
-  const counts = JSON.stringify(countByStatus(deps.db, [it.id]).get(it.id) ?? {});
-  const stamp = `${deps.planning.estimates.version}:${deps.events.changesOf(it.namespaceId)}:${counts}`;
+  // The change count moves when a status is written (moveBuild touches it), not only when it is announced.
+  const stamp = `${deps.planning.estimates.version}:${deps.events.changesOf(it.namespaceId)}`;
   const perDeps = cache.get(deps) ?? new Map();
   cache.set(deps, perDeps);
   const hit = perDeps.get(it.id);
