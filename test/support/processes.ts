@@ -107,8 +107,9 @@ async function startServerOnce(opts: StartServerOptions): Promise<ServerProcess>
     if (!listening) throw new Error(`serve exited with ${code} before listening:\n${logs.slice(-5).join("\n")}`);
   });
   diedEarly.catch(() => {});
+  // Its own "listening" line, not /healthz: under parallel test files another server could hold the port.
   await Promise.race([
-    waitFor("the server to listen", async () => (await fetch(`${url}/healthz`)).ok, 60_000),
+    waitFor("the server to listen", () => logs.some((l) => l.includes('"msg":"listening"')), 60_000, 20),
     diedEarly,
   ]);
   listening = true;
