@@ -130,11 +130,7 @@ export function showNamespace(
   name: string,
   q: { iteration?: number; arch?: string },
 ): NamespaceDetail {
-  const ns = requireNamespace(deps, name);
-  const latest = latestIteration(deps.db, ns.id);
-  const it = q.iteration === undefined ? latest : getIteration(deps.db, ns.id, q.iteration);
-  if (q.iteration !== undefined && !it) throw new NotFound(`namespace ${name} has no iteration ${q.iteration}`);
-  if (q.arch && it && !(q.arch in it.graph)) throw new NotFound(`iteration ${it.id} of ${name} has no ${q.arch} graph`);
+  const { ns, latest, it } = resolveTarget(deps, name, q);
   return {
     namespace: namespaceJson(ns),
     iteration: it && latest ? iterationJson(deps, ns, it, latest.id, q.arch) : null,
@@ -172,11 +168,7 @@ export function streamNamespace(
   name: string,
   q: { iteration?: number; arch?: string },
 ): ReadableStream<Uint8Array> {
-  const ns = requireNamespace(deps, name);
-  const latest = latestIteration(deps.db, ns.id);
-  const it = q.iteration === undefined ? latest : getIteration(deps.db, ns.id, q.iteration);
-  if (q.iteration !== undefined && !it) throw new NotFound(`namespace ${name} has no iteration ${q.iteration}`);
-  if (q.arch && it && !(q.arch in it.graph)) throw new NotFound(`iteration ${it.id} of ${name} has no ${q.arch} graph`);
+  const { ns, latest, it } = resolveTarget(deps, name, q);
   // The answer without the long lists; each list's place holds a marker no real value can equal.
   const marker = (what: string, arch: string) => `\u0000${what}:${arch}`;
   const lists = new Map<string, () => Generator<string>>();
@@ -285,4 +277,14 @@ function iterationList(deps: ServerDeps, ns: NamespaceRecord): NamespaceDetail["
     created_at: s.createdAt,
     pruned_at: s.prunedAt,
   }));
+}
+
+/** The namespace, its latest iteration and the one asked for; NotFound for an unknown iteration or architecture. */
+function resolveTarget(deps: ServerDeps, name: string, q: { iteration?: number; arch?: string }) {
+  const ns = requireNamespace(deps, name);
+  const latest = latestIteration(deps.db, ns.id);
+  const it = q.iteration === undefined ? latest : getIteration(deps.db, ns.id, q.iteration);
+  if (q.iteration !== undefined && !it) throw new NotFound(`namespace ${name} has no iteration ${q.iteration}`);
+  if (q.arch && it && !(q.arch in it.graph)) throw new NotFound(`iteration ${it.id} of ${name} has no ${q.arch} graph`);
+  return { ns, latest, it };
 }
