@@ -4,14 +4,13 @@ import { chmodSync, existsSync, readFileSync } from "node:fs";
 import type { Lease } from "../src/api/schemas";
 import { packageFileName } from "../src/core/package-file";
 import { makeRepo, makeTempDir } from "./support/git";
-import { type Recipe, recipeFiles } from "./support/recipes";
+import { packagesOf, type Recipe, recipeFiles } from "./support/recipes";
 
 /**
  * The drivers' recipes: support/recipes' with version 1.0 unless they say otherwise (the file names the
  * tests expect, e.g. split-lib-1.0-1-x86_64.pkg.tar.zst).
  */
 const withDefaults = (r: Recipe): Recipe => ({ pkgver: "1.0", ...r });
-const names = (r: Recipe) => (r.packages ?? [r.pkgbase]).map((p) => (typeof p === "string" ? p : p.pkgname));
 
 /** Files for makeRepo: PKGBUILD and .SRCINFO. */
 export const driverFiles = (r: Recipe) => recipeFiles(withDefaults(r));
@@ -26,7 +25,7 @@ let builds = 0;
 export function leaseFor(r: Recipe, sourceUrl: string, commit: string, overrides: Partial<Lease> = {}): Lease {
   const version = { epoch: r.epoch ?? null, pkgver: r.pkgver ?? "1.0", pkgrel: r.pkgrel ?? "1" };
   const arch = (r.arch ?? ["x86_64"]).includes("any") ? "any" : "x86_64";
-  const packages = names(r).map((pkgname) => ({
+  const packages = packagesOf(r).map(({ pkgname }) => ({
     pkgname,
     arch,
     file: packageFileName({ pkgname, version, arch }),

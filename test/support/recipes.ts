@@ -48,7 +48,8 @@ export interface Recipe {
 /** Where every package installs its file. */
 export const INSTALLED_DIR = "usr/share/buildbtw-demo";
 
-const packagesOf = (r: Recipe): PackageSpec[] =>
+/** The recipe's package sections (one named like the pkgbase unless it lists them). */
+export const packagesOf = (r: Recipe): PackageSpec[] =>
   (r.packages ?? [r.pkgbase]).map((p) => (typeof p === "string" ? { pkgname: p } : p));
 const keyLines = (key: string, values: string[] | undefined): string[] => (values ?? []).map((v) => `\t${key} = ${v}`);
 // An override to nothing is `key = ` in makepkg's output; ours has the same trailing space.
