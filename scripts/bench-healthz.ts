@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildPackage } from "../src/pacman";
 import { readTar, writeTar } from "../src/pacman/tar";
+import { freePort, waitFor } from "../test/support/processes";
 import { loadBenchUniverse, rankByDirectDependents } from "./bench-support";
 
 const { values } = parseArgs({
@@ -26,21 +27,8 @@ const MiB = 1024 ** 2;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  await s.stop(true);
-  return port;
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, ms = 600_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls every 100 ms, for up to 10 minutes (a planning run on the universe takes a while). */
+const waitUntil = (what: string, check: () => Promise<boolean>) => waitFor(what, check, 600_000, 100);
 
 const data = mkdtempSync(join(tmpdir(), "bench-healthz-"));
 const port = await freePort();
