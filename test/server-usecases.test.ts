@@ -199,11 +199,13 @@ test("a pipeline may be opened while fewer than maxPipelines are open", () => {
   expect(roomForPipeline(server.deps, mode(0))).toBe(false);
 });
 
+/** A namespace of its own for one test. */
+const create = async (name: string, origin: string) =>
+  expect((await call("POST", "/api/v1/namespaces", { body: { name, origin_changesets: [origin] } })).status).toBe(201);
+
 describe("the ETA", () => {
   test("follows statuses committed before their event is announced, instead of a cached answer", async () => {
-    expect(
-      (await call("POST", "/api/v1/namespaces", { body: { name: "eta", origin_changesets: ["zlib/main"] } })).status,
-    ).toBe(201);
+    await create("eta", "zlib/main");
     await waitFor("eta's builds", async () => (await nodes("eta")).length === 2);
     const { namespace, iteration } = await ids("eta");
     const it = { id: iteration, namespaceId: namespace.id };
@@ -221,10 +223,7 @@ describe("the ETA", () => {
 
 describe("answers cached per namespace", () => {
   test("the namespace list's counts follow a status the moment it is written, before its event", async () => {
-    expect(
-      (await call("POST", "/api/v1/namespaces", { body: { name: "touched", origin_changesets: ["libpng/main"] } }))
-        .status,
-    ).toBe(201);
+    await create("touched", "libpng/main");
     await waitFor("touched's build", async () => (await node("touched", "libpng"))?.status === "pending");
     const counts = async () =>
       (
@@ -241,10 +240,7 @@ describe("answers cached per namespace", () => {
 
 describe("a namespace's answer", () => {
   test("is one moment's state for a small iteration: its counts, ETA and nodes agree although a status is written while it is sent", async () => {
-    expect(
-      (await call("POST", "/api/v1/namespaces", { body: { name: "snapshot", origin_changesets: ["libpng/main"] } }))
-        .status,
-    ).toBe(201);
+    await create("snapshot", "libpng/main");
     await waitFor("snapshot's build", async () => (await node("snapshot", "libpng"))?.status === "pending");
     const id = (await node("snapshot", "libpng"))!.id;
     const answer = await app.request("http://buildbtw.test/api/v1/namespaces/snapshot", {
