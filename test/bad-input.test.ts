@@ -143,14 +143,22 @@ describe("bodies and lists", () => {
     expect(twice.body.origins).toHaveLength(1);
   });
 
-  test("a malformed form body is a 400 with a sentence", async () => {
-    for (const [type, body] of [
-      ["multipart/form-data; boundary=xyz", '--xyz\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc'],
-      ["multipart/form-data", "garbage"],
+  test("a malformed form body is a 400 with a sentence, on every page that takes a form", async () => {
+    // /login before any sign-in; /tokens as the admin (its form has repeated fields, read as lists).
+    for (const [path, token] of [
+      ["/login", null],
+      ["/tokens", server.adminToken],
     ] as const) {
-      const r = await fetch(`${server.url}/login`, { method: "POST", body, headers: { "content-type": type } });
-      expect(r.status).toBe(400);
-      expect(await r.text()).toContain("the form body is malformed");
+      for (const [type, body] of [
+        ["multipart/form-data; boundary=xyz", '--xyz\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc'],
+        ["multipart/form-data", "garbage"],
+      ] as const) {
+        const headers: Record<string, string> = { "content-type": type };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const r = await fetch(`${server.url}${path}`, { method: "POST", body, headers });
+        expect(`${path} ${r.status}`).toBe(`${path} 400`);
+        expect(await r.text()).toContain("the form body is malformed");
+      }
     }
   });
 });

@@ -67,10 +67,17 @@ export async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
-/** Parse a form body (urlencoded or multipart); a malformed one is a 400, not a 500. */
-export async function formBody(c: Context): Promise<Record<string, string | File>> {
+type FormValue = string | File;
+
+/**
+ * Parse a form body (urlencoded or multipart); a malformed one is a 400, not a 500. With `all`, a field given
+ * more than once (checkboxes) comes back as a list.
+ */
+export async function formBody(c: Context): Promise<Record<string, FormValue>>;
+export async function formBody(c: Context, all: true): Promise<Record<string, FormValue | FormValue[]>>;
+export async function formBody(c: Context, all = false): Promise<Record<string, FormValue | FormValue[]>> {
   try {
-    return (await c.req.parseBody()) as Record<string, string | File>;
+    return await c.req.parseBody({ all });
   } catch (error) {
     if (statusOf(error) !== 500) throw error;
     throw new Invalid("the form body is malformed");

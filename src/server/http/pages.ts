@@ -273,7 +273,7 @@ export function pagesRouter(deps: ServerDeps) {
   };
   app.get("/tokens", (c) => tokensPage(c));
   app.post("/tokens", async (c) => {
-    const form = await c.req.parseBody({ all: true });
+    const form = await formBody(c, true);
     const one = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
     const scopes = form.bot ? [form.scopes ?? []].flat().filter((v): v is string => typeof v === "string") : undefined;
     const body = CreateTokenRequest.parse({
